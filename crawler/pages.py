@@ -1,0 +1,190 @@
+"""Read the overview and country pages of the Bronze Label database into raw values.
+
+Nothing here cleans or validates: it finds the table by its header texts, maps cells by header
+name, and returns the texts as the page shows them. lxml is used directly because building one
+selector per cell costs several times the parse itself on large pages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import lxml.html
+
+# header text (casefolded, whitespace collapsed) -> field name
+KNOWN_HEADERS: dict[str, str] = {
+    "name": "name",
+    "comparative portfolio": "portfolio",
+    "www": "www",
+    "label valid until": "valid_until",
+}
+# A table sharing at least this many headers with KNOWN_HEADERS is the cluster table, changed or not.
+_MIN_SHARED_HEADERS = 2
+
+_STATED = re.compile(
+    r"list\s+includes\s+(?P<clusters>\d[\d.,\s]*?)\s+clusters?\s+from\s+(?P<countries>\d[\d.,]*)\s+countr",
+    re.IGNORECASE,
+)
+_SPACE = re.compile(r"\s+")
+
+
+class LayoutChanged(Exception):
+    """The cluster table's header is not the one the spider knows: stop before anything is written."""
+
+    def __init__(self, url: str, headers: list[str]) -> None:
+        self.url = url
+        self.headers = headers
+        known = ", ".join(repr(h) for h in ("Name", "Comparative portfolio", "www", "Label valid until"))
+        super().__init__(f"page layout changed at {url}: table headers are {headers!r}, expected exactly {known}")
+
+
+@dataclass(frozen=True)
+class CountryLink:
+    country_id: str
+    name: str
+    url: str
+
+
+@dataclass
+class Overview:
+    stated_total: int | None
+    stated_countries: int | None
+    countries: list[CountryLink] = field(default_factory=list)
+    offsite_links: int = 0
+
+
+@dataclass
+class RawRow:
+    """One table row as the page shows it; cells the row lacks are None."""
+
+    row_number: int
+    name: str | None
+    portfolio: str | None
+    www: str | None
+    www_href: str | None
+    valid_until: str | None
+    extra_cells: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CountryTable:
+    headers: list[str]
+    rows: list[RawRow]
+
+
+def _text(el: lxml.html.HtmlElement) -> str:
+    return el.text_content()
+
+
+def _norm_header(text: str) -> str:
+    return _SPACE.sub(" ", text.replace("\xa0", " ")).strip().casefold()
+
+
+def _int(text: str) -> int:
+    return int(re.sub(r"[^\d]", "", text))
+
+
+def parse_overview(html: bytes | str, url: str) -> Overview:
+    """The stated totals and the country links of the overview page."""
+    doc = _document(html, url)
+    if doc is None:
+        return Overview(None, None)
+    text = _SPACE.sub(" ", _text(doc).replace("\xa0", " "))
+    match = _STATED.search(text)
+    overview = Overview(
+        stated_total=_int(match["clusters"]) if match else None,
+        stated_countries=_int(match["countries"]) if match else None,
+    )
+    host = urlsplit(url).hostname
+    seen: set[str] = set()
+    for a in doc.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        absolute = urljoin(url, href.strip())
+        parts = urlsplit(absolute)
+        ids = parse_qs(parts.query).get("country")
+        if not ids or not ids[0].strip():
+            continue
+        if parts.hostname != host or parts.scheme not in ("http", "https"):
+            overview.offsite_links += 1
+            continue
+        country_id = ids[0].strip()
+        if country_id in seen:
+            continue
+        seen.add(country_id)
+        name = _SPACE.sub(" ", _text(a).replace("\xa0", " ")).strip()
+        overview.countries.append(CountryLink(country_id, name, absolute))
+    return overview
+
+
+def _document(html: bytes | str, url: str) -> lxml.html.HtmlElement | None:
+    if not html or not html.strip():
+        return None
+    try:
+        doc = lxml.html.document_fromstring(html, base_url=url)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    for hidden in doc.xpath("//script | //style | //template"):
+        hidden.drop_tree()  # their text is code, not something the page shows
+    for br in doc.iter("br"):
+        br.tail = " " + (br.tail or "")  # a line break separates words
+    return doc
+
+
+def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    # the table's own rows only: a table nested in a cell keeps its rows to itself
+    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+
+
+def _cells(row: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [c for c in row if c.tag in ("td", "th")]
+
+
+def parse_country(html: bytes | str, url: str) -> CountryTable | None:
+    """The cluster table of a country page, or None when the page has none.
+
+    Raises LayoutChanged when a table shares some but not all of the known headers, or has one
+    more: the site changed its layout and nothing of this crawl may be trusted.
+    """
+    doc = _document(html, url)
+    if doc is None:
+        return None
+    for table in doc.iter("table"):
+        rows = _own_rows(table)
+        if not rows:
+            continue
+        header_cells = _cells(rows[0])
+        headers = [_SPACE.sub(" ", _text(c).replace("\xa0", " ")).strip() for c in header_cells]
+        keys = [_norm_header(h) for h in headers]
+        shared = sum(1 for k in keys if k in KNOWN_HEADERS)
+        if shared < _MIN_SHARED_HEADERS:
+            continue
+        if sorted(keys) != sorted(KNOWN_HEADERS):
+            raise LayoutChanged(url, headers)
+        columns = [KNOWN_HEADERS[k] for k in keys]
+        body = [r for r in rows[1:] if _cells(r)]  # a row without cells shows nothing
+        return CountryTable(headers, [_row(i, r, columns) for i, r in enumerate(body, start=1)])
+    return None
+
+
+def _row(number: int, tr: lxml.html.HtmlElement, columns: list[str]) -> RawRow:
+    cells = _cells(tr)
+    values: dict[str, str | None] = dict.fromkeys(columns)
+    href = None
+    for column, cell in zip(columns, cells, strict=False):
+        values[column] = _text(cell)
+        if column == "www":
+            links = cell.xpath(".//a[@href]")
+            href = links[0].get("href") if links else None
+    return RawRow(
+        row_number=number,
+        name=values["name"],
+        portfolio=values["portfolio"],
+        www=values["www"],
+        www_href=href,
+        valid_until=values["valid_until"],
+        extra_cells=[_text(c) for c in cells[len(columns) :]],
+    )

@@ -1,0 +1,50 @@
+"""Run one crawl in this process and stage it: `python -m crawler.run CONFIG.json STAGE_DIR`.
+
+A Twisted reactor cannot be restarted, so every crawl gets a process of its own; the caller
+(ecei.refresh) starts it and reads the stage folder afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from scrapy.crawler import AsyncCrawlerProcess
+
+from crawler.scrapy_settings import scrapy_settings
+from crawler.spider import BronzeLabelSpider
+from ecei.settings import Settings
+
+SUMMARY = "summary.json"
+
+
+def crawl(settings: Settings, stage_dir: Path, progress: bool = False) -> dict[str, object]:
+    """Crawl once into `stage_dir` and return the crawl's summary (also written to summary.json)."""
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    process = AsyncCrawlerProcess(scrapy_settings(settings, stage_dir, progress), install_root_handler=True)
+    crawler = process.create_crawler(BronzeLabelSpider)
+    process.crawl(crawler, start_url=settings.start_url)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    spider = crawler.spider
+    summary = {
+        "finish_reason": stats.get("finish_reason"),
+        "layout_error": getattr(spider, "layout_error", None),
+        "pages_fetched": stats.get("response_received_count", 0),
+        "robots_fetched": stats.get("robotstxt/response_count", 0),
+        "stats": {k: v for k, v in stats.items() if isinstance(v, int | float | str)},
+    }
+    (stage_dir / SUMMARY).write_text(json.dumps(summary, indent=1, default=str))
+    return summary
+
+
+def main(argv: list[str]) -> int:
+    config_path, stage_dir = Path(argv[0]), Path(argv[1])
+    settings = Settings.model_validate_json(config_path.read_text())
+    crawl(settings, stage_dir, progress=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

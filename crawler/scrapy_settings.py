@@ -1,0 +1,40 @@
+"""The Scrapy settings of a crawl, derived from ecei-watch's Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ecei.settings import Settings
+
+
+def scrapy_settings(settings: Settings, stage_dir: Path, progress: bool = False) -> dict[str, Any]:
+    polite = settings.polite
+    return {
+        "BOT_NAME": "ecei-watch",
+        "USER_AGENT": settings.user_agent,
+        "ROBOTSTXT_OBEY": True,
+        "CONCURRENT_REQUESTS": settings.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests,
+        "DOWNLOAD_DELAY": settings.download_delay if polite else 0,
+        "RANDOMIZE_DOWNLOAD_DELAY": polite,
+        "AUTOTHROTTLE_ENABLED": polite,
+        "AUTOTHROTTLE_START_DELAY": max(settings.download_delay, 1.0),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "DOWNLOAD_TIMEOUT": settings.download_timeout,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": settings.retry_times,
+        "CLOSESPIDER_TIMEOUT": settings.crawl_timeout,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOG_LEVEL": "INFO",
+        "HTTPCACHE_ENABLED": False,
+        "ITEM_PIPELINES": {
+            "pipelines.validate_rows.ValidateRowsPipeline": 100,
+            "pipelines.dedupe_rows.DedupeRowsPipeline": 200,
+            "pipelines.stage_run.StageRunPipeline": 900,
+        },
+        "ECEI_STAGE_DIR": str(stage_dir),
+        "ECEI_PROGRESS": progress,
+    }

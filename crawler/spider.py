@@ -1,0 +1,82 @@
+"""The one spider: the overview, then every country page it links to."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.items import CountryPageItem, OverviewItem, PageFailure
+from crawler.pages import CountryLink, LayoutChanged, parse_country, parse_overview
+
+
+class BronzeLabelSpider(scrapy.Spider):
+    name = "bronze_label"
+
+    def __init__(self, start_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.start_url = start_url
+        host = urlsplit(start_url).hostname
+        if not host:
+            raise ValueError(f"start URL has no host: {start_url!r}")
+        # the offsite middleware drops any request to another host, cluster websites included
+        self.allowed_domains = [host]
+        self.layout_error: str | None = None
+
+    async def start(self) -> AsyncIterator[Any]:
+        yield scrapy.Request(self.start_url, callback=self.parse_overview, errback=self.page_failed, dont_filter=True)
+
+    def parse_overview(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, scrapy.http.TextResponse):
+            yield PageFailure(response.url, None, None, f"overview is not text ({response.status})")
+            return
+        overview = parse_overview(response.body, response.url)
+        yield OverviewItem(
+            url=response.url,
+            stated_total=overview.stated_total,
+            stated_countries=overview.stated_countries,
+            countries=overview.countries,
+            offsite_links=overview.offsite_links,
+        )
+        for link in overview.countries:
+            yield scrapy.Request(
+                link.url,
+                callback=self.parse_country,
+                errback=self.page_failed,
+                cb_kwargs={"link": link},
+                dont_filter=True,
+            )
+
+    def parse_country(self, response: Response, link: CountryLink) -> Iterator[Any]:
+        try:
+            table = parse_country(response.body, response.url)
+        except LayoutChanged as exc:
+            self.layout_error = str(exc)
+            raise CloseSpider("layout_changed") from exc
+        if table is None:
+            yield PageFailure(response.url, link.country_id, link.name, "no cluster table on the page")
+            return
+        yield CountryPageItem(
+            url=response.url,
+            country_id=link.country_id,
+            country=link.name,
+            headers=table.headers,
+            rows=table.rows,
+        )
+
+    def page_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        link: CountryLink | None = request.cb_kwargs.get("link")
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
+        yield PageFailure(
+            request.url,
+            link.country_id if link else None,
+            link.name if link else None,
+            reason or type(failure.value).__name__,
+        )

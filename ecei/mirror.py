@@ -1,0 +1,123 @@
+"""Serve a snapshot of the bundled mirror over HTTP on loopback, with optional faults.
+
+Used by `ecei refresh --demo` and by the tests; a snapshot folder holds `routes.json`, which maps
+each request path (with its query) to a file of the folder.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
+OVERVIEW_PATH = "/benchmarked-clusters"
+
+
+def demo_site(snapshot: str) -> Path:
+    """The folder of a bundled demo snapshot."""
+    if snapshot not in SNAPSHOTS:
+        raise ValueError(f"unknown demo snapshot {snapshot!r}; choose one of {', '.join(SNAPSHOTS)}")
+    return Path(str(resources.files("ecei") / "demo" / "site" / snapshot))
+
+
+@dataclass
+class Fault:
+    """What a path answers instead of its page: a status, a hang, or a rewritten body."""
+
+    status: int | None = None
+    hang: bool = False
+    retry_after: str | None = None
+    # rewrite the page's body (bytes in, bytes out), e.g. to cut a table short or rename a header
+    rewrite: Callable[[bytes], bytes] | None = None
+    # answer with the fault only this many times, then serve the page (None = always)
+    times: int | None = None
+
+
+@dataclass
+class Mirror:
+    folder: Path
+    faults: dict[str, Fault] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    @property
+    def start_url(self) -> str:
+        return self.base_url + OVERVIEW_PATH
+
+    def routes(self) -> dict[str, str]:
+        return json.loads((self.folder / "routes.json").read_text())
+
+    def switch(self, folder: Path) -> None:
+        """Serve another snapshot from the same address."""
+        self.folder = folder
+
+
+def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            mirror.requests.append(self.path)
+            fault = mirror.faults.get(self.path)
+            if fault is not None and fault.times is not None:
+                if fault.times <= 0:
+                    fault = None
+                else:
+                    fault.times -= 1
+            if fault is not None and fault.hang:
+                time.sleep(3600)
+                return
+            if fault is not None and fault.status is not None:
+                body = f"fault {fault.status}".encode()
+                self.send_response(fault.status)
+                if fault.retry_after is not None:
+                    self.send_header("Retry-After", fault.retry_after)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            name = mirror.routes().get(self.path)
+            if name is None:
+                self.send_error(404)
+                return
+            body = (mirror.folder / name).read_bytes()
+            if fault is not None and fault.rewrite is not None:
+                body = fault.rewrite(body)
+            kind = "text/plain" if name.endswith(".txt") else "text/html"
+            self.send_response(200)
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+@contextmanager
+def serve(folder: Path, faults: dict[str, Fault] | None = None, port: int = 0) -> Iterator[Mirror]:
+    """Serve `folder` on 127.0.0.1 (an ephemeral port by default) until the block ends."""
+    mirror = Mirror(folder, faults or {})
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(mirror))
+    server.daemon_threads = True
+    mirror.server = server
+    thread = threading.Thread(target=server.serve_forever, name="ecei-mirror", daemon=True)
+    thread.start()
+    try:
+        yield mirror
+    finally:
+        server.shutdown()
+        server.server_close()

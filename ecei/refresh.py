@@ -1,0 +1,223 @@
+"""One refresh: crawl in a process of its own, judge completeness, merge in one transaction.
+
+The CLI and the Prefect flows both call `refresh`. The warehouse is not held open while the crawl
+waits on the network: the run is recorded, the file closed, and reopened only for the merge.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import closing, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ecei.settings import Settings
+from pipelines.stage_run import PAGES, REJECTED, ROWS
+from warehouse.db import WarehouseBusy, open_when_free
+from warehouse.merge import merge_run
+from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
+
+EXIT_OK, EXIT_FAILED, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 3, 4
+EXIT_CODES = {"ok": EXIT_OK, "failed": EXIT_FAILED, "partial": EXIT_PARTIAL, "busy": EXIT_BUSY}
+_LOG_TAIL = 2000
+
+Event = dict[str, Any]
+
+
+@dataclass
+class Verdict:
+    """What the staged crawl amounts to: its figures, status and, when not ok, why."""
+
+    status: str
+    figures: RunFigures
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str | None:
+        return "; ".join(self.problems) or None
+
+
+@dataclass
+class RefreshResult:
+    status: str  # 'ok' | 'partial' | 'failed' | 'busy'
+    run_id: int | None
+    figures: RunFigures
+    message: str | None = None
+    abandoned_runs: list[int] = field(default_factory=list)
+    db: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+
+def lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def assess(stage: Path, summary: dict[str, Any] | None, crash: str | None = None) -> Verdict:
+    """Judge a staged crawl. Complete only if every linked country page was read and the rows
+    add up to the overview's stated total; a layout change or an unreadable overview fails it."""
+    pages = _read_jsonl(stage / PAGES)
+    overview = next((p for p in pages if p["kind"] == "overview"), None)
+    countries = [p for p in pages if p["kind"] == "country"]
+    failures = [p for p in pages if p["kind"] == "failure"]
+    figures = RunFigures(
+        pages_fetched=(1 if overview else 0) + len(countries),
+        pages_failed=len(failures),
+        countries_listed=len(overview["countries"]) if overview else 0,
+        countries_loaded=len(countries),
+        stated_total=overview["stated_total"] if overview else None,
+        stated_countries=overview["stated_countries"] if overview else None,
+        rows_seen=sum(p["rows_seen"] for p in countries),
+        rows_loaded=sum(p["rows_loaded"] for p in countries),
+        rows_duplicate=sum(p["rows_duplicate"] for p in countries),
+        rows_rejected=sum(p["rows_rejected"] for p in countries),
+        websites_invalid=sum(p["websites_invalid"] for p in countries),
+    )
+    if crash:
+        return Verdict("failed", figures, [crash])
+    if summary and summary.get("layout_error"):
+        return Verdict("failed", figures, [summary["layout_error"]])
+    if overview is None:
+        why = next((f["reason"] for f in failures if f["country_id"] is None), "no answer")
+        return Verdict("failed", figures, [f"the overview page could not be read: {why}"])
+
+    problems = []
+    if figures.stated_total is None:
+        problems.append("the overview states no total ('The list includes N clusters ...' is missing)")
+    if not overview["countries"]:
+        problems.append("the overview links no country page")
+    if figures.stated_countries is not None and figures.stated_countries != figures.countries_listed:
+        problems.append(
+            f"the overview states {figures.stated_countries} countries but links {figures.countries_listed}"
+        )
+    read = {p["country_id"] for p in countries}
+    failed = {f["country_id"]: f for f in failures if f["country_id"] is not None}
+    for link in overview["countries"]:
+        if link["country_id"] in read:
+            continue
+        failure = failed.get(link["country_id"])
+        why = failure["reason"] if failure else "not fetched"
+        problems.append(f"country {link['name'] or link['country_id']} incomplete: {why} ({link['url']})")
+    if figures.stated_total is not None and figures.rows_seen != figures.stated_total:
+        problems.append(f"rows seen ({figures.rows_seen}) differ from the stated total ({figures.stated_total})")
+    reason = (summary or {}).get("finish_reason")
+    if reason not in (None, "finished"):
+        problems.append(f"the crawl stopped early: {reason}")
+    return Verdict("partial" if problems else "ok", figures, problems)
+
+
+def _crawl_config(settings: Settings) -> str:
+    # secrets are not needed by the crawl and must not be written to disk
+    return settings.model_dump_json(exclude={"notify"})
+
+
+def run_crawl(
+    settings: Settings, workdir: Path, on_event: Callable[[Event], None] | None = None
+) -> tuple[Path, dict[str, Any] | None, str | None]:
+    """Run the crawl in a child process; returns (stage folder, crawl summary, crash message)."""
+    config = workdir / "config.json"
+    config.write_text(_crawl_config(settings))
+    stage = workdir / "stage"
+    log_path = workdir / "crawl.log"
+    limit = settings.crawl_timeout + 120 if settings.crawl_timeout else None
+    with log_path.open("w") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "crawler.run", str(config), str(stage)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert child.stdout is not None
+        for line in child.stdout:
+            if on_event is not None and line.startswith("{"):
+                with suppress(json.JSONDecodeError):
+                    on_event(json.loads(line))
+        try:
+            code = child.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            code = child.wait()
+    summary_path = stage / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+    crash = None
+    if code != 0 or summary is None:
+        tail = log_path.read_text(errors="replace")[-_LOG_TAIL:]
+        crash = f"the crawl process exited with code {code}: {tail.strip()}"
+    return stage, summary, crash
+
+
+def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None) -> RefreshResult:
+    """Crawl `settings.start_url` into `settings.db`. Never raises for a crawl problem: the result
+    says what happened, and crawl_runs records it."""
+    db = Path(settings.db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(db)))
+    try:
+        lock.acquire(timeout=settings.lock_wait)
+    except Timeout:
+        return RefreshResult(
+            "busy",
+            None,
+            RunFigures(),
+            f"another refresh is running on {db} (it holds {lock_path(db)}); "
+            f"waited {settings.lock_wait:g} s. Try again when it has finished.",
+            db=str(db),
+        )
+    try:
+        return _refresh_locked(settings, db, on_event)
+    except WarehouseBusy as exc:
+        return RefreshResult("busy", None, RunFigures(), str(exc), db=str(db))
+    finally:
+        lock.release()
+
+
+def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], None] | None) -> RefreshResult:
+    with closing(open_when_free(db, settings.busy_timeout)) as con:
+        abandoned = abandon_running(con)
+        started_at = utcnow()
+        run_id = begin_run(con, settings.start_url, started_at, os.getpid())
+    if on_event is not None:
+        on_event({"event": "run", "run_id": run_id, "abandoned": abandoned})
+    with tempfile.TemporaryDirectory(prefix="ecei-run-") as tmp:
+        stage, summary, crash = run_crawl(settings, Path(tmp), on_event)
+        verdict = assess(stage, summary, crash)
+        with closing(open_when_free(db, settings.busy_timeout)) as con:
+            if verdict.status == "failed":
+                settle_run(con, run_id, "failed", verdict.figures, verdict.message)
+                figures = verdict.figures
+            else:
+                try:
+                    figures = merge_run(
+                        con,
+                        run_id,
+                        started_at,
+                        stage / ROWS,
+                        stage / REJECTED,
+                        complete=verdict.status == "ok",
+                        status=verdict.status,
+                        figures=verdict.figures,
+                        message=verdict.message,
+                    )
+                except Exception as exc:
+                    # the merge rolled back; the run stays on record as failed, with why
+                    settle_run(con, run_id, "failed", verdict.figures, f"the merge failed: {exc}")
+                    raise
+    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db))

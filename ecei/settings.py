@@ -1,0 +1,51 @@
+"""Every setting of ecei-watch, read once from the environment (`ECEI_*`) or passed explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
+
+
+class Settings(BaseSettings):
+    """Settings of one ecei-watch process; the environment overrides the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="ECEI_", extra="ignore")
+
+    start_url: str = LIVE_START_URL
+    db: Path = Path("ecei.duckdb")
+
+    # crawl manners
+    user_agent: str = "ecei-watch/0.1 (+https://github.com/ecei-watch/ecei-watch; registry history watcher)"
+    retry_times: int = Field(3, ge=0)
+    download_timeout: float = Field(30.0, gt=0)
+    concurrent_requests: int = Field(2, ge=1, le=2)
+    # False turns off AutoThrottle and download delays (never robots.txt), for mirrors you own.
+    polite: bool = True
+    download_delay: float = Field(1.0, ge=0)
+    # Stop the crawl when it has not finished after this many seconds (0 = no limit).
+    crawl_timeout: float = Field(900.0, ge=0)
+
+    # how long a refresh waits for another refresh to finish before exiting 4 (busy)
+    lock_wait: float = Field(0.0, ge=0)
+    # how long `ecei sql` retries while a refresh holds the warehouse for writing
+    busy_timeout: float = Field(10.0, ge=0)
+
+    # scheduling and alerts (flows/)
+    refresh_cron: str = "0 5 * * *"
+    alerts_cron: str = "0 6 * * *"
+    timezone: str = "Europe/Berlin"
+    stale_days: int = Field(3, ge=1)
+    notify: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _split_notify(cls, value: object) -> object:
+        # ECEI_NOTIFY holds Apprise URLs separated by commas or whitespace
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value

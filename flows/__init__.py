@@ -1,0 +1,1 @@
+"""Prefect flows: scheduled refreshes and label-expiry alerts."""

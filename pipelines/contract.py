@@ -1,0 +1,98 @@
+"""The contract of a cluster row: one pydantic model, and the identity key it implies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, TypeAdapter
+
+_SPACE = re.compile(r"\s+")  # \s covers NBSP and the other Unicode spaces
+_DATE = re.compile(r"(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})")
+_HOST_LIKE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?([/?#].*)?$")
+_URL = TypeAdapter(HttpUrl)
+
+
+def clean_text(value: Any) -> Any:
+    """Whitespace (NBSP included) collapsed and trimmed, Unicode NFC."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", _SPACE.sub(" ", value).strip())
+
+
+def parse_label_date(value: Any) -> Any:
+    """`2018/09/19` as the site writes it (ISO dashes accepted); an impossible day is an error."""
+    if not isinstance(value, str):
+        return value
+    match = _DATE.fullmatch(value.strip())
+    if not match:
+        raise ValueError(f"not a date in the form YYYY/MM/DD: {value.strip()[:40]!r}")
+    year, month, day = map(int, match.groups())
+    return dt.date(year, month, day)  # raises ValueError for 2021/02/30
+
+
+def normalise_website(value: str | None) -> str | None:
+    """An absolute http(s) URL, or None when the cell holds nothing usable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if text.startswith("//"):
+        text = "http:" + text
+    elif "://" not in text and _HOST_LIKE.match(text):
+        text = "http://" + text
+    try:
+        url = _URL.validate_python(text)
+    except ValueError:
+        return None
+    if url.scheme not in ("http", "https") or not url.host or "." not in url.host:
+        return None
+    return str(url)
+
+
+CleanText = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
+
+
+def name_key(name: str) -> str:
+    """The identity form of a name: case, width and spacing differences are one cluster."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+
+
+def country_key(country_id: str) -> str:
+    """Dashed and undashed forms of the same country id are one country."""
+    return country_id.replace("-", "").strip().lower()
+
+
+class ClusterRow(BaseModel):
+    """One row of a country table, cleaned. Anything that breaks it goes to the quarantine."""
+
+    model_config = ConfigDict(frozen=True)
+
+    country: CleanText
+    country_id: Annotated[str, BeforeValidator(clean_text), Field(min_length=1, pattern=r"^[0-9A-Za-z-]+$")]
+    name: CleanText
+    portfolio: CleanText
+    valid_until: Annotated[dt.date, BeforeValidator(parse_label_date)]
+    website: Annotated[str | None, AfterValidator(normalise_website)] = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return country_key(self.country_id), name_key(self.name)
+
+
+def reasons(error: Exception) -> str:
+    """A pydantic ValidationError as one line a person can read: `field: message; ...`."""
+    errors = getattr(error, "errors", None)
+    if errors is None:
+        return str(error)
+    parts = []
+    for e in errors(include_url=False):
+        where = ".".join(str(p) for p in e["loc"]) or "row"
+        message = e["msg"]
+        if e["type"] in ("string_too_short", "too_short", "missing"):
+            message = "missing" if e["type"] == "missing" else "empty"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)

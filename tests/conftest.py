@@ -1,0 +1,76 @@
+"""Shared fixtures: the bundled mirror served on loopback, a real DuckDB file, fast crawl settings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from scrapy.http import HtmlResponse
+
+from ecei.mirror import Fault, Mirror, demo_site, serve
+from ecei.settings import Settings
+
+COUNTRY_PATH = "/benchmarked-clusters/?country="
+NORWAY = "9e0e2d07-b7a9-47ae-a816-cf7692205403"
+ITALY = "9e12d7ea56424278935b25692c9c6de9"
+
+
+def expected_rows(snapshot: str) -> list[dict[str, Any]]:
+    """The mirror's own oracle: every table row of a snapshot as the page shows it."""
+    return json.loads((demo_site(snapshot) / "expected.json").read_text())
+
+
+def file_response(path: Path, url: str) -> HtmlResponse:
+    """A stored page turned back into the response Scrapy would have given the spider."""
+    return HtmlResponse(url=url, body=path.read_bytes(), encoding="utf-8")
+
+
+@pytest.fixture
+def site_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """A writable copy of a demo snapshot, for tests that alter pages on disk."""
+
+    def make(snapshot: str) -> Path:
+        target = tmp_path / f"site-{snapshot}"
+        if not target.exists():
+            shutil.copytree(demo_site(snapshot), target)
+        return target
+
+    return make
+
+
+@pytest.fixture
+def mirror() -> Iterator[Mirror]:
+    """The 2016-06 snapshot on an ephemeral loopback port; `mirror.switch(demo_site(...))` moves on."""
+    with serve(demo_site("2016-06")) as m:
+        yield m
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "ecei.duckdb"
+
+
+@pytest.fixture
+def settings(mirror: Mirror, db_path: Path) -> Settings:
+    return Settings(
+        start_url=mirror.start_url,
+        db=db_path,
+        polite=False,
+        retry_times=1,
+        download_timeout=5,
+        crawl_timeout=120,
+    )
+
+
+def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def fault_for(country_id: str, **kwargs: Any) -> dict[str, Fault]:
+    return {COUNTRY_PATH + country_id: Fault(**kwargs)}

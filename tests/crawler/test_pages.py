@@ -1,0 +1,173 @@
+"""Offline parse tests on the mirror's stored pages: one small test per field."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.pages import LayoutChanged, parse_country, parse_overview
+from ecei.mirror import demo_site
+from tests.conftest import ITALY, NORWAY
+
+BASE = "https://www.cluster-analysis.org/benchmarked-clusters"
+SITE = demo_site("2018-10")
+OVERVIEW = parse_overview((SITE / "overview.html").read_bytes(), BASE)
+NORWAY_TABLE = parse_country((SITE / "country" / f"{NORWAY}.html").read_bytes(), f"{BASE}/?country={NORWAY}")
+ITALY_TABLE = parse_country((SITE / "country" / f"{ITALY}.html").read_bytes(), f"{BASE}/?country={ITALY}")
+
+
+def table_html(header: str, rows: str, before: str = "") -> bytes:
+    return f"<html><body>{before}<table><tr>{header}</tr>{rows}</table></body></html>".encode()
+
+
+HEADER = "<th>Name</th><th>Comparative portfolio</th><th>www</th><th>Label valid until</th>"
+
+
+def test_stated_total() -> None:
+    assert OVERVIEW.stated_total == 75
+
+
+def test_stated_countries() -> None:
+    assert OVERVIEW.stated_countries == 4
+
+
+def test_country_names_come_from_link_text() -> None:
+    assert [c.name for c in OVERVIEW.countries] == ["Italy", "Norway", "Poland", "Spain"]
+
+
+def test_country_ids_dashed_and_undashed() -> None:
+    ids = {c.name: c.country_id for c in OVERVIEW.countries}
+    assert ids["Norway"] == NORWAY
+    assert ids["Italy"] == ITALY
+
+
+def test_country_urls_are_absolute_on_the_same_host() -> None:
+    assert all(c.url.startswith(BASE + "/?country=") for c in OVERVIEW.countries)
+
+
+def test_stated_total_with_thousands_separator() -> None:
+    page = b"<p>The list includes 1,292 clusters from 48 countries</p>"
+    assert parse_overview(page, BASE).stated_total == 1292
+
+
+def test_overview_without_statement() -> None:
+    overview = parse_overview(b"<p>nothing here</p>", BASE)
+    assert (overview.stated_total, overview.countries) == (None, [])
+
+
+def test_links_to_other_hosts_are_not_followed() -> None:
+    page = b'<a href="https://evil.example/benchmarked-clusters/?country=abc">X</a><a href="?country=def">Y</a>'
+    overview = parse_overview(page, BASE)
+    assert [c.country_id for c in overview.countries] == ["def"]
+    assert overview.offsite_links == 1
+
+
+def test_row_count() -> None:
+    assert NORWAY_TABLE is not None and len(NORWAY_TABLE.rows) == 46
+
+
+def test_headers() -> None:
+    assert NORWAY_TABLE is not None
+    assert NORWAY_TABLE.headers == ["Name", "Comparative portfolio", "www", "Label valid until"]
+
+
+def test_name() -> None:
+    assert ITALY_TABLE is not None
+    assert ITALY_TABLE.rows[0].name == "ASDI - Parco Agro-Alimentare di San Daniele"
+
+
+def test_portfolio() -> None:
+    assert ITALY_TABLE is not None
+    assert ITALY_TABLE.rows[0].portfolio == "Food industry"
+
+
+def test_www_href() -> None:
+    assert ITALY_TABLE is not None
+    assert ITALY_TABLE.rows[0].www_href == "http://www.asdi-parco-agro-alimentare-di-san-daniel.example/"
+
+
+def test_www_empty_cell() -> None:
+    assert ITALY_TABLE is not None
+    assert ITALY_TABLE.rows[1].www_href is None
+    assert ITALY_TABLE.rows[1].www is not None and ITALY_TABLE.rows[1].www.strip() == ""
+
+
+def test_valid_until_raw_text() -> None:
+    assert ITALY_TABLE is not None
+    assert ITALY_TABLE.rows[0].valid_until == "2016/07/24"
+
+
+def test_row_numbers() -> None:
+    assert ITALY_TABLE is not None
+    assert [r.row_number for r in ITALY_TABLE.rows] == list(range(1, len(ITALY_TABLE.rows) + 1))
+
+
+def test_empty_name_row_is_kept_raw() -> None:
+    assert ITALY_TABLE is not None
+    assert ITALY_TABLE.rows[3].name == ""
+    assert ITALY_TABLE.rows[3].portfolio == "Food industry"
+
+
+def test_columns_mapped_by_header_name_not_position() -> None:
+    header = "<th>Label valid until</th><th>www</th><th>Name</th><th>Comparative portfolio</th>"
+    row = '<tr><td>2020/01/02</td><td><a href="http://a.example/">w</a></td><td>Alpha</td><td>ICT</td></tr>'
+    table = parse_country(table_html(header, row), BASE)
+    assert table is not None
+    r = table.rows[0]
+    assert (r.name, r.portfolio, r.www_href, r.valid_until) == ("Alpha", "ICT", "http://a.example/", "2020/01/02")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "<th>Cluster</th><th>Comparative portfolio</th><th>www</th><th>Label valid until</th>",
+        "<th>Name</th><th>Comparative portfolio</th><th>Label valid until</th>",
+        HEADER + "<th>Country</th>",
+    ],
+    ids=["renamed", "missing", "extra"],
+)
+def test_changed_header_is_a_layout_change(header: str) -> None:
+    with pytest.raises(LayoutChanged) as info:
+        parse_country(table_html(header, ""), BASE + "/?country=x")
+    assert "?country=x" in str(info.value)
+    assert info.value.headers[0] in str(info.value)
+
+
+def test_header_text_variations_are_the_same_header() -> None:
+    header = "<th> NAME </th><th>Comparative&nbsp;portfolio</th><th><b>www</b></th><th>Label valid\n until</th>"
+    table = parse_country(table_html(header, "<tr><td>A</td><td>B</td><td></td><td>2020/01/01</td></tr>"), BASE)
+    assert table is not None and table.rows[0].name == "A"
+
+
+def test_page_without_table() -> None:
+    assert parse_country(b"<html><body><p>Maintenance</p></body></html>", BASE) is None
+
+
+def test_empty_body() -> None:
+    assert parse_country(b"", BASE) is None
+
+
+def test_other_tables_are_ignored() -> None:
+    layout = "<table><tr><td>menu</td><td>links</td></tr></table>"
+    table = parse_country(table_html(HEADER, "<tr><td>A</td><td>B</td><td></td><td>2020/01/01</td></tr>", layout), BASE)
+    assert table is not None and [r.name for r in table.rows] == ["A"]
+
+
+def test_nested_table_rows_stay_in_their_cell() -> None:
+    nested = "<table><tr><td>inner</td></tr></table>"
+    rows = f"<tr><td>A{nested}</td><td>B</td><td></td><td>2020/01/01</td></tr>"
+    table = parse_country(table_html(HEADER, rows), BASE)
+    assert table is not None and len(table.rows) == 1
+
+
+def test_cell_markup_entities_and_script() -> None:
+    rows = "<tr><td><b>A&amp;B</b><script>alert(1)</script><br>Cluster</td><td>B</td><td></td><td>2020/01/01</td></tr>"
+    table = parse_country(table_html(HEADER, rows), BASE)
+    assert table is not None and table.rows[0].name == "A&B Cluster"
+
+
+def test_missing_and_extra_cells() -> None:
+    rows = "<tr><td>A</td><td>B</td></tr><tr><td>C</td><td>D</td><td></td><td>2020/01/01</td><td>x</td></tr>"
+    table = parse_country(table_html(HEADER, rows), BASE)
+    assert table is not None
+    assert table.rows[0].valid_until is None
+    assert table.rows[1].extra_cells == ["x"]

@@ -1,0 +1,186 @@
+"""End to end: the mirror served over loopback HTTP, the real crawl, a real DuckDB file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from filelock import FileLock
+
+from ecei.mirror import Fault, Mirror, demo_site
+from ecei.refresh import lock_path, refresh
+from ecei.settings import Settings
+from pipelines.contract import clean_text, country_key, name_key
+from tests.conftest import COUNTRY_PATH, NORWAY, expected_rows, query
+from warehouse.db import connect
+from warehouse.runs import begin_run, utcnow
+
+POLAND = "a36e53af-4be9-4791-bc22-5a32a7982347"
+
+
+def oracle_versions(snapshots: list[str]) -> int:
+    """Versions a type-2 history of complete runs must hold, computed from the mirror's oracle."""
+    current: dict[tuple[str, str], tuple[Any, ...]] = {}
+    versions = 0
+    for snap in snapshots:
+        seen = {}
+        for r in expected_rows(snap):
+            name = clean_text(r["name"])
+            if not name:
+                continue  # quarantined
+            values = (r["country"], r["country_id"], name, r["portfolio"], r["website"], r["valid_until"])
+            seen[(country_key(r["country_id"]), name_key(name))] = values
+        versions += sum(1 for k, v in seen.items() if current.get(k) != v)
+        current = seen
+    return versions
+
+
+def named(snapshot: str) -> set[tuple[str, str]]:
+    return {(r["country"], clean_text(r["name"])) for r in expected_rows(snapshot) if clean_text(r["name"])}
+
+
+def run(settings: Settings, mirror: Mirror, snapshot: str, faults: dict[str, Fault] | None = None) -> Any:
+    mirror.switch(demo_site(snapshot))
+    mirror.faults = faults or {}
+    mirror.requests.clear()
+    return refresh(settings)
+
+
+def test_history_across_the_three_snapshots_in_one_process(settings: Settings, mirror: Mirror) -> None:
+    # three crawls in one Python process: each gets a reactor of its own, in its own process
+    results = [run(settings, mirror, s) for s in ("2016-06", "2018-10", "2021-09")]
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    assert [r.exit_code for r in results] == [0, 0, 0]
+    db = settings.db
+
+    (versions,) = query(db, "select count(*) from cluster_history")[0]
+    assert versions == oracle_versions(["2016-06", "2018-10", "2021-09"])
+    current = set(query(db, "select country, name from clusters_current"))
+    assert current == named("2021-09")
+
+    third_started = query(db, "select started_at from crawl_runs where run_id = ?", [results[2].run_id])[0][0]
+    closed = query(
+        db,
+        "select max(valid_to), count(*) filter (where is_current) from cluster_history "
+        "where name = 'NCE Seafood Innovation Cluster'",
+    )
+    assert closed == [(third_started, 0)]
+    assert query(db, "select count(*) from clusters_current where name = 'Seafood Innovation Cluster'") == [(1,)]
+    delisted = named("2018-10") - named("2021-09") - {("Norway", "NCE Seafood Innovation Cluster")}
+    assert delisted, "the 2021-09 snapshot delists some clusters"
+    for country, name in delisted:
+        rows = query(db, "select valid_to from cluster_history where country = ? and name = ?", [country, name])
+        assert rows and all(r[0] is not None for r in rows)
+    removed = query(
+        db, "select count(*) from cluster_changes where change = 'removed' and run_id = ?", [results[2].run_id]
+    )
+    assert removed == [(len(delisted) + 1,)]
+
+    # the list as it stood between the first and second run is the 2016-06 list
+    first_finished, second_started = query(
+        db,
+        "select (select finished_at from crawl_runs where run_id = ?), "
+        "(select started_at from crawl_runs where run_id = ?)",
+        [results[0].run_id, results[1].run_id],
+    )[0]
+    between = first_finished + (second_started - first_finished) / 2
+    as_of = set(query(db, "select country, name from clusters_as_of(?)", [between]))
+    assert as_of == named("2016-06")
+    assert query(db, "select count(*) from clusters_as_of(?)", [dt.datetime(2000, 1, 1)]) == [(0,)]
+
+    # the empty-name row is quarantined once per run, with its reason and raw values
+    rejected = query(db, "select run_id, raw->>'portfolio', reason from rejected_rows order by run_id")
+    assert [r[0] for r in rejected] == [r.run_id for r in results]
+    assert all(r[1] == "Food industry" and r[2].startswith("name: empty") for r in rejected)
+
+    figures = query(db, "select rows_seen, rows_loaded, rows_duplicate, rows_rejected, stated_total from crawl_runs")
+    assert all(seen == loaded + dup + rej == stated for seen, loaded, dup, rej, stated in figures)
+
+
+def test_no_op_refresh_adds_no_version(settings: Settings, mirror: Mirror) -> None:
+    run(settings, mirror, "2018-10")
+    before = query(settings.db, "select * from cluster_history order by cluster_id")
+    again = run(settings, mirror, "2018-10")
+    assert again.status == "ok"
+    assert (again.figures.added, again.figures.changed, again.figures.removed) == (0, 0, 0)
+    assert query(settings.db, "select * from cluster_history order by cluster_id") == before
+
+
+def test_country_answering_503_is_partial_and_closes_nothing(settings: Settings, mirror: Mirror) -> None:
+    run(settings, mirror, "2016-06")
+    norway_before = query(settings.db, "select cluster_id, valid_until from clusters_current where country = 'Norway'")
+    result = run(settings, mirror, "2021-09", {COUNTRY_PATH + NORWAY: Fault(status=503)})
+    assert (result.status, result.exit_code) == ("partial", 3)
+    assert "Norway" in (result.message or "") and "503" in (result.message or "")
+    assert mirror.requests.count(COUNTRY_PATH + NORWAY) == settings.retry_times + 1
+    # nothing of Norway was closed, nor anything else: a partial run removes nothing
+    norway_after = query(settings.db, "select cluster_id, valid_until from clusters_current where country = 'Norway'")
+    assert sorted(norway_after) == sorted(norway_before)
+    assert result.figures.removed == 0
+    # what it did see was loaded
+    assert result.figures.added > 0
+    status = query(settings.db, "select status from crawl_runs where run_id = ?", [result.run_id])
+    assert status == [("partial",)]
+
+
+def rename_header(body: bytes) -> bytes:
+    return body.replace(b"<th>Comparative portfolio</th>", b"<th>Portfolio</th>")
+
+
+def test_changed_header_fails_the_run_and_writes_nothing(settings: Settings, mirror: Mirror) -> None:
+    run(settings, mirror, "2016-06")
+    history = query(settings.db, "select * from cluster_history order by all")
+    result = run(settings, mirror, "2021-09", {COUNTRY_PATH + POLAND: Fault(rewrite=rename_header)})
+    assert (result.status, result.exit_code) == ("failed", 1)
+    message = query(settings.db, "select status, message from crawl_runs where run_id = ?", [result.run_id])[0]
+    assert message[0] == "failed"
+    assert POLAND in message[1] and "'Portfolio'" in message[1]
+    assert query(settings.db, "select * from cluster_history order by all") == history
+    assert query(settings.db, "select count(*) from rejected_rows where run_id = ?", [result.run_id]) == [(0,)]
+    assert query(settings.db, "select count(*) from cluster_changes where run_id = ?", [result.run_id]) == [(0,)]
+
+
+def reorder_columns(body: bytes) -> bytes:
+    doc = lxml.html.document_fromstring(body)
+    for tr in doc.xpath("//table[@class='clusterlist']//tr"):
+        cells = list(tr)
+        for c in cells:
+            tr.remove(c)
+        for i in (3, 2, 0, 1):  # valid until, www, name, portfolio
+            tr.append(cells[i])
+    return lxml.html.tostring(doc, encoding="utf-8")
+
+
+def test_reordered_columns_load_the_same(settings: Settings, mirror: Mirror, tmp_path: Path) -> None:
+    straight = run(settings, mirror, "2018-10")
+    routes = mirror.routes()
+    faults = {path: Fault(rewrite=reorder_columns) for path in routes if "country=" in path}
+    reordered_settings = settings.model_copy(update={"db": tmp_path / "reordered.duckdb"})
+    reordered = run(reordered_settings, mirror, "2018-10", faults)
+    assert straight.status == reordered.status == "ok"
+    sql = "select country, name, portfolio, website, valid_until from clusters_current order by all"
+    assert query(settings.db, sql) == query(reordered_settings.db, sql)
+    assert len(query(settings.db, sql)) == len(named("2018-10"))
+
+
+def test_second_refresh_while_one_runs_is_busy(settings: Settings, mirror: Mirror) -> None:
+    run(settings, mirror, "2016-06")
+    runs_before = query(settings.db, "select count(*) from crawl_runs")
+    with FileLock(str(lock_path(Path(settings.db)))):
+        result = refresh(settings)
+    assert (result.status, result.exit_code) == ("busy", 4)
+    assert "another refresh" in (result.message or "")
+    assert query(settings.db, "select count(*) from crawl_runs") == runs_before
+
+
+def test_run_left_running_by_a_dead_process_is_marked_failed(settings: Settings, mirror: Mirror) -> None:
+    with connect(settings.db) as con:
+        dead = begin_run(con, settings.start_url, utcnow(), pid=999999)
+    result = run(settings, mirror, "2016-06")
+    assert result.abandoned_runs == [dead]
+    status, message = query(settings.db, "select status, message from crawl_runs where run_id = ?", [dead])[0]
+    assert status == "failed" and re.search("abandoned", message)
+    assert result.status == "ok"

@@ -1,0 +1,84 @@
+"""The ClusterRow contract: what is cleaned, what is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from pipelines.contract import ClusterRow, country_key, name_key, normalise_website, reasons
+
+ROW = {"country": "Norway", "country_id": "abc-1", "name": "A", "portfolio": "ICT", "valid_until": "2018/09/19"}
+
+
+def make(**changes: object) -> ClusterRow:
+    return ClusterRow(**{**ROW, **changes})
+
+
+def test_name_whitespace_and_nbsp_collapsed() -> None:
+    assert make(name="  NCE\xa0 Seafood\n Cluster ").name == "NCE Seafood Cluster"
+
+
+def test_name_nfc() -> None:
+    assert make(name="Mo\u0308re").name == "M\u00f6re"
+
+
+def test_name_required() -> None:
+    with pytest.raises(ValidationError) as info:
+        make(name=" \xa0 ")
+    assert reasons(info.value) == "name: empty"
+
+
+def test_portfolio_required() -> None:
+    with pytest.raises(ValidationError):
+        make(portfolio="")
+
+
+def test_date_as_the_site_writes_it() -> None:
+    assert make(valid_until="2018/09/19").valid_until == dt.date(2018, 9, 19)
+
+
+def test_impossible_date_rejected() -> None:
+    with pytest.raises(ValidationError) as info:
+        make(valid_until="2021/02/30")
+    assert "valid_until" in reasons(info.value)
+
+
+def test_junk_date_rejected() -> None:
+    with pytest.raises(ValidationError):
+        make(valid_until="soon")
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("http://www.x.no", "http://www.x.no/"),
+        ("https://x.no/path?q=1", "https://x.no/path?q=1"),
+        ("www.x.no", "http://www.x.no/"),
+        ("//www.x.no/", "http://www.x.no/"),
+        ("javascript:alert(1)", None),
+        ("mailto:a@x.no", None),
+        ("junk", None),
+        ("", None),
+        ("   ", None),
+        (None, None),
+        ("ftp://x.no/", None),
+    ],
+)
+def test_website(raw: str | None, stored: str | None) -> None:
+    assert normalise_website(raw) == stored
+    assert make(website=raw).website == stored
+
+
+def test_key_ignores_case_width_and_spacing() -> None:
+    assert name_key("NCE  Seafood") == name_key("nce seafood") == name_key("ＮＣＥ Seafood")
+
+
+def test_country_key_ignores_dashes() -> None:
+    assert country_key("9E0E2D07-B7A9-47ae") == country_key("9e0e2d07b7a947ae")
+
+
+def test_country_id_required() -> None:
+    with pytest.raises(ValidationError):
+        make(country_id="")

@@ -1,0 +1,95 @@
+"""Open the warehouse file and bring its schema up to date with the numbered migrations."""
+
+from __future__ import annotations
+
+import re
+import time
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+_MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
+
+
+def sql_file(name: str) -> str:
+    """The text of a .sql file shipped in the warehouse package."""
+    return (resources.files("warehouse") / name).read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, file name) of every migration, in order."""
+    folder = resources.files("warehouse") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION.match(entry.name)
+        if match:
+            found.append((int(match[1]), entry.name))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations this file lacks, each in its own transaction; returns those applied."""
+    con.execute(
+        "create table if not exists schema_migrations "
+        "(version integer primary key, name varchar not null, applied_at timestamp not null)"
+    )
+    done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
+    applied = []
+    for version, name in migrations():
+        if version in done:
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(sql_file(f"migrations/{name}"))
+            con.execute("insert into schema_migrations values (?, ?, now() at time zone 'UTC')", [version, name])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        applied.append(version)
+    return applied
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, creating and migrating it as needed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(target))
+    con.execute("set timezone = 'UTC'")
+    migrate(con)
+    return con
+
+
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse file for writing."""
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def open_when_free(
+    path: Path | str, busy_timeout: float, read_only: bool = False, config: dict[str, object] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the file, retrying while another process holds it; WarehouseBusy after `busy_timeout` s."""
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.05
+    started = time.monotonic()
+    while True:
+        try:
+            if read_only:
+                return duckdb.connect(str(path), read_only=True, config=config or {})
+            return connect(path)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                waited = time.monotonic() - started
+                raise WarehouseBusy(
+                    f"the warehouse {path} is busy: another process is writing to it "
+                    f"(waited {waited:.1f} s; a refresh's merge usually takes a few seconds, try again)"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)

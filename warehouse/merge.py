@@ -1,0 +1,89 @@
+"""Merge a staged run into the history: one transaction, set-based SQL from merge.sql."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import sql_file
+from warehouse.runs import RunFigures, settle_run
+
+_ROW_COLUMNS = {
+    "page_url": "VARCHAR",
+    "row_number": "INTEGER",
+    "country": "VARCHAR",
+    "country_id": "VARCHAR",
+    "name": "VARCHAR",
+    "portfolio": "VARCHAR",
+    "website": "VARCHAR",
+    "valid_until": "DATE",
+    "country_key": "VARCHAR",
+    "name_key": "VARCHAR",
+}
+_REJECTED_COLUMNS = {"page_url": "VARCHAR", "row_number": "INTEGER", "raw": "JSON", "reason": "VARCHAR"}
+
+
+def _read_json(path: Path, columns: dict[str, str]) -> str:
+    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
+    return f"read_json('{_quote(path)}', format = 'newline_delimited', columns = {spec})"
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def merge_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    observed_at: dt.datetime,
+    rows_file: Path,
+    rejected_file: Path,
+    complete: bool,
+    status: str,
+    figures: RunFigures,
+    message: str | None = None,
+) -> RunFigures:
+    """Load the staged rows and quarantine of `run_id`, update the history, settle the run.
+
+    All of it commits together or not at all. Only a complete run closes the versions of the
+    clusters it did not see.
+    """
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "create or replace temp table params as "
+            "select ?::integer as run_id, ?::timestamp as observed_at, ?::boolean as complete",
+            [run_id, observed_at, complete],
+        )
+        con.execute(f"create or replace temp table stage_rows as select * from {_read_json(rows_file, _ROW_COLUMNS)}")
+        dupes = con.execute("select count(*) - count(distinct (country_key, name_key)) from stage_rows").fetchone()
+        if dupes and dupes[0]:
+            raise ValueError(f"staged run {run_id} holds {dupes[0]} rows whose cluster key repeats")
+        figures.new_portfolios = [
+            r[0]
+            for r in con.execute(
+                "select distinct portfolio from stage_rows "
+                "where portfolio not in (select portfolio from versions) "
+                "and exists (select 1 from versions) order by 1"
+            ).fetchall()
+        ]
+        con.execute(
+            "insert into quarantine select (select run_id from params), page_url, row_number, raw, reason "
+            f"from {_read_json(rejected_file, _REJECTED_COLUMNS)}"
+        )
+        con.execute(sql_file("merge.sql"))
+        counts = dict(con.execute("select change, count(*) from delta group by change").fetchall())
+        figures.added = counts.get("added", 0)
+        figures.changed = counts.get("changed", 0)
+        figures.removed = counts.get("removed", 0)
+        settle_run(con, run_id, status, figures, message)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for table in ("params", "stage_rows", "incoming", "current_versions", "delta"):
+            con.execute(f"drop table if exists temp.{table}")
+    return figures

@@ -1,0 +1,78 @@
+"""The crawl_runs ledger: a run is recorded before its crawl starts and settled by its merge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+
+
+@dataclass
+class RunFigures:
+    """What one crawl saw; rows_seen = rows_loaded + rows_duplicate + rows_rejected."""
+
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    countries_listed: int = 0
+    countries_loaded: int = 0
+    stated_total: int | None = None
+    stated_countries: int | None = None
+    rows_seen: int = 0
+    rows_loaded: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    websites_invalid: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    new_portfolios: list[str] = field(default_factory=list)
+
+
+def utcnow() -> dt.datetime:
+    """Now, as the naive UTC timestamp the warehouse stores."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.datetime, pid: int) -> int:
+    row = con.execute(
+        "insert into runs (started_at, status, start_url, pid) values (?, 'running', ?, ?) returning run_id",
+        [started_at, start_url, pid],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def abandon_running(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Mark runs left 'running' by a process that died as failed. Call only while holding the lock."""
+    rows = con.execute(
+        "update runs set status = 'failed', finished_at = ?, "
+        "message = 'abandoned: the refresh process ended before its merge committed' "
+        "where status = 'running' returning run_id",
+        [utcnow()],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def settle_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    status: str,
+    figures: RunFigures,
+    message: str | None = None,
+) -> None:
+    values = asdict(figures)
+    columns = ", ".join(f"{k} = ?" for k in values)
+    con.execute(
+        f"update runs set status = ?, finished_at = ?, message = ?, {columns} where run_id = ?",
+        [status, utcnow(), message, *values.values(), run_id],
+    )
+
+
+def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, object]:
+    cur = con.execute("select * from crawl_runs where run_id = ?", [run_id])
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    if row is None:
+        raise KeyError(f"no run {run_id}")
+    return dict(zip(names, row, strict=True))
