@@ -72,6 +72,8 @@ class RawRow:
 class CountryTable:
     headers: list[str]
     rows: list[RawRow]
+    # further pages of the same country's list (pagination), absolute URLs on the same host
+    more_pages: list[str] = field(default_factory=list)
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
@@ -112,9 +114,10 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
             overview.offsite_links += 1
             continue
         country_id = ids[0].strip()
-        if country_id in seen:
+        same = country_id.replace("-", "").lower()  # dashed and undashed forms are one country
+        if same in seen:
             continue
-        seen.add(country_id)
+        seen.add(same)
         name = _SPACE.sub(" ", _text(a).replace("\xa0", " ")).strip()
         overview.countries.append(CountryLink(country_id, name, absolute))
     return overview
@@ -166,8 +169,33 @@ def parse_country(html: bytes | str, url: str) -> CountryTable | None:
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
         body = [r for r in rows[1:] if _cells(r)]  # a row without cells shows nothing
-        return CountryTable(headers, [_row(i, r, columns) for i, r in enumerate(body, start=1)])
+        return CountryTable(headers, [_row(i, r, columns) for i, r in enumerate(body, start=1)], _more_pages(doc, url))
     return None
+
+
+_FIRST_PAGE = {"page": {"0", "1"}, "start": {"0"}, "offset": {"0"}, "p": {"0", "1"}}
+
+
+def _more_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
+    """Links to other pages of the same country's list: same host and path, same country, more query."""
+    here = urlsplit(url)
+    country = parse_qs(here.query).get("country", [""])[0]
+    found: list[str] = []
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href:
+            continue
+        target = urlsplit(urljoin(url, href))
+        query = parse_qs(target.query)
+        if (target.hostname, target.path) != (here.hostname, here.path) or query.get("country", [""])[0] != country:
+            continue
+        extra = {k: v[0] for k, v in query.items() if k != "country"}
+        if not extra or all(v in _FIRST_PAGE.get(k, set()) for k, v in extra.items()):
+            continue  # the first page itself, linked from the pager
+        absolute = target._replace(fragment="").geturl()
+        if absolute != url and absolute not in found:
+            found.append(absolute)
+    return found
 
 
 def _row(number: int, tr: lxml.html.HtmlElement, columns: list[str]) -> RawRow:

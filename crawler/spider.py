@@ -68,6 +68,9 @@ class BronzeLabelSpider(scrapy.Spider):
             headers=table.headers,
             rows=table.rows,
         )
+        for url in table.more_pages:
+            # a paginated list: every page belongs to the country; the dupe filter stops loops
+            yield scrapy.Request(url, callback=self.parse_country, errback=self.page_failed, cb_kwargs={"link": link})
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]

@@ -81,7 +81,7 @@ def assess(stage: Path, summary: dict[str, Any] | None, crash: str | None = None
         pages_fetched=(1 if overview else 0) + len(countries),
         pages_failed=len(failures),
         countries_listed=len(overview["countries"]) if overview else 0,
-        countries_loaded=len(countries),
+        countries_loaded=len({p["country_id"] for p in countries} - {f["country_id"] for f in failures}),
         stated_total=overview["stated_total"] if overview else None,
         stated_countries=overview["stated_countries"] if overview else None,
         rows_seen=sum(p["rows_seen"] for p in countries),
@@ -108,13 +108,17 @@ def assess(stage: Path, summary: dict[str, Any] | None, crash: str | None = None
             f"the overview states {figures.stated_countries} countries but links {figures.countries_listed}"
         )
     read = {p["country_id"] for p in countries}
-    failed = {f["country_id"]: f for f in failures if f["country_id"] is not None}
+    failed: dict[str, list[dict[str, Any]]] = {}
+    for f in failures:
+        if f["country_id"] is not None:
+            failed.setdefault(f["country_id"], []).append(f)
     for link in overview["countries"]:
-        if link["country_id"] in read:
-            continue
-        failure = failed.get(link["country_id"])
-        why = failure["reason"] if failure else "not fetched"
-        problems.append(f"country {link['name'] or link['country_id']} incomplete: {why} ({link['url']})")
+        country = link["name"] or link["country_id"]
+        # any page of a country that failed (a later page of a paginated list too) leaves it incomplete
+        for failure in failed.get(link["country_id"], []):
+            problems.append(f"country {country} incomplete: {failure['reason']} ({failure['url']})")
+        if link["country_id"] not in read and link["country_id"] not in failed:
+            problems.append(f"country {country} incomplete: not fetched ({link['url']})")
     if figures.stated_total is not None and figures.rows_seen != figures.stated_total:
         problems.append(f"rows seen ({figures.rows_seen}) differ from the stated total ({figures.stated_total})")
     reason = (summary or {}).get("finish_reason")

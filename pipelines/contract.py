@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 _SPACE = re.compile(r"\s+")  # \s covers NBSP and the other Unicode spaces
 _DATE = re.compile(r"(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})")
+_DATE_DMY = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})")  # 19.09.2018, unambiguous
 _HOST_LIKE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?([/?#].*)?$")
 _URL = TypeAdapter(HttpUrl)
 
@@ -23,13 +24,17 @@ def clean_text(value: Any) -> Any:
 
 
 def parse_label_date(value: Any) -> Any:
-    """`2018/09/19` as the site writes it (ISO dashes accepted); an impossible day is an error."""
+    """`2018/09/19` as the site writes it (ISO dashes and `19.09.2018` accepted); an impossible day
+    is an error."""
     if not isinstance(value, str):
         return value
-    match = _DATE.fullmatch(value.strip())
-    if not match:
-        raise ValueError(f"not a date in the form YYYY/MM/DD: {value.strip()[:40]!r}")
-    year, month, day = map(int, match.groups())
+    text = " ".join(value.split())
+    if match := _DATE.fullmatch(text):
+        year, month, day = map(int, match.groups())
+    elif match := _DATE_DMY.fullmatch(text):
+        day, month, year = map(int, match.groups())
+    else:
+        raise ValueError(f"not a date in the form YYYY/MM/DD: {text[:40]!r}")
     return dt.date(year, month, day)  # raises ValueError for 2021/02/30
 
 

@@ -171,3 +171,21 @@ def test_missing_and_extra_cells() -> None:
     assert table is not None
     assert table.rows[0].valid_until is None
     assert table.rows[1].extra_cells == ["x"]
+
+
+def test_country_linked_twice_dashed_and_undashed_is_one_country() -> None:
+    page = (
+        b'<a href="?country=9e0e2d07-b7a9-47ae-a816-cf7692205403">Norway</a>'
+        b'<a href="?country=9E0E2D07B7A947AEA816CF7692205403">Norway</a>'
+    )
+    assert len(parse_overview(page, BASE).countries) == 1
+
+
+def test_more_pages_of_a_paginated_list() -> None:
+    url = BASE + "/?country=abc"
+    pager = (
+        '<a href="?country=abc&page=1">1</a> <a href="?country=abc&amp;page=2">2</a> '
+        '<a href="?country=xyz&page=2">other country</a> <a href="/benchmarked-clusters">back</a>'
+    )
+    table = parse_country(table_html(HEADER, "", pager), url)
+    assert table is not None and table.more_pages == [BASE + "/?country=abc&page=2"]

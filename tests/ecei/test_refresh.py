@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -184,3 +185,36 @@ def test_run_left_running_by_a_dead_process_is_marked_failed(settings: Settings,
     status, message = query(settings.db, "select status, message from crawl_runs where run_id = ?", [dead])[0]
     assert status == "failed" and re.search("abandoned", message)
     assert result.status == "ok"
+
+
+def split_norway(site: Path, rows_on_first_page: int) -> None:
+    """Turn Norway's page into a paginated list of two pages, as a larger registry would show."""
+    page = site / "country" / f"{NORWAY}.html"
+    doc = lxml.html.document_fromstring(page.read_bytes())
+    table = doc.xpath("//table[@class='clusterlist']")[0]
+    rows = table.xpath("./tr")[1:]
+    second = lxml.html.document_fromstring(page.read_bytes())
+    second_table = second.xpath("//table[@class='clusterlist']")[0]
+    for tr in rows[rows_on_first_page:]:
+        table.remove(tr)
+    for tr in second_table.xpath("./tr")[1 : rows_on_first_page + 1]:
+        second_table.remove(tr)
+    pager = lxml.html.fragment_fromstring(f'<p class="pager"><a href="?country={NORWAY}&amp;page=2">2</a></p>')
+    table.addnext(pager)
+    page.write_bytes(lxml.html.tostring(doc, encoding="utf-8"))
+    (site / "country" / f"{NORWAY}-2.html").write_bytes(lxml.html.tostring(second, encoding="utf-8"))
+    routes = json.loads((site / "routes.json").read_text())
+    routes[f"{COUNTRY_PATH}{NORWAY}&page=2"] = f"country/{NORWAY}-2.html"
+    (site / "routes.json").write_text(json.dumps(routes))
+
+
+def test_paginated_country_list_is_read_whole(settings: Settings, mirror: Mirror, site_copy: Any) -> None:
+    site = site_copy("2018-10")
+    split_norway(site, rows_on_first_page=20)
+    mirror.switch(site)
+    result = refresh(settings)
+    assert result.status == "ok", result.message
+    assert result.figures.rows_seen == len(expected_rows("2018-10"))
+    norway = {r[0] for r in query(settings.db, "select name from clusters_current where country = 'Norway'")}
+    assert norway == {n for c, n in named("2018-10") if c == "Norway"}
+    assert f"{COUNTRY_PATH}{NORWAY}&page=2" in mirror.requests

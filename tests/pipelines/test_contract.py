@@ -82,3 +82,11 @@ def test_country_key_ignores_dashes() -> None:
 def test_country_id_required() -> None:
     with pytest.raises(ValidationError):
         make(country_id="")
+
+
+def test_date_day_first_with_dots() -> None:
+    assert make(valid_until="19.09.2018").valid_until == dt.date(2018, 9, 19)
+
+
+def test_date_with_inner_spaces() -> None:
+    assert make(valid_until=" 2018 / 09 / 19 ").valid_until == dt.date(2018, 9, 19)
