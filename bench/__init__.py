@@ -1,0 +1,1 @@
+"""Benchmarks of ecei-watch against a hand-written yardstick; see bench/run.py."""

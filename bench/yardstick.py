@@ -1,0 +1,111 @@
+"""The leanest honest refresh, written by hand: the yardstick ecei-watch is measured against.
+
+    python bench/yardstick.py START_URL DB
+
+Fetches the overview and every country page (two at a time, like ecei-watch), parses the tables
+with lxml, and merges them into a type-2 history in DuckDB in one transaction: close the versions
+that changed or vanished, insert the new ones. No robots.txt, no validation, no quarantine, no
+run ledger. `merge_sql` is also what the merge benchmark compares ecei-watch's merge against.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+import tempfile
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import duckdb
+import lxml.html
+
+SCHEMA = """
+create table if not exists hist (
+    country_id varchar, name varchar, portfolio varchar, website varchar, valid_until date,
+    row_hash varchar, valid_from timestamp, valid_to timestamp
+);
+"""
+
+MERGE_SQL = """
+create or replace temp table cur as select country_id, name, row_hash from hist where valid_to is null;
+create or replace temp table chg as
+    select s.country_id, s.name from stage s join cur c using (country_id, name) where s.row_hash <> c.row_hash;
+update hist set valid_to = (select now from merge_now)
+where valid_to is null and (
+    (country_id, name) in (select (country_id, name) from chg)
+    or not exists (select 1 from stage s where s.country_id = hist.country_id and s.name = hist.name)
+);
+insert into hist
+select s.country_id, s.name, s.portfolio, s.website, s.valid_until, s.row_hash, (select now from merge_now), null
+from stage s
+where not exists (select 1 from hist h where h.valid_to is null and h.country_id = s.country_id and h.name = s.name);
+"""
+
+STAGE_FROM_CSV = """
+create or replace temp table stage as
+select *, md5(concat_ws(chr(31), portfolio, coalesce(website, ''), valid_until::varchar)) as row_hash
+from read_csv(getvariable('stage_path'), header = false, delim = '\t', quote = '"',
+    columns = {'country_id': 'VARCHAR', 'name': 'VARCHAR', 'portfolio': 'VARCHAR',
+               'website': 'VARCHAR', 'valid_until': 'DATE'},
+    dateformat = '%Y/%m/%d', nullstr = '')
+"""
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+def parse_country(body: bytes, country_id: str) -> list[tuple[str, ...]]:
+    doc = lxml.html.document_fromstring(body)
+    rows = []
+    for tr in doc.xpath("//table[.//th]//tr[td]"):
+        cells = tr.xpath("./td")
+        links = cells[2].xpath(".//a/@href")
+        rows.append(
+            (country_id, cells[0].text_content().strip(), cells[1].text_content().strip(),
+             links[0] if links else "", cells[3].text_content().strip())
+        )  # fmt: skip
+    return rows
+
+
+def merge_sql(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:
+    """The hand-written type-2 merge of the temp table `stage` into `hist` (caller's transaction)."""
+    con.execute("create or replace temp table merge_now as select ?::timestamp as now", [now])
+    con.execute(MERGE_SQL)
+
+
+def refresh(start_url: str, db: str) -> int:
+    overview = lxml.html.document_fromstring(fetch(start_url))
+    links = {}
+    for href in overview.xpath("//a/@href"):
+        absolute = urljoin(start_url, href)
+        ids = parse_qs(urlsplit(absolute).query).get("country")
+        if ids:
+            links[ids[0]] = absolute
+    with ThreadPoolExecutor(2) as pool:
+        bodies = list(pool.map(fetch, links.values()))
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", newline="", delete=False) as f:
+        writer = csv.writer(f, delimiter="\t")
+        count = 0
+        for country_id, body in zip(links, bodies, strict=True):
+            rows = parse_country(body, country_id)
+            writer.writerows(rows)
+            count += len(rows)
+    con = duckdb.connect(db)
+    con.execute(SCHEMA)
+    con.execute("begin")
+    con.execute("set variable stage_path = ?", [f.name])
+    con.execute(STAGE_FROM_CSV)
+    merge_sql(con, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    con.execute("commit")
+    con.close()
+    Path(f.name).unlink()
+    return count
+
+
+if __name__ == "__main__":
+    print(refresh(sys.argv[1], sys.argv[2]))
