@@ -22,6 +22,7 @@ KNOWN_HEADERS: dict[str, str] = {
 }
 # A table sharing at least this many headers with KNOWN_HEADERS is the cluster table, changed or not.
 _MIN_SHARED_HEADERS = 2
+_HEADER_SEARCH_ROWS = 3
 
 _STATED = re.compile(
     r"list\s+includes\s+(?P<clusters>\d[\d.,\s]*?)\s+clusters?\s+from\s+(?P<countries>\d[\d.,]*)\s+countr",
@@ -76,6 +77,12 @@ class CountryTable:
     more_pages: list[str] = field(default_factory=list)
 
 
+def site_host(url: str) -> str:
+    """The site's host without a leading `www.`: the site has moved between the two forms."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
 def _text(el: lxml.html.HtmlElement) -> str:
     return el.text_content()
 
@@ -88,9 +95,9 @@ def _int(text: str) -> int:
     return int(re.sub(r"[^\d]", "", text))
 
 
-def parse_overview(html: bytes | str, url: str) -> Overview:
+def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> Overview:
     """The stated totals and the country links of the overview page."""
-    doc = _document(html, url)
+    doc = _document(html, url, encoding)
     if doc is None:
         return Overview(None, None)
     text = _SPACE.sub(" ", _text(doc).replace("\xa0", " "))
@@ -99,7 +106,7 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
         stated_total=_int(match["clusters"]) if match else None,
         stated_countries=_int(match["countries"]) if match else None,
     )
-    host = urlsplit(url).hostname
+    site = site_host(url)
     seen: set[str] = set()
     for a in doc.iter("a"):
         href = a.get("href")
@@ -110,7 +117,7 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
         ids = parse_qs(parts.query).get("country")
         if not ids or not ids[0].strip():
             continue
-        if parts.hostname != host or parts.scheme not in ("http", "https"):
+        if site_host(absolute) != site or parts.scheme not in ("http", "https"):
             overview.offsite_links += 1
             continue
         country_id = ids[0].strip()
@@ -123,11 +130,13 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
     return overview
 
 
-def _document(html: bytes | str, url: str) -> lxml.html.HtmlElement | None:
+def _document(html: bytes | str, url: str, encoding: str | None = None) -> lxml.html.HtmlElement | None:
     if not html or not html.strip():
         return None
+    # the HTTP header's charset (which Scrapy resolved) wins over lxml's guess from the bytes
+    parser = lxml.html.HTMLParser(encoding=encoding) if encoding and isinstance(html, bytes) else None
     try:
-        doc = lxml.html.document_fromstring(html, base_url=url)
+        doc = lxml.html.document_fromstring(html, parser=parser, base_url=url)
     except (lxml.etree.ParserError, ValueError):
         return None
     for hidden in doc.xpath("//script | //style | //template"):
@@ -146,29 +155,37 @@ def _cells(row: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return [c for c in row if c.tag in ("td", "th")]
 
 
-def parse_country(html: bytes | str, url: str) -> CountryTable | None:
+def _header_row(rows: list[lxml.html.HtmlElement]) -> tuple[int, list[str], list[str]] | None:
+    """The header among a table's first rows (a caption row may come first): index, texts, keys."""
+    for at, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
+        headers = [_SPACE.sub(" ", _text(c).replace("\xa0", " ")).strip() for c in _cells(row)]
+        keys = [_norm_header(h) for h in headers]
+        if sum(1 for k in keys if k in KNOWN_HEADERS) >= _MIN_SHARED_HEADERS:
+            return at, headers, keys
+    return None
+
+
+def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> CountryTable | None:
     """The cluster table of a country page, or None when the page has none.
 
     Raises LayoutChanged when a table shares some but not all of the known headers, or has one
     more: the site changed its layout and nothing of this crawl may be trusted.
     """
-    doc = _document(html, url)
+    doc = _document(html, url, encoding)
     if doc is None:
         return None
     for table in doc.iter("table"):
         rows = _own_rows(table)
         if not rows:
             continue
-        header_cells = _cells(rows[0])
-        headers = [_SPACE.sub(" ", _text(c).replace("\xa0", " ")).strip() for c in header_cells]
-        keys = [_norm_header(h) for h in headers]
-        shared = sum(1 for k in keys if k in KNOWN_HEADERS)
-        if shared < _MIN_SHARED_HEADERS:
+        found = _header_row(rows)
+        if found is None:
             continue
+        at, headers, keys = found
         if sorted(keys) != sorted(KNOWN_HEADERS):
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
-        body = [r for r in rows[1:] if _cells(r)]  # a row without cells shows nothing
+        body = [r for r in rows[at + 1 :] if _cells(r)]  # a row without cells shows nothing
         return CountryTable(headers, [_row(i, r, columns) for i, r in enumerate(body, start=1)], _more_pages(doc, url))
     return None
 
@@ -187,7 +204,8 @@ def _more_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
             continue
         target = urlsplit(urljoin(url, href))
         query = parse_qs(target.query)
-        if (target.hostname, target.path) != (here.hostname, here.path) or query.get("country", [""])[0] != country:
+        same_page = (site_host(target.geturl()), target.path) == (site_host(url), here.path)
+        if not same_page or query.get("country", [""])[0] != country:
             continue
         extra = {k: v[0] for k, v in query.items() if k != "country"}
         if not extra or all(v in _FIRST_PAGE.get(k, set()) for k, v in extra.items()):

@@ -12,7 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
-from crawler.pages import CountryLink, LayoutChanged, parse_country, parse_overview
+from crawler.pages import CountryLink, LayoutChanged, parse_country, parse_overview, site_host
 
 
 class BronzeLabelSpider(scrapy.Spider):
@@ -21,11 +21,11 @@ class BronzeLabelSpider(scrapy.Spider):
     def __init__(self, start_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_url = start_url
-        host = urlsplit(start_url).hostname
-        if not host:
+        if not urlsplit(start_url).hostname:
             raise ValueError(f"start URL has no host: {start_url!r}")
-        # the offsite middleware drops any request to another host, cluster websites included
-        self.allowed_domains = [host]
+        # the offsite middleware drops any request to another host, cluster websites included;
+        # the bare domain admits its www. form too, which the site has used interchangeably
+        self.allowed_domains = [site_host(start_url)]
         self.layout_error: str | None = None
 
     async def start(self) -> AsyncIterator[Any]:
@@ -35,7 +35,7 @@ class BronzeLabelSpider(scrapy.Spider):
         if not isinstance(response, scrapy.http.TextResponse):
             yield PageFailure(response.url, None, None, f"overview is not text ({response.status})")
             return
-        overview = parse_overview(response.body, response.url)
+        overview = parse_overview(response.body, response.url, response.encoding)
         yield OverviewItem(
             url=response.url,
             stated_total=overview.stated_total,
@@ -54,7 +54,7 @@ class BronzeLabelSpider(scrapy.Spider):
 
     def parse_country(self, response: Response, link: CountryLink) -> Iterator[Any]:
         try:
-            table = parse_country(response.body, response.url)
+            table = parse_country(response.body, response.url, response.encoding)
         except LayoutChanged as exc:
             self.layout_error = str(exc)
             raise CloseSpider("layout_changed") from exc

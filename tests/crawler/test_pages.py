@@ -189,3 +189,33 @@ def test_more_pages_of_a_paginated_list() -> None:
     )
     table = parse_country(table_html(HEADER, "", pager), url)
     assert table is not None and table.more_pages == [BASE + "/?country=abc&page=2"]
+
+
+def test_encoding_from_http_header_wins() -> None:
+    # no meta charset in the page: only the HTTP header says latin-1
+    body = table_html(HEADER, "<tr><td>Møre Cluster</td><td>B</td><td></td><td>2020/01/01</td></tr>")
+    table = parse_country(body.decode().encode("latin-1"), BASE, encoding="cp1252")
+    assert table is not None and table.rows[0].name == "Møre Cluster"
+
+
+def test_utf8_without_meta_charset_when_told() -> None:
+    body = table_html(HEADER, "<tr><td>Łódź ICT</td><td>B</td><td></td><td>2020/01/01</td></tr>")
+    table = parse_country(body, BASE, encoding="utf-8")
+    assert table is not None and table.rows[0].name == "Łódź ICT"
+
+
+def test_caption_row_before_the_header() -> None:
+    caption = '<td colspan="4">Benchmarked clusters</td></tr><tr>' + HEADER
+    table = parse_country(table_html(caption, "<tr><td>A</td><td>B</td><td></td><td>2020/01/01</td></tr>"), BASE)
+    assert table is not None and [r.name for r in table.rows] == ["A"] and table.rows[0].row_number == 1
+
+
+def test_bare_and_www_host_are_the_same_site() -> None:
+    page = (
+        b'<a href="https://cluster-analysis.org/benchmarked-clusters/?country=a">A</a>'
+        b'<a href="http://www.cluster-analysis.org/benchmarked-clusters/?country=b">B</a>'
+        b'<a href="https://shop.cluster-analysis.org/?country=c">C</a>'
+    )
+    overview = parse_overview(page, BASE)
+    assert [c.country_id for c in overview.countries] == ["a", "b"]
+    assert overview.offsite_links == 1

@@ -23,6 +23,7 @@ def spider() -> BronzeLabelSpider:
 
 def test_allowed_domains_is_the_start_host() -> None:
     assert spider().allowed_domains == ["127.0.0.1"]
+    assert BronzeLabelSpider(start_url="https://www.cluster-analysis.org/x").allowed_domains == ["cluster-analysis.org"]
 
 
 def test_overview_yields_item_then_one_request_per_country() -> None:
