@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import lxml.html
+from lxml import etree
 
 # header text (casefolded, whitespace collapsed) -> field name
 KNOWN_HEADERS: dict[str, str] = {
@@ -83,8 +83,8 @@ def site_host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _text(el: lxml.html.HtmlElement) -> str:
-    return el.text_content()
+def _text(el: etree._Element) -> str:
+    return "".join(el.itertext())
 
 
 def _norm_header(text: str) -> str:
@@ -130,32 +130,48 @@ def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> 
     return overview
 
 
-def _document(html: bytes | str, url: str, encoding: str | None = None) -> lxml.html.HtmlElement | None:
+def _document(html: bytes | str, url: str, encoding: str | None = None) -> etree._Element | None:
     if not html or not html.strip():
         return None
     # the HTTP header's charset (which Scrapy resolved) wins over lxml's guess from the bytes
-    parser = lxml.html.HTMLParser(encoding=encoding) if encoding and isinstance(html, bytes) else None
+    parser = etree.HTMLParser(encoding=encoding if isinstance(html, bytes) else None)
     try:
-        doc = lxml.html.document_fromstring(html, parser=parser, base_url=url)
-    except (lxml.etree.ParserError, ValueError):
+        doc = etree.fromstring(html, parser, base_url=url)
+    except (etree.ParserError, ValueError):
         return None
-    for hidden in doc.xpath("//script | //style | //template"):
-        hidden.drop_tree()  # their text is code, not something the page shows
+    if doc is None:
+        return None
+    for hidden in list(doc.iter("script", "style", "template")):
+        _drop(hidden)  # their text is code, not something the page shows
     for br in doc.iter("br"):
         br.tail = " " + (br.tail or "")  # a line break separates words
     return doc
 
 
-def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _drop(el: etree._Element) -> None:
+    """Remove an element but keep the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _own_rows(table: etree._Element) -> list[etree._Element]:
     # the table's own rows only: a table nested in a cell keeps its rows to itself
     return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 
 
-def _cells(row: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _cells(row: etree._Element) -> list[etree._Element]:
     return [c for c in row if c.tag in ("td", "th")]
 
 
-def _header_row(rows: list[lxml.html.HtmlElement]) -> tuple[int, list[str], list[str]] | None:
+def _header_row(rows: list[etree._Element]) -> tuple[int, list[str], list[str]] | None:
     """The header among a table's first rows (a caption row may come first): index, texts, keys."""
     for at, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
         headers = [_SPACE.sub(" ", _text(c).replace("\xa0", " ")).strip() for c in _cells(row)]
@@ -193,15 +209,15 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
 _FIRST_PAGE = {"page": {"0", "1"}, "start": {"0"}, "offset": {"0"}, "p": {"0", "1"}}
 
 
-def _more_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
+def _more_pages(doc: etree._Element, url: str) -> list[str]:
     """Links to other pages of the same country's list: same host and path, same country, more query."""
     here = urlsplit(url)
     country = parse_qs(here.query).get("country", [""])[0]
     found: list[str] = []
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href:
-            continue
+        if "country=" not in href:
+            continue  # most links on a long page are cluster websites: skip them cheaply
         target = urlsplit(urljoin(url, href))
         query = parse_qs(target.query)
         same_page = (site_host(target.geturl()), target.path) == (site_host(url), here.path)
@@ -216,15 +232,14 @@ def _more_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     return found
 
 
-def _row(number: int, tr: lxml.html.HtmlElement, columns: list[str]) -> RawRow:
+def _row(number: int, tr: etree._Element, columns: list[str]) -> RawRow:
     cells = _cells(tr)
     values: dict[str, str | None] = dict.fromkeys(columns)
     href = None
     for column, cell in zip(columns, cells, strict=False):
         values[column] = _text(cell)
         if column == "www":
-            links = cell.xpath(".//a[@href]")
-            href = links[0].get("href") if links else None
+            href = next((a.get("href") for a in cell.iter("a") if a.get("href") is not None), None)
     return RawRow(
         row_number=number,
         name=values["name"],

@@ -20,7 +20,8 @@ def clean_text(value: Any) -> Any:
     """Whitespace (NBSP included) collapsed and trimmed, Unicode NFC."""
     if not isinstance(value, str):
         return value
-    return unicodedata.normalize("NFC", _SPACE.sub(" ", value).strip())
+    text = " ".join(value.split())  # str.split() splits on every Unicode space, NBSP included
+    return text if text.isascii() or unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def parse_label_date(value: Any) -> Any:
