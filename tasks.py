@@ -51,9 +51,24 @@ def bootstrap() -> None:
     STAMP.write_text(_fingerprint())
 
 
+_ONLY_DEMO_RUNS = (
+    "import duckdb, sys\n"
+    "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+    "n = con.execute(\"select count(*) from crawl_runs where start_url not like 'http://127.0.0.1:%'\").fetchone()[0]\n"
+    "sys.exit(1 if n else 0)\n"
+)
+
+
 def demo() -> int:
     bootstrap()
     db = ROOT / "ecei.duckdb"
+    if db.exists():
+        # the demo replays 2016 -> 2021; on top of an earlier demo that would read as history going back
+        if subprocess.run([str(BIN / "python"), "-c", _ONLY_DEMO_RUNS, str(db)], cwd=ROOT).returncode != 0:
+            print(f"{db} holds crawls of a real site; move it away (or use --db elsewhere) to run the demo")
+            return 1
+        for leftover in (db, db.with_name(db.name + ".wal")):
+            leftover.unlink(missing_ok=True)
     for snapshot in ("2016-06", "2018-10", "2021-09"):
         code = subprocess.run(
             [str(BIN / "ecei"), "refresh", "--demo", "--demo-snapshot", snapshot, "--db", str(db)], cwd=ROOT
