@@ -200,8 +200,8 @@ def _break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: d
     """
     rows = con.execute(
         """
-        select d.country_key, d.old_name_key, d.new_name_key, d.old_name, d.new_name,
-               d.old_cluster_id, d.new_cluster_id
+        select d.country_key, d.old_name_key, d.new_name_key, d.old_cluster_id, d.new_cluster_id,
+               d.old_name, d.new_name
         from cluster_link_decisions as d
         where d.linked
           and exists (select 1 from stage_rows s where s.country_key = d.country_key and s.name_key = d.old_name_key)
