@@ -221,8 +221,7 @@ def _break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: d
         for r in rows
     ]
     record(con, run_id, observed_at, decisions)
-    con.execute(sql_file("identity_resolve.sql"))
-    load_version_keys(con)
+    resolve_identity(con)
     return len(rows)
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.contract import country_key, name_key
-from warehouse.db import connect
+from warehouse.db import connect, sql_file
 from warehouse.identity import Candidate, IdentityRefused, core_name, decide, decide_by_person, name_similarity
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, begin_run
@@ -242,3 +242,29 @@ def test_decisions_are_ordered_and_repeatable() -> None:
     first = decide(pairs)
     assert [(d.candidate.new_name, d.linked) for d in first] == [("b cluster", True)]
     assert decide(pairs) == first
+
+
+def test_migration_keeps_the_changes_of_an_older_warehouse(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute(sql_file("migrations/001_init.sql"))
+        old.execute("create table schema_migrations (version integer primary key, name varchar, applied_at timestamp)")
+        old.execute("insert into schema_migrations values (1, '001_init.sql', now())")
+        old.execute("insert into runs (started_at, status, start_url) values (?, 'ok', 'http://x/')", [T0])
+        old.execute(
+            "insert into changes (run_id, cluster_id, change, country, country_id, name) "
+            "values (1, 'c', 'removed', 'Norway', 'n', 'A')"
+        )
+    con = connect(path)
+    assert con.execute("select change, name, changed_at from cluster_changes").fetchall() == [("removed", "A", T0)]
+    assert con.execute("select renamed from crawl_runs").fetchall() == [(0,)]
+    con.execute(
+        "insert into changes (run_id, cluster_id, change, country, country_id, name) "
+        "values (1, 'c', 'renamed', 'Norway', 'n', 'B')"
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "insert into changes (run_id, cluster_id, change, country, country_id, name) "
+            "values (1, 'c', 'vanished', 'Norway', 'n', 'B')"
+        )
+    con.close()

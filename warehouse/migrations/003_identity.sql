@@ -24,7 +24,7 @@ create table cluster_links (
     decided_at      timestamp not null
 );
 
--- DuckDB cannot alter a CHECK constraint: rebuild `changes` with the new kind, then its view
+-- DuckDB cannot alter a CHECK constraint: rebuild `changes` with the new kind
 create table changes_v3 (
     run_id           integer not null,
     cluster_id       varchar not null,
@@ -45,19 +45,11 @@ create table changes_v3 (
 
 insert into changes_v3 select * from changes;
 
-drop view cluster_changes;
-
+-- DuckDB binds a view when it is queried: cluster_changes (whatever earlier migrations made of it)
+-- reads the rebuilt table under the old name without being recreated
 drop table changes;
 
 alter table changes_v3 rename to changes;
-
-create view cluster_changes as
-select
-    c.run_id, r.started_at as changed_at, c.change, c.cluster_id, c.country, c.country_id, c.name,
-    c.changed_columns, c.old_name, c.new_name, c.old_portfolio, c.new_portfolio,
-    c.old_website, c.new_website, c.old_valid_until, c.new_valid_until
-from changes as c
-join runs as r using (run_id);
 
 create or replace view crawl_runs as
 select
