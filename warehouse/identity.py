@@ -61,6 +61,10 @@ class Candidate:
     new_site: str | None
     same_portfolio: bool
     same_label_date: bool
+    # False when the new name first appeared in a partial run since the last complete one, while
+    # the old name stayed listed: the two overlap, so they cannot be one cluster's history
+    new_in_run: bool = True
+    first_run_id: int | None = None
 
 
 @dataclass
@@ -122,7 +126,7 @@ def decide(candidates: list[Candidate], person: dict[tuple[str, str, str], bool]
     decisions = []
     for c, value, evidence, strength in scored:
         pair = (c.country_key, c.old_name_key, c.new_name_key)
-        if pair in person:
+        if pair in person and c.new_in_run:
             decisions.append(Decision(c, person[pair], value, "as decided by a person", "person"))
             continue
         if strength == "none":
@@ -133,6 +137,13 @@ def decide(candidates: list[Candidate], person: dict[tuple[str, str, str], bool]
         olds, news = per_old[(c.country_key, c.old_name_key)], per_new[(c.country_key, c.new_name_key)]
         if olds > 1 or news > 1:
             why = f"ambiguous: the old name has {olds} strong candidates, the new name {news}; not linked"
+            decisions.append(Decision(c, False, value, f"{evidence}; {why}"))
+            continue
+        if not c.new_in_run:
+            why = (
+                f"the new name first appeared in partial run {c.first_run_id}, while the old one stayed "
+                "listed: the two overlap; not linked"
+            )
             decisions.append(Decision(c, False, value, f"{evidence}; {why}"))
             continue
         decisions.append(Decision(c, True, value, evidence))
@@ -244,7 +255,7 @@ def link_renames(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.da
         return
     decisions = decide(candidates, _person_decisions(con))
     record(con, run_id, observed_at, [d for d in decisions if d.decided_by == "auto"])
-    linked = [d.candidate for d in decisions if d.linked]
+    linked = [d.candidate for d in decisions if d.linked and d.candidate.new_in_run]
     # a person may have linked a pair the scoring would have called ambiguous: one link per name
     taken_old: set[tuple[str, str]] = set()
     taken_new: set[tuple[str, str]] = set()

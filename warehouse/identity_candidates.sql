@@ -1,16 +1,25 @@
 -- Rename candidates of a complete run: every cluster about to be closed (departing) paired with
--- every name first seen in this run (arriving) in the same country. Runs inside the merge's
--- transaction, before merge.sql, with `params`, `stage_rows` and `version_keys` filled.
--- Python (warehouse/identity.py) scores the pairs; the SQL only gathers them.
+-- every name that arrived since the last complete run (arriving) in the same country. Runs inside
+-- the merge's transaction, before merge.sql, with `params`, `stage_rows` and `version_keys` filled.
+-- Python (warehouse/identity.py) scores the pairs; the SQL only gathers them. Only a name first
+-- seen in this very run can be linked; one first seen in a partial run since is reported.
 
 create or replace temp table rename_candidates as
-with arriving as (
-    select s.country_key, s.name_key, s.name, s.portfolio, s.website, s.valid_until
+with last_complete as (
+    select coalesce(max(r.run_id), 0) as run_id
+    from runs as r
+    where r.status = 'ok' and r.run_id < (select run_id from params)
+),
+
+arriving as (
+    select
+        s.country_key, s.name_key, s.name, s.portfolio, s.website, s.valid_until,
+        k.name_key is null as new_in_run,
+        coalesce(k.first_run_id, p.run_id) as first_run_id
     from stage_rows as s
-    where not exists (
-        select 1 from cluster_keys as k
-        where k.country_key = s.country_key and k.name_key = s.name_key
-    )
+    cross join params as p
+    left join cluster_keys as k using (country_key, name_key)
+    where k.name_key is null or k.first_run_id > (select run_id from last_complete)
 ),
 
 seen as (
@@ -41,7 +50,9 @@ final as (
         nullif(rtrim(regexp_extract(lower(a.website), '^[a-z][a-z0-9+.-]*://(?:www\.)?([^?#]*)', 1), '/'), '')
             as new_site,
         d.portfolio = a.portfolio as same_portfolio,
-        d.valid_until = a.valid_until as same_label_date
+        d.valid_until = a.valid_until as same_label_date,
+        a.new_in_run,
+        a.first_run_id
     from departing as d
     join arriving as a using (country_key)
 )

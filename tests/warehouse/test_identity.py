@@ -146,12 +146,20 @@ def test_weak_evidence_is_reported_and_not_linked(con: duckdb.DuckDBPyConnection
     assert len(rows) == 1 and rows[0][0] is False and "weak evidence" in rows[0][1]
 
 
-def test_partial_run_decides_no_rename(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+def test_partial_run_decides_no_rename_and_the_overlap_is_reported(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
     site = "http://www.digin.example/"
     merge(con, tmp_path, [*KEEP, row("Digin", site)], T0)
     figures = merge(con, tmp_path, [*KEEP, row("Digital Innovation North", site)], T1, complete=False)
     assert (figures.added, figures.renamed) == (1, 0)
     assert decisions(con) == []
+    # the next complete run closes the old name: the pair overlaps, so it is reported, not linked
+    figures = merge(con, tmp_path, [*KEEP, row("Digital Innovation North", site)], T2)
+    assert (figures.removed, figures.renamed) == (1, 0)
+    rows = con.execute("select run_id, linked, evidence from cluster_links").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(3, False)]
+    assert "partial run 2" in rows[0][2]
 
 
 def test_both_names_listed_again_breaks_the_link(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

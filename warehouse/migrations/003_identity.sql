@@ -9,7 +9,7 @@ create sequence link_id_seq start 1;
 -- every identity decision, automatic or by a person; the latest one per pair is in force
 create table cluster_links (
     link_id         integer primary key default nextval('link_id_seq'),
-    run_id          integer not null,   -- the run in which the new name first appeared
+    run_id          integer not null,   -- auto: the run that judged; person: the new name's first run
     country_key     varchar not null,
     old_name_key    varchar not null,
     new_name_key    varchar not null,
