@@ -287,6 +287,7 @@ def resolve_identity(con: duckdb.DuckDBPyConnection) -> int:
     """
     load_version_keys(con)
     con.execute(sql_file("identity_resolve.sql"))
+    con.execute(sql_file("changes_from_versions.sql"))
     moved = con.execute("select count(*) from identity_moves").fetchone()
     for table in ("resolved_keys", "identity_moves", "touched"):
         con.execute(f"drop table if exists temp.{table}")

@@ -12,7 +12,15 @@ import pytest
 
 from pipelines.contract import country_key, name_key
 from warehouse.db import connect, sql_file
-from warehouse.identity import Candidate, IdentityRefused, core_name, decide, decide_by_person, name_similarity
+from warehouse.identity import (
+    Candidate,
+    IdentityRefused,
+    core_name,
+    decide,
+    decide_by_person,
+    load_version_keys,
+    name_similarity,
+)
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, begin_run
 
@@ -276,3 +284,23 @@ def test_migration_keeps_the_changes_of_an_older_warehouse(tmp_path: Path) -> No
             "values (1, 'c', 'vanished', 'Norway', 'n', 'B')"
         )
     con.close()
+
+
+def test_changes_derived_from_versions_are_what_the_merges_wrote(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    site = "http://www.digin.example/"
+    runs = [
+        [*KEEP, row("Digin", site), row("IKT Grenland", None, "ICT")],
+        [*KEEP, row("Digital Innovation North", site, valid_until="2027-01-01"), row("IKT Grenland", None, "ICT")],
+        [row("Oslo MedTech", "http://www.oslo-medtech.example/", "Health and medical science")],
+        [*KEEP, row("IKT Grenland", None, "ICT")],
+    ]
+    for i, rows in enumerate(runs):
+        merge(con, tmp_path, rows, T0 + dt.timedelta(days=i))
+    written = con.execute("select * from changes order by all").fetchall()
+    assert {r[2] for r in written} == {"added", "changed", "removed", "renamed"}
+    load_version_keys(con)
+    con.execute("create or replace temp table touched as select distinct cluster_id from versions")
+    con.execute(sql_file("changes_from_versions.sql"))
+    assert con.execute("select * from changes order by all").fetchall() == written
