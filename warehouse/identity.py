@@ -356,18 +356,18 @@ def decide_by_person(
         load_version_keys(con)
         ckey, old_key, new_key = _pair_keys(con, old, new, country)
         in_force = con.execute(
-            "select old_name_key, new_name_key from cluster_link_decisions "
+            "select old_name_key, new_name_key, old_name, new_name from cluster_link_decisions "
             "where linked and country_key = ? and (old_name_key = ? or new_name_key = ?)",
             [ckey, old_key, new_key],
         ).fetchall()
-        already = (old_key, new_key) in in_force
+        already = any(r[:2] == (old_key, new_key) for r in in_force)
         _, old_last, old_open, old_name = _key_span(con, ckey, old_key)
         new_first, _, _, new_name = _key_span(con, ckey, new_key)
         if linked and not already:
-            others = [p for p in in_force if p != (old_key, new_key)]
+            others = [r for r in in_force if r[:2] != (old_key, new_key)]
             if others:
-                o, n = others[0]
-                raise IdentityRefused(f"{o!r} is linked to {n!r}: unlink that pair first")
+                o, n = others[0][2:]
+                raise IdentityRefused(f"{o!r} -> {n!r} is linked: unlink that pair first (ecei unlink)")
             if old_open or old_last is None or old_last != new_first:
                 raise IdentityRefused(
                     f"{old_name!r} must have left the list in the run where {new_name!r} first appeared "
