@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from ecei.identity_cli import link_command, print_link_decisions, unlink_command
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.refresh import Event, RefreshResult, refresh
 from ecei.settings import Settings
@@ -108,6 +109,7 @@ def _result_dict(result: RefreshResult) -> dict[str, Any]:
         "message": result.message,
         "abandoned_runs": result.abandoned_runs,
         **vars(result.figures),
+        "link_decisions": result.link_decisions,
     }
 
 
@@ -129,12 +131,13 @@ def _print_summary(result: RefreshResult) -> None:
     table.add_row("exact duplicates", str(f.rows_duplicate))
     table.add_row("rejected (quarantined)", str(f.rows_rejected))
     table.add_row("websites unusable (stored NULL)", str(f.websites_invalid))
-    table.add_row("added / changed / removed", f"{f.added} / {f.changed} / {f.removed}")
+    table.add_row("added / changed / removed / renamed", f"{f.added} / {f.changed} / {f.removed} / {f.renamed}")
     if f.new_portfolios:
         table.add_row("new portfolios", ", ".join(f.new_portfolios))
     if result.abandoned_runs:
         table.add_row("abandoned runs marked failed", ", ".join(map(str, result.abandoned_runs)))
     out.print(table)
+    print_link_decisions(result.link_decisions, out)
     if result.message:
         err.print(f"[{colour}]{result.status}:[/{colour}] {escape(result.message)}", highlight=False)
 
@@ -189,3 +192,7 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
         for r in rows:
             table.add_row(*(Text("" if v is None else str(v)) for v in r))
         Console().print(table)
+
+
+app.command("link")(link_command)
+app.command("unlink")(unlink_command)

@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 from ecei.settings import Settings
 from pipelines.stage_run import PAGES, REJECTED, ROWS
 from warehouse.db import WarehouseBusy, open_when_free
+from warehouse.identity import run_decisions
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
 
@@ -53,6 +54,7 @@ class RefreshResult:
     message: str | None = None
     abandoned_runs: list[int] = field(default_factory=list)
     db: str = ""
+    link_decisions: list[dict[str, Any]] = field(default_factory=list)  # renames judged in this run
 
     @property
     def exit_code(self) -> int:
@@ -224,4 +226,5 @@ def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], No
                     # the merge rolled back; the run stays on record as failed, with why
                     settle_run(con, run_id, "failed", verdict.figures, f"the merge failed: {exc}")
                     raise
-    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db))
+            links = run_decisions(con, run_id)
+    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import sql_file
+from warehouse.identity import link_renames
 from warehouse.runs import RunFigures, settle_run
 
 _ROW_COLUMNS = {
@@ -73,17 +74,19 @@ def merge_run(
             "insert into quarantine select (select run_id from params), page_url, row_number, raw, reason "
             f"from {_read_json(rejected_file, _REJECTED_COLUMNS)}"
         )
+        link_renames(con, run_id, observed_at, complete)
         con.execute(sql_file("merge.sql"))
         counts = dict(con.execute("select change, count(*) from delta group by change").fetchall())
         figures.added = counts.get("added", 0)
         figures.changed = counts.get("changed", 0)
         figures.removed = counts.get("removed", 0)
+        figures.renamed = counts.get("renamed", 0)
         settle_run(con, run_id, status, figures, message)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
-        for table in ("params", "stage_rows", "incoming", "current_versions", "delta"):
+        for table in ("params", "stage_rows", "incoming", "current_versions", "delta", "version_keys"):
             con.execute(f"drop table if exists temp.{table}")
     return figures

@@ -1,5 +1,7 @@
 -- Merge one staged run into the type-2 history. Runs inside the caller's transaction, after
--- the temp tables `params` (run_id, observed_at, complete) and `stage_rows` are filled.
+-- the temp tables `params` (run_id, observed_at, complete), `stage_rows` and `version_keys`
+-- (the identity key of every stored (country_id, name)) are filled, and after the renames of
+-- this run are linked in cluster_keys (warehouse/identity.py).
 
 -- new (country, name) keys get a cluster id of their own
 insert into cluster_keys
@@ -24,7 +26,7 @@ with source as (
 
 final as (
     select
-        cluster_id, country, country_id, name, portfolio, website, valid_until,
+        cluster_id, country, country_id, name, name_key, portfolio, website, valid_until,
         md5(concat_ws(
             chr(31), country, country_id, name, portfolio, coalesce(website, ''), valid_until::varchar
         )) as row_hash
@@ -34,9 +36,10 @@ final as (
 select * from final;
 
 create or replace temp table current_versions as
-select cluster_id, country, country_id, name, portfolio, website, valid_until, row_hash
-from versions
-where valid_to is null;
+select v.cluster_id, v.country, v.country_id, v.name, k.name_key, v.portfolio, v.website, v.valid_until, v.row_hash
+from versions as v
+left join version_keys as k using (country_id, name)
+where v.valid_to is null;
 
 -- what this run changes: new clusters, changed ones and, in a complete run only, absent ones
 create or replace temp table delta as
@@ -46,6 +49,8 @@ with joined as (
         case
             when c.cluster_id is null then 'added'
             when i.cluster_id is null then 'removed'
+            -- one cluster, another name key: a rename linked by identity (warehouse/identity.py)
+            when i.name_key <> c.name_key then 'renamed'
             else 'changed'
         end as change,
         i.row_hash as new_hash,
@@ -68,7 +73,7 @@ final as (
     where
         change = 'added'
         or (change = 'removed' and (select complete from params))
-        or (change = 'changed' and new_hash <> old_hash)
+        or (change in ('changed', 'renamed') and new_hash <> old_hash)
 )
 
 select * from final;
@@ -89,7 +94,7 @@ select
     d.new_website,
     d.old_valid_until,
     d.new_valid_until,
-    case when d.change = 'changed' then list_filter(
+    case when d.change in ('changed', 'renamed') then list_filter(
         [
             case when d.old_name is distinct from d.new_name then 'name' end,
             case when d.old_portfolio is distinct from d.new_portfolio then 'portfolio' end,
@@ -109,7 +114,7 @@ set
     run_to = (select run_id from params)
 where
     valid_to is null
-    and cluster_id in (select cluster_id from delta where change in ('changed', 'removed'));
+    and cluster_id in (select cluster_id from delta where change in ('changed', 'renamed', 'removed'));
 
 insert into versions
 select
@@ -119,5 +124,5 @@ select
     p.run_id as run_from,
     null as run_to
 from incoming as i
-join delta as d on i.cluster_id = d.cluster_id and d.change in ('added', 'changed')
+join delta as d on i.cluster_id = d.cluster_id and d.change in ('added', 'changed', 'renamed')
 cross join params as p;

@@ -26,6 +26,7 @@ class RunFigures:
     added: int = 0
     changed: int = 0
     removed: int = 0
+    renamed: int = 0
     new_portfolios: list[str] = field(default_factory=list)
 
 

@@ -78,7 +78,9 @@ def test_history_across_the_three_snapshots_in_one_process(settings: Settings, m
     removed = query(
         db, "select count(*) from cluster_changes where change = 'removed' and run_id = ?", [results[2].run_id]
     )
-    assert removed == [(len(delisted) + 1,)]
+    # the Seafood cluster was renamed, not removed (issue 8: identity survives renames)
+    assert removed == [(len(delisted),)]
+    assert results[2].figures.renamed == 1
 
     # the list as it stood between the first and second run is the 2016-06 list
     first_finished, second_started = query(

@@ -1,0 +1,65 @@
+-- The changes of the clusters in the temp table `touched`, derived again from their versions
+-- exactly as merge.sql writes them: a version opened in a run where none of its cluster closed is
+-- `added`, one closed where none opened is `removed`, else `changed` (or `renamed` when the name
+-- key differs). Needs `version_keys`.
+
+delete from changes where cluster_id in (select cluster_id from touched);
+
+insert into changes
+with history as (
+    select v.*, k.name_key
+    from versions as v
+    left join version_keys as k using (country_id, name)
+    where v.cluster_id in (select cluster_id from touched)
+),
+
+joined as (
+    select
+        coalesce(o.run_from, c.run_to) as run_id,
+        coalesce(o.cluster_id, c.cluster_id) as cluster_id,
+        case
+            when c.cluster_id is null then 'added'
+            when o.cluster_id is null then 'removed'
+            when o.name_key <> c.name_key then 'renamed'
+            else 'changed'
+        end as change,
+        coalesce(o.country, c.country) as country,
+        coalesce(o.country_id, c.country_id) as country_id,
+        coalesce(o.name, c.name) as name,
+        c.name as old_name, o.name as new_name,
+        c.portfolio as old_portfolio, o.portfolio as new_portfolio,
+        c.website as old_website, o.website as new_website,
+        c.valid_until as old_valid_until, o.valid_until as new_valid_until,
+        c.country as old_country, c.country_id as old_country_id
+    from history as o
+    full outer join (select * from history where run_to is not null) as c
+        on o.cluster_id = c.cluster_id and o.run_from = c.run_to
+)
+
+select
+    run_id,
+    cluster_id,
+    change,
+    country,
+    country_id,
+    name,
+    old_name,
+    new_name,
+    old_portfolio,
+    new_portfolio,
+    old_website,
+    new_website,
+    old_valid_until,
+    new_valid_until,
+    case when change in ('changed', 'renamed') then list_filter(
+        [
+            case when old_name is distinct from new_name then 'name' end,
+            case when old_portfolio is distinct from new_portfolio then 'portfolio' end,
+            case when old_website is distinct from new_website then 'website' end,
+            case when old_valid_until is distinct from new_valid_until then 'valid_until' end,
+            case when old_country is distinct from country then 'country' end,
+            case when old_country_id is distinct from country_id then 'country_id' end
+        ],
+        lambda x: x is not null
+    ) end as changed_columns
+from joined;
