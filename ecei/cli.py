@@ -189,3 +189,11 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
         for r in rows:
             table.add_row(*(Text("" if v is None else str(v)) for v in r))
         Console().print(table)
+
+
+# the page archive, replay and backfill (ecei/archive_cli.py)
+from ecei.archive_cli import archive_app, backfill_command, replay_command  # noqa: E402
+
+app.add_typer(archive_app, name="archive")
+app.command("replay")(replay_command)
+app.command("backfill")(backfill_command)

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.db import sql_file
+
 # zlib at level 9 stores the demo pages in about a quarter of their size; DuckDB's own FSST on the
 # raw text manages about half (README, "Archive"), and zstd is not in the standard library of 3.11.
 _LEVEL = 9
@@ -140,6 +142,12 @@ def store_run_archive(con: duckdb.DuckDBPyConnection, run_id: int, run: Archived
 def read_body(con: duckdb.DuckDBPyConnection, sha256: str) -> bytes | None:
     row = con.execute("select compression, body from page_bodies where sha256 = ?", [sha256]).fetchone()
     return decompress(row[0], row[1]) if row else None
+
+
+def find_body(con: duckdb.DuckDBPyConnection, url: str, run_id: int | None) -> tuple[int, int, bytes] | None:
+    """(run, HTTP status, body) of the latest kept answer for `url`, or of run `run_id`'s."""
+    row = con.execute(sql_file("archive_body.sql"), {"url": url, "run": run_id}).fetchone()
+    return (row[0], row[1], decompress(row[2], row[3])) if row else None
 
 
 def load_runs(con: duckdb.DuckDBPyConnection) -> list[ArchivedRun]:

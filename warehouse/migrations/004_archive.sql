@@ -42,3 +42,13 @@ from page_fetches as f
 join runs as r using (run_id)
 left join archive_runs as a using (run_id)
 left join page_bodies as b using (sha256);
+
+-- what the archive costs: answers kept, distinct bodies, their bytes as fetched and as stored
+create view archive_storage as
+select
+    (select count(*) from page_fetches) as answers,
+    (select count(distinct run_id) from page_fetches) as runs,
+    count(*) as bodies,
+    coalesce(sum(size), 0) as bytes_fetched,
+    coalesce(sum(octet_length(body)), 0) as bytes_stored
+from page_bodies;
