@@ -92,23 +92,12 @@ def list_command(
         records = [dict(zip([*columns, "error"], r, strict=True)) for r in rows]
         typer.echo(json.dumps(records, default=str, ensure_ascii=False))
         return
-    table = Table("run", "source", "#", "fetched at (UTC)", "kind", "status", "bytes", "stored", "body", "url")
+    table = Table("run", "#", "fetched at (UTC)", "kind", "status", "bytes")
+    table.add_column("url", overflow="fold")
     for r in rows:
         status = str(r[5]) if r[5] is not None else f"[red]{escape(str(r[10]))}[/red]"
         size = "" if r[6] is None else str(r[6])
-        stored = "" if r[7] is None else str(r[7])
-        table.add_row(
-            str(r[0]),
-            r[1] or "",
-            str(r[2]),
-            str(r[3])[:19],
-            r[4],
-            status,
-            size,
-            stored,
-            (r[8] or "")[:12],
-            escape(r[9]),
-        )
+        table.add_row(str(r[0]), str(r[2]), str(r[3])[:19], r[4], status, size, escape(r[9]))
     Console().print(table)
     totals = _read(settings, "select * from archive_storage", [])
     if totals:
