@@ -92,7 +92,10 @@ def list_command(
         records = [dict(zip([*columns, "error"], r, strict=True)) for r in rows]
         typer.echo(json.dumps(records, default=str, ensure_ascii=False))
         return
-    table = Table("run", "#", "fetched at (UTC)", "kind", "status", "bytes")
+    table = Table("run", "#")
+    table.add_column("fetched at (UTC)", no_wrap=True)
+    for name in ("kind", "status", "bytes"):
+        table.add_column(name)
     table.add_column("url", overflow="fold")
     for r in rows:
         status = str(r[5]) if r[5] is not None else f"[red]{escape(str(r[10]))}[/red]"
