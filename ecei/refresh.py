@@ -204,21 +204,29 @@ def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], No
         stage, summary, crash = run_crawl(settings, Path(tmp), on_event)
         verdict = assess(stage, summary, crash)
         with closing(open_when_free(db, settings.busy_timeout)) as con:
-            figures = load_run(con, run_id, started_at, stage, verdict, archive_staged(run_id, stage, summary, crash))
+            archive = archive_staged(run_id, started_at, settings.start_url, stage, summary, crash)
+            figures = load_run(con, run_id, started_at, stage, verdict, archive)
     return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db))
 
 
 Archiver = Callable[[duckdb.DuckDBPyConnection], None]
 
 
-def archive_staged(run_id: int, stage: Path, summary: dict[str, Any] | None, crash: str | None) -> Archiver:
+def archive_staged(
+    run_id: int,
+    started_at: dt.datetime,
+    start_url: str,
+    stage: Path,
+    summary: dict[str, Any] | None,
+    crash: str | None,
+) -> Archiver:
     """What stores the pages the crawl kept in `stage` into the archive, given a connection."""
 
     def archive(con: duckdb.DuckDBPyConnection) -> None:
         records, bodies = read_staged(stage)
         run = ArchivedRun(
-            started_at=utcnow(),
-            start_url="",
+            started_at=started_at,
+            start_url=start_url,
             finish_reason=(summary or {}).get("finish_reason"),
             layout_error=(summary or {}).get("layout_error"),
             crash=crash,
