@@ -11,6 +11,7 @@ backup until then.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -125,10 +126,10 @@ def _replay_run(
         store_run_archive(c, new_id, run)
 
     try:
+        # a merge that raises stops the whole replay: its half-built file is never swapped in
         figures = load_run(con, new_id, run.started_at, stage, verdict, archive, run.finished_at)
-    except Exception:
-        figures = verdict.figures
-        verdict.status = "failed"
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return ReplayedRun(
         new_id,
         run.run_id,
@@ -167,12 +168,11 @@ def rebuild(
         if source is not None:
             copy_bodies(con, source)
         store_bodies(con, bodies or {})
-        cache: dict[str, bytes | None] = {}
 
+        # runs in time order mostly repeat the bodies of the run before: a small cache is enough
+        @functools.lru_cache(maxsize=64)
         def body(sha: str) -> bytes | None:
-            if sha not in cache:
-                cache[sha] = read_body(con, sha)
-            return cache[sha]
+            return read_body(con, sha)
 
         for run in sorted(runs, key=_order):
             replayed = _replay_run(con, run, Path(tmp), body)
