@@ -229,8 +229,9 @@ def replay(
         try:
             replayed = rebuild(target, [*runs, *extra], db if db.exists() else None, extra_bodies, on_run)
         except BaseException:
-            if in_place:
-                target.unlink(missing_ok=True)
+            # the half-built file is ours (an existing --into is refused above): leave nothing behind
+            for partial in (target, target.with_name(target.name + ".wal")):
+                partial.unlink(missing_ok=True)
             raise
         result = ReplayResult(target, replayed)
         if in_place:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from pydantic import field_validator
 
+import ecei.replay
 import pipelines.validate_rows
 from ecei.mirror import Fault, demo_site, serve
-from ecei.refresh import refresh
+from ecei.refresh import load_run, refresh
 from ecei.replay import ReplayRefused, replay
 from ecei.settings import Settings
 from pipelines.contract import ClusterRow
@@ -81,6 +82,27 @@ def test_in_place_replay_that_fails_leaves_the_warehouse_as_it_was(warehouse: Pa
         replay(warehouse, in_place=True)
     assert query(warehouse, RUNS) == before
     assert not warehouse.with_name("ecei.duckdb.replay-tmp").exists()
+
+
+def test_a_replay_that_breaks_midway_leaves_the_warehouse_and_no_file(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = []
+
+    def load_run_failing_on_the_second(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args[1])
+        if len(loads) == 2:
+            raise RuntimeError("disk full")  # stands for any failure in the middle of the rebuild
+        return load_run(*args, **kwargs)
+
+    monkeypatch.setattr(ecei.replay, "load_run", load_run_failing_on_the_second)
+    before = query(warehouse, HISTORY)
+    for kwargs in ({"in_place": True}, {}):
+        loads.clear()
+        with pytest.raises(RuntimeError, match="disk full"):
+            replay(warehouse, **kwargs)
+        assert query(warehouse, HISTORY) == before
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ecei.duckdb", "ecei.duckdb.lock"]
 
 
 def test_into_an_existing_file_is_refused(warehouse: Path, tmp_path: Path) -> None:
