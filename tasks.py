@@ -113,7 +113,7 @@ def lock() -> int:
             "3.11",
             "--quiet",
             "-o",
-            str(LOCK),
+            LOCK.name,  # relative, so the header of the lock names no local path
         ],
         cwd=ROOT,
         env=env,

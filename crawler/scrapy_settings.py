@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from crawler.archive_pages import ORDER as ARCHIVE_ORDER
 from ecei.settings import Settings
 
 
@@ -30,6 +31,7 @@ def scrapy_settings(settings: Settings, stage_dir: Path, progress: bool = False)
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "HTTPCACHE_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.archive_pages.ArchivePagesMiddleware": ARCHIVE_ORDER},
         "ITEM_PIPELINES": {
             "pipelines.validate_rows.ValidateRowsPipeline": 100,
             "pipelines.dedupe_rows.DedupeRowsPipeline": 200,

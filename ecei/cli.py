@@ -196,3 +196,10 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
 
 app.command("link")(link_command)
 app.command("unlink")(unlink_command)
+
+# the page archive, replay and backfill (ecei/archive_cli.py)
+from ecei.archive_cli import archive_app, backfill_command, replay_command  # noqa: E402
+
+app.add_typer(archive_app, name="archive")
+app.command("replay")(replay_command)
+app.command("backfill")(backfill_command)

@@ -6,6 +6,7 @@ waits on the network: the run is recorded, the file closed, and reopened only fo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -17,10 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from filelock import FileLock, Timeout
 
+from crawler.archive_pages import read_staged
 from ecei.settings import Settings
 from pipelines.stage_run import PAGES, REJECTED, ROWS
+from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.identity import run_decisions
 from warehouse.merge import merge_run
@@ -206,25 +210,90 @@ def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], No
         stage, summary, crash = run_crawl(settings, Path(tmp), on_event)
         verdict = assess(stage, summary, crash)
         with closing(open_when_free(db, settings.busy_timeout)) as con:
-            if verdict.status == "failed":
-                settle_run(con, run_id, "failed", verdict.figures, verdict.message)
-                figures = verdict.figures
-            else:
-                try:
-                    figures = merge_run(
-                        con,
-                        run_id,
-                        started_at,
-                        stage / ROWS,
-                        stage / REJECTED,
-                        complete=verdict.status == "ok",
-                        status=verdict.status,
-                        figures=verdict.figures,
-                        message=verdict.message,
-                    )
-                except Exception as exc:
-                    # the merge rolled back; the run stays on record as failed, with why
-                    settle_run(con, run_id, "failed", verdict.figures, f"the merge failed: {exc}")
-                    raise
+            archive = archive_staged(run_id, started_at, settings.start_url, stage, summary, crash)
+            figures = load_run(con, run_id, started_at, stage, verdict, archive)
             links = run_decisions(con, run_id)
     return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
+
+
+Archiver = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def archive_staged(
+    run_id: int,
+    started_at: dt.datetime,
+    start_url: str,
+    stage: Path,
+    summary: dict[str, Any] | None,
+    crash: str | None,
+) -> Archiver:
+    """What stores the pages the crawl kept in `stage` into the archive, given a connection."""
+
+    def archive(con: duckdb.DuckDBPyConnection) -> None:
+        records, bodies = read_staged(stage)
+        run = ArchivedRun(
+            started_at=started_at,
+            start_url=start_url,
+            finish_reason=(summary or {}).get("finish_reason"),
+            layout_error=(summary or {}).get("layout_error"),
+            crash=crash,
+            fetches=[Fetch.from_record(r) for r in records],
+        )
+        store_bodies(con, bodies)
+        store_run_archive(con, run_id, run)
+
+    return archive
+
+
+def load_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    started_at: dt.datetime,
+    stage: Path,
+    verdict: Verdict,
+    archive: Archiver | None = None,
+    finished_at: dt.datetime | None = None,
+) -> RunFigures:
+    """Write the judged run: merge it, or settle it as failed. Either way its fetched pages are
+    archived with it, a failed run's included: they are what explains the failure."""
+    if verdict.status == "failed":
+        _settle_failed(con, run_id, verdict.figures, verdict.message, archive, finished_at)
+        return verdict.figures
+    try:
+        return merge_run(
+            con,
+            run_id,
+            started_at,
+            stage / ROWS,
+            stage / REJECTED,
+            complete=verdict.status == "ok",
+            status=verdict.status,
+            figures=verdict.figures,
+            message=verdict.message,
+            archive=archive,
+            finished_at=finished_at,
+        )
+    except Exception as exc:
+        # the merge rolled back; the run stays on record as failed, with why
+        _settle_failed(con, run_id, verdict.figures, f"the merge failed: {exc}", archive, finished_at)
+        raise
+
+
+def _settle_failed(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    figures: RunFigures,
+    message: str | None,
+    archive: Archiver | None,
+    finished_at: dt.datetime | None,
+) -> None:
+    if archive is not None:
+        con.execute("begin transaction")
+        try:
+            archive(con)
+            settle_run(con, run_id, "failed", figures, message, finished_at)
+            con.execute("commit")
+            return
+        except Exception:
+            con.execute("rollback")  # the run must be settled even when its pages cannot be kept
+    settle_run(con, run_id, "failed", figures, message, finished_at)

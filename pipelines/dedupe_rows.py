@@ -16,10 +16,45 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+Seen = dict[tuple[str, str], tuple[str, int, ClusterRow]]
+
+
+def dedupe_page(item: CountryPageItem, seen: Seen) -> int:
+    """Drop exact repeats among the page's accepted rows (counted in `duplicates`) and quarantine a
+    second row with the same key but other values; returns how many were quarantined so.
+
+    `seen` carries the first row of every key across the pages of one crawl. A plain function so
+    that a replay of archived pages dedupes with exactly this code.
+    """
+    kept = []
+    rows_by_number = {r.row_number: r for r in item.rows}
+    for entry in item.accepted:
+        row: ClusterRow = entry["row"]
+        first = seen.get(row.key)
+        if first is None:
+            seen[row.key] = (item.url, entry["row_number"], row)
+            kept.append(entry)
+        elif first[2] == row:
+            item.duplicates += 1
+        else:
+            where = f"row {first[1]}" if first[0] == item.url else f"row {first[1]} of {first[0]}"
+            item.rejected.append(
+                {
+                    "row_number": entry["row_number"],
+                    "raw": raw_values(item, rows_by_number[entry["row_number"]]),
+                    "reason": f"duplicate key: {where} names the same cluster with other values",
+                }
+            )
+    duplicate_keys = len(item.accepted) - len(kept) - item.duplicates
+    item.accepted = kept
+    item.rejected.sort(key=lambda r: r["row_number"])
+    return duplicate_keys
+
+
 class DedupeRowsPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        self.first: dict[tuple[str, str], tuple[str, int, ClusterRow]] = {}
+        self.seen: Seen = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -28,27 +63,7 @@ class DedupeRowsPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, CountryPageItem):
             return item
-        kept = []
-        rows_by_number = {r.row_number: r for r in item.rows}
-        for entry in item.accepted:
-            row: ClusterRow = entry["row"]
-            seen = self.first.get(row.key)
-            if seen is None:
-                self.first[row.key] = (item.url, entry["row_number"], row)
-                kept.append(entry)
-            elif seen[2] == row:
-                item.duplicates += 1
-            else:
-                where = f"row {seen[1]}" if seen[0] == item.url else f"row {seen[1]} of {seen[0]}"
-                item.rejected.append(
-                    {
-                        "row_number": entry["row_number"],
-                        "raw": raw_values(item, rows_by_number[entry["row_number"]]),
-                        "reason": f"duplicate key: {where} names the same cluster with other values",
-                    }
-                )
+        duplicate_keys = dedupe_page(item, self.seen)
         self.stats.inc_value("ecei/rows_duplicate", item.duplicates)
-        self.stats.inc_value("ecei/rows_duplicate_key", len(item.accepted) - len(kept) - item.duplicates)
-        item.accepted = kept
-        item.rejected.sort(key=lambda r: r["row_number"])
+        self.stats.inc_value("ecei/rows_duplicate_key", duplicate_keys)
         return item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -45,11 +46,14 @@ def merge_run(
     status: str,
     figures: RunFigures,
     message: str | None = None,
+    archive: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    finished_at: dt.datetime | None = None,
 ) -> RunFigures:
     """Load the staged rows and quarantine of `run_id`, update the history, settle the run.
 
     All of it commits together or not at all. Only a complete run closes the versions of the
-    clusters it did not see.
+    clusters it did not see. `archive`, when given, stores the run's fetched pages in the same
+    transaction; `finished_at` defaults to now (a replay passes the original time).
     """
     con.execute("begin transaction")
     try:
@@ -81,7 +85,9 @@ def merge_run(
         figures.changed = counts.get("changed", 0)
         figures.removed = counts.get("removed", 0)
         figures.renamed = counts.get("renamed", 0)
-        settle_run(con, run_id, status, figures, message)
+        if archive is not None:
+            archive(con)
+        settle_run(con, run_id, status, figures, message, finished_at)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -61,12 +61,14 @@ def settle_run(
     status: str,
     figures: RunFigures,
     message: str | None = None,
+    finished_at: dt.datetime | None = None,
 ) -> None:
+    """Record how a run ended; `finished_at` defaults to now (a replay passes the original time)."""
     values = asdict(figures)
     columns = ", ".join(f"{k} = ?" for k in values)
     con.execute(
         f"update runs set status = ?, finished_at = ?, message = ?, {columns} where run_id = ?",
-        [status, utcnow(), message, *values.values(), run_id],
+        [status, finished_at or utcnow(), message, *values.values(), run_id],
     )
 
 

@@ -1,0 +1,111 @@
+"""Backfill from WARC files the tests write themselves from the mirror snapshots, at dates of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import BytesIO
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from ecei.backfill import backfill
+from ecei.mirror import demo_site, serve
+from ecei.refresh import refresh
+from ecei.settings import LIVE_START_URL, Settings
+from tests.conftest import COUNTRY_PATH, NORWAY, query
+from tests.ecei.test_refresh import named, oracle_versions
+
+SITE = "https://www.cluster-analysis.org"
+JUNE_2016 = dt.datetime(2016, 6, 15, 10, 0)
+OCT_2018 = dt.datetime(2018, 10, 20, 8, 30)
+
+
+def write_warc(path: Path, captures: list[tuple[str, dt.datetime, set[str]]]) -> Path:
+    """One response record per page of each (snapshot, time, paths left out), a second apart."""
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=path.suffix == ".gz")
+        for snapshot, at, left_out in captures:
+            folder = demo_site(snapshot)
+            routes = json.loads((folder / "routes.json").read_text())
+            pages = [p for p in routes if p != "/benchmarked-clusters/" and p not in left_out]
+            for i, page in enumerate(sorted(pages, key=lambda p: ("country=" in p, p))):
+                kind = "text/plain" if page.endswith(".txt") else "text/html; charset=utf-8"
+                headers = StatusAndHeaders("200 OK", [("Content-Type", kind)], protocol="HTTP/1.1")
+                record = writer.create_warc_record(
+                    SITE + page,
+                    "response",
+                    payload=BytesIO((folder / routes[page]).read_bytes()),
+                    http_headers=headers,
+                    warc_headers_dict={"WARC-Date": datetime_to_iso_date(at + dt.timedelta(seconds=i))},
+                )
+                writer.write_record(record)
+    return path
+
+
+def test_captures_older_than_the_first_run_go_before_it(tmp_path: Path) -> None:
+    db = tmp_path / "ecei.duckdb"
+    with serve(demo_site("2021-09")) as mirror:
+        live = refresh(Settings(start_url=mirror.start_url, db=db, polite=False, retry_times=0))
+    assert live.status == "ok"
+    live_started = query(db, "select started_at from crawl_runs")[0][0]
+    warcs = [
+        write_warc(tmp_path / "2016.warc.gz", [("2016-06", JUNE_2016, set())]),
+        write_warc(tmp_path / "2018.warc", [("2018-10", OCT_2018, set())]),
+    ]
+
+    result = backfill(db, warcs, LIVE_START_URL)
+
+    assert [r.started_at for r in result.runs] == [JUNE_2016, OCT_2018]
+    assert result.replay is not None and result.replay.backup is None
+    runs = query(db, "select run_id, started_at, status, start_url from crawl_runs order by run_id")
+    assert [r[1:3] for r in runs] == [(JUNE_2016, "ok"), (OCT_2018, "ok"), (live_started, "ok")]
+    assert runs[0][3] == SITE + "/benchmarked-clusters"
+    # the history is the one three live crawls would have made, at the capture times
+    assert query(db, "select count(*) from cluster_history")[0][0] == oracle_versions(["2016-06", "2018-10", "2021-09"])
+    assert set(query(db, "select country, name from clusters_as_of(?)", [dt.datetime(2017, 1, 1)])) == named("2016-06")
+    assert set(query(db, "select country, name from clusters_current")) == named("2021-09")
+    first_seen = query(db, "select min(first_seen_at) from cluster_history")[0][0]
+    assert first_seen == JUNE_2016
+    # the live run now finds what changed since 2018-10 instead of adding everything
+    added, removed = query(db, "select added, removed from crawl_runs where run_id = 3")[0]
+    assert added < len(named("2021-09")) and removed > 0
+    sources = query(db, "select run_id, source, count(*) from archived_pages group by all order by 1")
+    assert [(r[0], r[1]) for r in sources] == [(1, "warc"), (2, "warc"), (3, "crawl")]
+
+
+def test_a_day_lacking_a_country_page_is_a_partial_run(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"  # a backfill can start a warehouse too
+    warc = write_warc(
+        tmp_path / "captures.warc.gz",
+        [
+            ("2016-06", JUNE_2016, set()),
+            ("2018-10", OCT_2018, {COUNTRY_PATH + NORWAY}),
+            # a day with country pages only makes no run
+            ("2018-10", OCT_2018 + dt.timedelta(days=3), {"/benchmarked-clusters", "/robots.txt"}),
+        ],
+    )
+    result = backfill(db, [warc], LIVE_START_URL)
+    assert len(result.runs) == 2
+    assert any("no overview capture" in s for s in result.skipped)
+    status, message, failed = query(db, "select status, message, pages_failed from crawl_runs where run_id = 2")[0]
+    assert (status, failed) == ("partial", 1)
+    assert "Norway incomplete: not captured in the web archive" in message
+    # a partial run closes nothing: Norway stays as captured in 2016
+    norway = query(db, "select distinct valid_from from clusters_current where country = 'Norway'")
+    assert norway == [(JUNE_2016,)]
+    assert query(db, "select count(*) from cluster_changes where run_id = 2 and change = 'removed'") == [(0,)]
+
+
+def test_the_same_captures_are_not_added_twice(tmp_path: Path) -> None:
+    db = tmp_path / "ecei.duckdb"
+    warc = write_warc(tmp_path / "a.warc", [("2016-06", JUNE_2016, set())])
+    first = backfill(db, [warc], LIVE_START_URL)
+    history = query(db, "select * from cluster_history order by all")
+    again = backfill(db, [warc], LIVE_START_URL)
+    assert len(first.runs) == 1 and again.runs == [] and again.replay is None
+    assert again.skipped == ["2016-06-15: already in the archive"]
+    assert query(db, "select * from cluster_history order by all") == history
+    assert query(db, "select count(*) from crawl_runs") == [(1,)]

@@ -1,0 +1,160 @@
+"""Replay: the three mirror snapshots crawled for real, then rebuilt from the archive alone."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import field_validator
+
+import ecei.replay
+import pipelines.validate_rows
+from ecei.mirror import Fault, demo_site, serve
+from ecei.refresh import load_run, refresh
+from ecei.replay import ReplayRefused, replay
+from ecei.settings import Settings
+from pipelines.contract import ClusterRow
+from tests.conftest import COUNTRY_PATH, NORWAY, query
+from warehouse.db import connect
+
+SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
+HISTORY = "select * from cluster_history order by all"
+RUNS = "select * from crawl_runs order by run_id"
+REJECTED = "select * from rejected_rows order by all"
+CHANGES = "select * from cluster_changes order by all"
+
+
+def crawl(db: Path, snapshots: tuple[str, ...], faults: dict[str, Fault] | None = None) -> list[Any]:
+    with serve(demo_site(snapshots[0])) as mirror:
+        settings = Settings(start_url=mirror.start_url, db=db, polite=False, retry_times=1, download_timeout=5)
+        results = []
+        for snap in snapshots:
+            mirror.switch(demo_site(snap))
+            mirror.faults = dict(faults or {}) if snap == snapshots[0] else {}
+            results.append(refresh(settings))
+    return results
+
+
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("replay") / "ecei.duckdb"
+    assert [r.status for r in crawl(db, SNAPSHOTS)] == ["ok", "ok", "ok"]
+    return db
+
+
+@pytest.fixture
+def warehouse(three_runs: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "ecei.duckdb"
+    shutil.copy(three_runs, db)
+    return db
+
+
+def test_unchanged_parser_reproduces_the_history_exactly(warehouse: Path) -> None:
+    result = replay(warehouse)
+    assert result.target == warehouse.with_name("ecei.replayed.duckdb")
+    assert [r.status for r in result.runs] == ["ok", "ok", "ok"]
+    for sql in (HISTORY, RUNS, REJECTED, CHANGES, "select * from clusters_current order by all"):
+        assert query(result.target, sql) == query(warehouse, sql), sql
+    assert query(result.target, "select count(*) from rejected_rows") == [(3,)]
+    archived = "select run_id, seq, url, status, sha256 from archived_pages order by all"
+    assert query(result.target, archived) == query(warehouse, archived)
+
+
+def test_in_place_replay_swaps_the_file_and_keeps_a_backup_on_request(warehouse: Path) -> None:
+    before = query(warehouse, HISTORY)
+    result = replay(warehouse, in_place=True, keep_backup=True)
+    assert result.target == warehouse
+    assert result.backup == warehouse.with_name("ecei.duckdb.replay-backup")
+    assert query(warehouse, HISTORY) == before
+    assert query(result.backup, HISTORY) == before
+    assert not warehouse.with_name("ecei.duckdb.replay-tmp").exists()
+
+
+def test_in_place_replay_that_fails_leaves_the_warehouse_as_it_was(warehouse: Path) -> None:
+    with connect(warehouse) as con:
+        # a run that loaded rows but whose pages are not in the archive cannot be replayed
+        con.execute("delete from archive_runs where run_id = 2")
+    before = query(warehouse, RUNS)
+    with pytest.raises(ReplayRefused, match="runs 2 "):
+        replay(warehouse, in_place=True)
+    assert query(warehouse, RUNS) == before
+    assert not warehouse.with_name("ecei.duckdb.replay-tmp").exists()
+
+
+def test_a_replay_that_breaks_midway_leaves_the_warehouse_and_no_file(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = []
+
+    def load_run_failing_on_the_second(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args[1])
+        if len(loads) == 2:
+            raise RuntimeError("disk full")  # stands for any failure in the middle of the rebuild
+        return load_run(*args, **kwargs)
+
+    monkeypatch.setattr(ecei.replay, "load_run", load_run_failing_on_the_second)
+    before = query(warehouse, HISTORY)
+    for kwargs in ({"in_place": True}, {}):
+        loads.clear()
+        with pytest.raises(RuntimeError, match="disk full"):
+            replay(warehouse, **kwargs)
+        assert query(warehouse, HISTORY) == before
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ecei.duckdb", "ecei.duckdb.lock"]
+
+
+def test_into_an_existing_file_is_refused(warehouse: Path, tmp_path: Path) -> None:
+    taken = tmp_path / "taken.duckdb"
+    taken.write_bytes(b"")
+    with pytest.raises(ReplayRefused, match="exists"):
+        replay(warehouse, into=taken)
+
+
+DAY_FIRST = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
+
+
+class DayFirstDates(ClusterRow):
+    """A later version of the contract: also reads `19.09.2021`, which the crawl's contract rejects."""
+
+    @field_validator("valid_until", mode="before")
+    @classmethod
+    def _day_first(cls, value: Any) -> Any:
+        match = DAY_FIRST.fullmatch(value) if isinstance(value, str) else None
+        return f"{match[3]}/{match[2]}/{match[1]}" if match else value
+
+
+def day_first(body: bytes) -> bytes:
+    """Norway's first label date written day first, as a site redesign might."""
+    text = body.decode()
+    date = re.search(r"(\d{4})/(\d{2})/(\d{2})", text)
+    assert date is not None
+    return text.replace(date[0], f"{date[3]}.{date[2]}.{date[1]}", 1).encode()
+
+
+def test_relaxed_rule_gains_the_rejected_row_at_its_original_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the crawl runs today's real contract in its child process: the day-first date is quarantined
+    db = tmp_path / "ecei.duckdb"
+    first, second = crawl(db, ("2016-06", "2018-10"), {COUNTRY_PATH + NORWAY: Fault(rewrite=day_first)})
+    reason = query(db, "select raw->>'name', reason from rejected_rows where run_id = ? and reason like 'valid%'", [1])
+    assert len(reason) == 1 and "YYYY/MM/DD" in reason[0][1]
+    name = reason[0][0]
+    run1_started = query(db, "select started_at from crawl_runs where run_id = 1")[0][0]
+    assert query(db, "select min(valid_from) from cluster_history where name = ?", [name])[0][0] > run1_started
+
+    # then the contract learns day-first dates (swapped in where the pipeline's function reads it)
+    monkeypatch.setattr(pipelines.validate_rows, "ClusterRow", DayFirstDates)
+    result = replay(db)
+    gained = query(result.target, "select valid_from, run_id_from from cluster_history where name = ?", [name])
+    assert gained[0] == (run1_started, 1)
+    assert query(result.target, "select count(*) from rejected_rows where run_id = 1 and reason like 'valid%'") == [
+        (0,)
+    ]
+    figures = "select rows_loaded, rows_rejected from crawl_runs where run_id = 1"
+    old, new = query(db, figures)[0], query(result.target, figures)[0]
+    assert new == (old[0] + 1, old[1] - 1)
+    # the row is added by the first run now, no longer by the second
+    assert (result.runs[0].added, result.runs[1].added) == (first.figures.added + 1, second.figures.added - 1)
