@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -112,25 +113,25 @@ def test_into_an_existing_file_is_refused(warehouse: Path, tmp_path: Path) -> No
         replay(warehouse, into=taken)
 
 
-DAY_FIRST = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
-
-
 class DayFirstDates(ClusterRow):
-    """A later version of the contract: also reads `19.09.2021`, which the crawl's contract rejects."""
+    """A later version of the contract: also reads `19 Sep 2021`, which the crawl's contract rejects."""
 
     @field_validator("valid_until", mode="before")
     @classmethod
     def _day_first(cls, value: Any) -> Any:
-        match = DAY_FIRST.fullmatch(value) if isinstance(value, str) else None
-        return f"{match[3]}/{match[2]}/{match[1]}" if match else value
+        try:
+            return dt.datetime.strptime(value.strip(), "%d %b %Y").date()
+        except (AttributeError, ValueError):
+            return value
 
 
 def day_first(body: bytes) -> bytes:
-    """Norway's first label date written day first, as a site redesign might."""
+    """Norway's first label date written day first with a month name, as a site redesign might."""
     text = body.decode()
     date = re.search(r"(\d{4})/(\d{2})/(\d{2})", text)
     assert date is not None
-    return text.replace(date[0], f"{date[3]}.{date[2]}.{date[1]}", 1).encode()
+    written = dt.date(int(date[1]), int(date[2]), int(date[3])).strftime("%d %b %Y")
+    return text.replace(date[0], written, 1).encode()
 
 
 def test_relaxed_rule_gains_the_rejected_row_at_its_original_time(
