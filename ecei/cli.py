@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.refresh import Event, RefreshResult, refresh
+from ecei.report_cli import check_command, export_command, history_command, report_command
 from ecei.settings import Settings
 from warehouse.db import WarehouseBusy
 from warehouse.query import QueryRefused, run_query
@@ -189,3 +190,9 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
         for r in rows:
             table.add_row(*(Text("" if v is None else str(v)) for v in r))
         Console().print(table)
+
+
+app.command("report")(report_command)
+app.command("export")(export_command)
+app.command("history")(history_command)
+app.command("check")(check_command)
