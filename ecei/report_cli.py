@@ -18,7 +18,6 @@ from rich.text import Text
 from ecei.check import check_site
 from ecei.export import FORMATS, export_views
 from ecei.history import cluster_versions, find_clusters, similar_names
-from ecei.report import LAPSING_DAYS, write_report
 from ecei.settings import Settings
 from warehouse.db import WarehouseBusy, open_when_free
 
@@ -71,6 +70,8 @@ def report_command(
         as_of = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
     except ValueError as exc:
         raise typer.BadParameter(f"not a date YYYY-MM-DD: {today!r}", param_hint="--today") from exc
+    from ecei.report import LAPSING_DAYS, write_report  # plotly loads only for this command
+
     settings = _settings(db=db)
     path = _existing_db(settings)
     with _busy_exits():
@@ -207,6 +208,7 @@ def check_command(
     ]
     for what, found in rows:
         table.add_row(what, _text("-" if found in (None, "") else found))
+    table.columns[1].overflow = "fold"  # URLs whole, not cut
     out.print(table)
     for note in result.notes:
         err.print(f"[dim]note:[/dim] {escape(note)}", highlight=False)
