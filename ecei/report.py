@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -90,8 +91,6 @@ def collect(con: duckdb.DuckDBPyConnection, today: dt.date, db: str = "") -> Rep
 
 def _plain(fig: go.Figure) -> dict[str, Any]:
     # plotly's JSON (validated, dates and numbers as plotly.js expects), back as plain data for |tojson
-    import json
-
     return json.loads(fig.to_json())
 
 
