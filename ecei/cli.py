@@ -17,6 +17,7 @@ from rich.text import Text
 from ecei.identity_cli import link_command, print_link_decisions, unlink_command
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.refresh import Event, RefreshResult, refresh
+from ecei.report_cli import check_command, export_command, history_command, report_command
 from ecei.settings import Settings
 from warehouse.db import WarehouseBusy
 from warehouse.query import QueryRefused, run_query
@@ -203,3 +204,7 @@ from ecei.archive_cli import archive_app, backfill_command, replay_command  # no
 app.add_typer(archive_app, name="archive")
 app.command("replay")(replay_command)
 app.command("backfill")(backfill_command)
+app.command("report")(report_command)
+app.command("export")(export_command)
+app.command("history")(history_command)
+app.command("check")(check_command)

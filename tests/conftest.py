@@ -74,3 +74,18 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any
 
 def fault_for(country_id: str, **kwargs: Any) -> dict[str, Fault]:
     return {COUNTRY_PATH + country_id: Fault(**kwargs)}
+
+
+@pytest.fixture(scope="session")
+def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse holding the three demo snapshots, crawled once per session; tests only read it."""
+    from ecei.refresh import refresh
+
+    db = tmp_path_factory.mktemp("history") / "ecei.duckdb"
+    with serve(demo_site("2016-06")) as m:
+        for snapshot in ("2016-06", "2018-10", "2021-09"):
+            m.switch(demo_site(snapshot))
+            settings = Settings(start_url=m.start_url, db=db, polite=False, retry_times=1, download_timeout=5)
+            result = refresh(settings)
+            assert result.status == "ok", result.message
+    return db

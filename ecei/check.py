@@ -1,0 +1,169 @@
+"""`ecei check`: look at the live site the way the spider will, before the first refresh.
+
+Fetches robots.txt, the overview and one country page with plain HTTP (the project's user agent,
+the download timeout of the settings), parses them with the spider's own functions, and says what it
+found and whether a refresh would work. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from crawler.pages import LayoutChanged, parse_country, parse_overview
+from ecei.settings import Settings
+
+EXPECTED_HEADERS = ("Name", "Comparative portfolio", "www", "Label valid until")
+
+
+class FetchFailed(Exception):
+    """The page could not be fetched at all (no answer, refused, timed out)."""
+
+
+@dataclass
+class CheckResult:
+    """What `ecei check` saw; `problems` is empty when a refresh should work."""
+
+    start_url: str
+    robots_url: str = ""
+    robots: str = ""
+    robots_allows: bool | None = None
+    overview: str = ""
+    stated_total: int | None = None
+    stated_countries: int | None = None
+    countries_linked: int | None = None
+    country_url: str | None = None
+    country_name: str | None = None
+    country_page: str = ""
+    headers: list[str] = field(default_factory=list)
+    rows_on_page: int | None = None
+    more_pages: int | None = None
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def fetch(url: str, settings: Settings) -> tuple[int, bytes]:
+    """(status, body) of one GET; an HTTP error status is an answer, not an exception."""
+    request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=settings.download_timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except urllib.error.URLError as exc:
+        raise FetchFailed(f"{url}: {exc.reason}") from exc
+    except (TimeoutError, OSError) as exc:  # a read that times out after the headers came
+        raise FetchFailed(f"{url}: {exc or type(exc).__name__}") from exc
+
+
+def _robots(result: CheckResult, settings: Settings) -> Protego | None:
+    parts = urlsplit(result.start_url)
+    result.robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+    try:
+        status, body = fetch(result.robots_url, settings)
+    except FetchFailed as exc:
+        result.robots = f"unreachable ({exc}); the spider then crawls as if allowed"
+        return None
+    if not 200 <= status < 300:
+        # Scrapy reads whatever robots.txt answers; an error page holds no rule, so all is allowed
+        result.robots = f"HTTP {status}: no robots.txt rules, crawling allowed"
+        return None
+    result.robots = f"HTTP {status}, {len(body)} bytes"
+    return Protego.parse(body.decode("utf-8", errors="replace"))
+
+
+def _allowed(rules: Protego | None, url: str, settings: Settings) -> bool:
+    return rules is None or rules.can_fetch(url, settings.user_agent)
+
+
+def check_site(settings: Settings) -> CheckResult:
+    """Fetch robots.txt, the overview and its first country page; judge what a refresh would meet."""
+    result = CheckResult(start_url=settings.start_url)
+    parts = urlsplit(settings.start_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        result.problems.append(f"the start URL {settings.start_url!r} is not an http(s) URL with a host")
+        return result
+
+    rules = _robots(result, settings)
+    result.robots_allows = _allowed(rules, settings.start_url, settings)
+    if not result.robots_allows:
+        result.problems.append(
+            f"robots.txt forbids {settings.start_url} to the user agent {settings.user_agent!r}: "
+            "the spider obeys robots.txt and would fetch nothing"
+        )
+        return result
+
+    try:
+        status, body = fetch(settings.start_url, settings)
+    except FetchFailed as exc:
+        result.overview = "unreachable"
+        result.problems.append(f"the overview could not be fetched: {exc}")
+        return result
+    result.overview = f"HTTP {status}, {len(body)} bytes"
+    if status != 200:
+        result.problems.append(f"the overview answered HTTP {status}")
+        return result
+    overview = parse_overview(body, settings.start_url)
+    result.stated_total = overview.stated_total
+    result.stated_countries = overview.stated_countries
+    result.countries_linked = len(overview.countries)
+    if overview.stated_total is None:
+        result.problems.append(
+            "the overview does not say 'The list includes N clusters from M countries': without the "
+            "stated total no run can be judged complete, so every refresh would be partial"
+        )
+    if not overview.countries:
+        result.problems.append("the overview links no country page (links with ?country=...): nothing to crawl")
+        return result
+    if overview.stated_countries is not None and overview.stated_countries != len(overview.countries):
+        result.problems.append(
+            f"the overview states {overview.stated_countries} countries but links {len(overview.countries)}: "
+            "every refresh would be partial"
+        )
+    if overview.offsite_links:
+        result.notes.append(f"{overview.offsite_links} country links point to another host and are not followed")
+
+    link = overview.countries[0]
+    result.country_url, result.country_name = link.url, link.name
+    if not _allowed(rules, link.url, settings):
+        result.problems.append(f"robots.txt forbids the country page {link.url}: the spider would skip every country")
+        return result
+    try:
+        status, body = fetch(link.url, settings)
+    except FetchFailed as exc:
+        result.country_page = "unreachable"
+        result.problems.append(f"the country page of {link.name} could not be fetched: {exc}")
+        return result
+    result.country_page = f"HTTP {status}, {len(body)} bytes"
+    if status != 200:
+        result.problems.append(f"the country page of {link.name} answered HTTP {status}")
+        return result
+    try:
+        table = parse_country(body, link.url)
+    except LayoutChanged as exc:
+        result.headers = exc.headers
+        result.problems.append(
+            f"the cluster table's headers changed: the page shows {exc.headers}, the spider expects exactly "
+            f"{list(EXPECTED_HEADERS)} (any order); every refresh would fail until crawler/pages.py is updated"
+        )
+        return result
+    if table is None:
+        result.problems.append(
+            f"the country page of {link.name} has no table headed {list(EXPECTED_HEADERS)}: "
+            "the spider would find no clusters"
+        )
+        return result
+    result.headers = table.headers
+    result.rows_on_page = len(table.rows)
+    result.more_pages = len(table.more_pages)
+    if not table.rows:
+        result.notes.append(f"the cluster table of {link.name} has no rows")
+    return result

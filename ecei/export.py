@@ -1,0 +1,61 @@
+"""Export every public view of the warehouse, one file per view, written by DuckDB itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import open_when_free
+
+FORMATS: dict[str, tuple[str, str]] = {
+    # format -> (file suffix, COPY options)
+    "parquet": ("parquet", "format parquet, compression zstd"),
+    "csv": ("csv", "format csv, header true"),
+    "json": ("json", "format json, array true"),
+}
+
+
+@dataclass(frozen=True)
+class Exported:
+    view: str
+    path: Path
+    rows: int
+
+
+def public_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The views analysts query (the base tables behind them are private); macros are not views."""
+    rows = con.execute(
+        "select view_name from duckdb_views() where not internal and schema_name = 'main' order by view_name"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -> list[Exported]:
+    """Write `<view>.<suffix>` into `out_dir` for every public view; returns what was written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    suffix, options = FORMATS[fmt]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # its own read-only connection: `ecei sql` refuses COPY, and an export must never write the warehouse
+    con = open_when_free(db, busy_timeout, read_only=True)
+    try:
+        con.execute("set timezone = 'UTC'")
+        written = []
+        con.execute("begin transaction")  # one snapshot: the files agree with each other
+        for view in public_views(con):
+            target = out_dir / f"{view}.{suffix}"
+            partial = target.with_name(target.name + ".part")
+            con.execute(f'copy (select * from "{view}") to {_literal(partial)} ({options})')
+            (rows,) = con.execute(f'select count(*) from "{view}"').fetchone() or (0,)
+            partial.replace(target)
+            written.append(Exported(view, target, rows))
+        con.execute("commit")
+        return written
+    finally:
+        con.close()

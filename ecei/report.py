@@ -1,0 +1,202 @@
+"""The HTML report: where the labels stand, what changed, how the refreshes went, in one offline file.
+
+The figures come from the public views through the queries in `warehouse/report/`; the page is a
+jinja2 template with autoescaping, and the charts are plotly figures drawn by plotly.js, which is
+inlined from the plotly wheel so the file needs no network when it is opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.offline import get_plotlyjs
+
+from warehouse.db import open_when_free, sql_file
+
+RECENT_RUNS = 10
+CHANGES_LIMIT = 500
+EXPIRY_MONTHS = 24
+LAPSING_DAYS = 90  # keep in step with warehouse/report/headline.sql and clusters.sql
+
+Row = dict[str, Any]
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows, as plain rows."""
+
+    today: dt.date
+    generated_at: dt.datetime
+    db: str
+    headline: Row
+    clusters: list[Row]
+    expiry: list[Row]
+    lapsed: list[Row]
+    runs: list[Row]
+    change_summary: list[Row]
+    changes: list[Row]
+    quarantine: list[Row]
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[Row]:
+    cur = con.execute(sql_file(f"report/{name}.sql"), params)
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
+
+
+def months_from(today: dt.date, count: int = EXPIRY_MONTHS) -> list[str]:
+    """`YYYY-MM` of the month of `today` and the `count - 1` months after it."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def collect(con: duckdb.DuckDBPyConnection, today: dt.date, db: str = "") -> ReportData:
+    """Run the report's queries against an open warehouse."""
+    on_day = {"today": today}
+    data = ReportData(
+        today=today,
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None),
+        db=db,
+        headline=_rows(con, "headline", on_day)[0],
+        clusters=_rows(con, "clusters", on_day),
+        expiry=_rows(con, "expiry_by_month", on_day),
+        lapsed=_rows(con, "lapsed_by_year", on_day),
+        runs=_rows(con, "recent_runs", {"runs": RECENT_RUNS}),
+        change_summary=_rows(con, "change_summary", {"runs": RECENT_RUNS}),
+        changes=_rows(con, "recent_changes", {"runs": RECENT_RUNS, "limit": CHANGES_LIMIT}),
+        quarantine=_rows(con, "last_quarantine", {}),
+    )
+    data.figures = {
+        "expiry": expiry_figure(data.expiry, today),
+        "lapsed": lapsed_figure(data.lapsed),
+    }
+    return data
+
+
+def _plain(fig: go.Figure) -> dict[str, Any]:
+    # plotly's JSON (validated, dates and numbers as plotly.js expects), back as plain data for |tojson
+    return json.loads(fig.to_json())
+
+
+def _empty_note(fig: go.Figure, text: str) -> None:
+    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 14})
+
+
+def expiry_figure(rows: list[Row], today: dt.date) -> dict[str, Any]:
+    """Labels lapsing per month over the next 24 months, one stacked bar trace per portfolio."""
+    months = months_from(today)
+    portfolios = sorted({r["portfolio"] for r in rows}, key=str.casefold)
+    counts = {(r["month"], r["portfolio"]): r["labels"] for r in rows}
+    fig = go.Figure()
+    for portfolio in portfolios:
+        fig.add_bar(name=portfolio, x=months, y=[counts.get((m, portfolio), 0) for m in months])
+    fig.update_layout(
+        barmode="stack",
+        template="plotly_white",
+        colorway=qualitative.Dark24,  # enough colours for every portfolio the site uses
+        height=420,
+        margin={"l": 50, "r": 20, "t": 20, "b": 60},
+        legend={"title": {"text": "portfolio"}},
+        xaxis={"type": "category", "title": {"text": "month the label lapses"}, "categoryarray": months},
+        yaxis={"title": {"text": "labels"}, "rangemode": "tozero", "dtick": 1 if not rows else None},
+    )
+    if not rows:
+        _empty_note(fig, f"no listed label lapses in the {EXPIRY_MONTHS} months from {today.isoformat()}")
+    return _plain(fig)
+
+
+def lapsed_figure(rows: list[Row]) -> dict[str, Any]:
+    """Listed clusters whose label has lapsed, per year of lapse."""
+    per_year = {r["year"]: r["labels"] for r in rows}
+    # every year from the first lapse on, so that a year without lapses shows as a gap
+    years = list(range(min(per_year), max(per_year) + 1)) if per_year else []
+    fig = go.Figure()
+    fig.add_bar(
+        name="lapsed labels",
+        x=[str(y) for y in years],
+        y=[per_year.get(y, 0) for y in years],
+        marker={"color": "#b54a3c"},
+    )
+    fig.update_layout(
+        template="plotly_white",
+        height=320,
+        margin={"l": 50, "r": 20, "t": 20, "b": 50},
+        showlegend=False,
+        xaxis={"type": "category", "title": {"text": "year the label lapsed"}},
+        yaxis={"title": {"text": "listed clusters"}, "rangemode": "tozero"},
+    )
+    if not rows:
+        _empty_note(fig, "no listed label has lapsed")
+    return _plain(fig)
+
+
+def _csp_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("ecei", "templates"),
+        autoescape=True,  # every value is escaped unless a template marks it safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def render(data: ReportData) -> str:
+    """The whole page as one string."""
+    plotly_js = get_plotlyjs()
+    app_js = (resources.files("ecei") / "templates" / "report.js").read_text(encoding="utf-8")
+    env = _environment()
+    env.filters["fmt"] = _fmt
+    template = env.get_template("report.html.j2")
+    return template.render(
+        data=data,
+        lapsing_days=LAPSING_DAYS,
+        expiry_months=EXPIRY_MONTHS,
+        plotly_js=plotly_js,
+        app_js=app_js,
+        # only these two scripts may run: an injected <script> would be refused even if it got through
+        script_hashes=" ".join((_csp_hash(plotly_js), _csp_hash(app_js))),
+    )
+
+
+def write_report(db: Path | str, out: Path, today: dt.date, busy_timeout: float) -> ReportData:
+    """Read the warehouse (read-only) and write the report to `out`, replacing it whole."""
+    con = open_when_free(db, busy_timeout, read_only=True)
+    try:
+        data = collect(con, today, db=str(db))
+    finally:
+        con.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    partial.write_text(render(data), encoding="utf-8")
+    partial.replace(out)
+    return data

@@ -1,0 +1,102 @@
+"""`check_site` against the mirror on loopback: what it reports, and what it calls a problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ecei.check import EXPECTED_HEADERS, check_site
+from ecei.mirror import OVERVIEW_PATH, Fault, Mirror, demo_site
+from ecei.settings import Settings
+from tests.conftest import COUNTRY_PATH, ITALY, expected_rows
+
+ITALY_PATH = COUNTRY_PATH + ITALY
+
+
+def run(mirror: Mirror, faults: dict[str, Fault] | None = None, **settings: object) -> object:
+    mirror.switch(demo_site("2018-10"))
+    mirror.faults = faults or {}
+    mirror.requests.clear()
+    return check_site(Settings(start_url=mirror.start_url, db=Path("/nonexistent/never.duckdb"), **settings))
+
+
+def test_the_mirror_looks_as_the_spider_expects(mirror: Mirror) -> None:
+    result = run(mirror)
+    assert result.ok, result.problems
+    rows = expected_rows("2018-10")
+    assert result.robots_allows is True
+    assert result.stated_total == len(rows)
+    assert result.stated_countries == result.countries_linked == len({r["country_id"] for r in rows})
+    assert result.country_name == "Italy"
+    assert result.headers == list(EXPECTED_HEADERS)
+    assert result.rows_on_page == sum(1 for r in rows if r["country"] == "Italy")
+    assert result.more_pages == 0
+    # robots.txt, the overview and one country page: nothing more
+    assert mirror.requests == ["/robots.txt", OVERVIEW_PATH, ITALY_PATH]
+
+
+def test_a_renamed_header_is_a_layout_change(mirror: Mirror) -> None:
+    rename = Fault(rewrite=lambda b: b.replace(b"<th>Label valid until</th>", b"<th>Valid until</th>"))
+    result = run(mirror, {ITALY_PATH: rename})
+    assert not result.ok
+    assert result.headers == ["Name", "Comparative portfolio", "www", "Valid until"]
+    (problem,) = result.problems
+    assert "headers changed" in problem and "'Valid until'" in problem and "Label valid until" in problem
+
+
+def test_an_extra_column_is_a_layout_change(mirror: Mirror) -> None:
+    extra = Fault(rewrite=lambda b: b.replace(b"<th>www</th>", b"<th>www</th><th>Region</th>"))
+    result = run(mirror, {ITALY_PATH: extra})
+    assert not result.ok and "Region" in result.problems[0]
+
+
+def test_a_page_without_the_table(mirror: Mirror) -> None:
+    gone = Fault(rewrite=lambda b: b.replace(b"<table", b"<div").replace(b"</table>", b"</div>"))
+    result = run(mirror, {ITALY_PATH: gone})
+    assert not result.ok and "no table headed" in result.problems[0]
+
+
+def test_robots_txt_forbidding_the_crawl_stops_the_check(mirror: Mirror) -> None:
+    forbid = Fault(rewrite=lambda _: b"User-agent: *\nDisallow: /benchmarked-clusters\n")
+    result = run(mirror, {"/robots.txt": forbid})
+    assert result.robots_allows is False
+    assert not result.ok and "robots.txt forbids" in result.problems[0]
+    assert mirror.requests == ["/robots.txt"]  # the overview itself is not fetched
+
+
+def test_robots_txt_for_another_agent_does_not_matter(mirror: Mirror) -> None:
+    other = Fault(rewrite=lambda _: b"User-agent: SomeOtherBot\nDisallow: /\n")
+    assert run(mirror, {"/robots.txt": other}).ok
+
+
+def test_missing_robots_txt_allows_the_crawl(mirror: Mirror) -> None:
+    result = run(mirror, {"/robots.txt": Fault(status=404)})
+    assert result.ok and result.robots_allows is True and "HTTP 404" in result.robots
+
+
+def test_overview_without_the_stated_total(mirror: Mirror) -> None:
+    silent = Fault(rewrite=lambda b: b.replace(b"The list includes 75 clusters from 4 countries", b"Our clusters"))
+    result = run(mirror, {OVERVIEW_PATH: silent})
+    assert result.stated_total is None
+    assert not result.ok and "stated total" in result.problems[0]
+
+
+def test_stated_countries_that_do_not_match_the_links(mirror: Mirror) -> None:
+    more = Fault(rewrite=lambda b: b.replace(b"from 4 countries", b"from 5 countries"))
+    result = run(mirror, {OVERVIEW_PATH: more})
+    assert not result.ok and "states 5 countries but links 4" in result.problems[0]
+
+
+def test_overview_error_status(mirror: Mirror) -> None:
+    result = run(mirror, {OVERVIEW_PATH: Fault(status=503)})
+    assert not result.ok and result.problems == ["the overview answered HTTP 503"]
+
+
+def test_a_hanging_overview_times_out(mirror: Mirror) -> None:
+    result = run(mirror, {OVERVIEW_PATH: Fault(hang=True)}, download_timeout=0.5)
+    assert not result.ok
+    assert "could not be fetched" in result.problems[0] and "timed out" in result.problems[0]
+
+
+def test_a_start_url_without_host() -> None:
+    result = check_site(Settings(start_url="file:///etc/passwd"))
+    assert not result.ok and "not an http(s) URL" in result.problems[0]

@@ -1,0 +1,277 @@
+"""The HTML report: its figures against SQL, its escaping, and the page in a real headless chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecei.mirror import Fault, demo_site, serve
+from ecei.refresh import refresh
+from ecei.report import collect, months_from, render, write_report
+from ecei.settings import Settings
+from tests.browser import BrowserUnavailable, chromium, console_errors, full_page_png, requested_urls
+from tests.conftest import COUNTRY_PATH, NORWAY, query
+from warehouse.db import open_when_free
+
+TODAY = dt.date(2016, 6, 15)  # the day of the first snapshot: labels valid, lapsing and lapsed alike
+ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "report.png"
+EVIL_NAME = "<script>alert(1)</script>"
+EVIL_PORTFOLIO = "</script><script>alert(2)</script>"
+# the first browser test may install chromium with apt-get on a fresh machine (CI): allow for it
+BROWSER_TIMEOUT = pytest.mark.timeout(1200)
+
+
+def headline_by_sql(db: Path, today: dt.date) -> dict[str, int]:
+    """The headline figures, written independently of warehouse/report/headline.sql."""
+    (listed, valid, lapsing, lapsed, countries) = query(
+        db,
+        "select count(*), count(*) filter (valid_until >= $1), "
+        "count(*) filter (valid_until between $1 and $1 + 89), count(*) filter (valid_until < $1), "
+        "count(distinct country) from clusters_current",
+        [today],
+    )[0]
+    return {
+        "clusters_listed": listed,
+        "labels_valid": valid,
+        "lapsing_90_days": lapsing,
+        "labels_lapsed": lapsed,
+        "countries": countries,
+    }
+
+
+@pytest.fixture(scope="module")
+def report_file(history_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    write_report(history_db, out, TODAY, busy_timeout=5)
+    return out
+
+
+@pytest.fixture(scope="module")
+def evil_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse where one cluster is named like a script tag and one portfolio closes a script."""
+    db = tmp_path_factory.mktemp("evil") / "ecei.duckdb"
+
+    def rewrite(body: bytes) -> bytes:
+        body = body.replace(b"<td>Arena Legasea</td>", b"<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>")
+        return body.replace(b"<td>Biotechnology</td>", b"<td>&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;</td>")
+
+    with serve(demo_site("2021-09"), faults={COUNTRY_PATH + NORWAY: Fault(rewrite=rewrite)}) as m:
+        result = refresh(Settings(start_url=m.start_url, db=db, polite=False, retry_times=1, download_timeout=5))
+    assert result.status == "ok", result.message
+    assert query(db, "select count(*) from clusters_current where name = $1", [EVIL_NAME]) == [(1,)]
+    return db
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        with chromium() as driver:
+            yield driver
+    except BrowserUnavailable as exc:
+        pytest.fail(f"no headless browser for the report tests: {exc}")
+
+
+def open_page(driver: Any, path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(path.resolve().as_uri())
+    WebDriverWait(driver, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chart-lapsed svg.main-svg")) > 0)
+
+
+def visible_bars(driver: Any, chart: str) -> int:
+    # a bar plotly draws for a zero count has no height: count only those a reader can see
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' g.point path'))"
+        ".filter(p => p.getBBox().height > 0.5).length;",
+        f"#{chart}",
+    )
+
+
+# --- without a browser ----------------------------------------------------------------------------
+
+
+def test_headline_figures_match_sql(history_db: Path) -> None:
+    con = open_when_free(history_db, 5, read_only=True)
+    try:
+        data = collect(con, TODAY)
+    finally:
+        con.close()
+    assert data.headline == headline_by_sql(history_db, TODAY)
+    assert data.headline["labels_valid"] + data.headline["labels_lapsed"] == data.headline["clusters_listed"]
+    assert 0 < data.headline["lapsing_90_days"] < data.headline["labels_valid"]
+    statuses = [c["status"] for c in data.clusters]
+    assert statuses.count("lapsed") == data.headline["labels_lapsed"]
+    assert statuses.count("lapsing") == data.headline["lapsing_90_days"]
+
+
+def test_change_summary_adds_up_to_the_runs(history_db: Path) -> None:
+    con = open_when_free(history_db, 5, read_only=True)
+    try:
+        data = collect(con, TODAY)
+    finally:
+        con.close()
+    runs = {r[0]: r[1:] for r in query(history_db, "select run_id, added, changed, removed from crawl_runs")}
+    assert len(data.change_summary) == len(runs) == 3
+    for s in data.change_summary:
+        # a renewal is a change whose label date moved later: together they are the run's 'changed'
+        assert (s["added"], s["changed"] + s["renewed"], s["removed"]) == runs[s["run_id"]]
+    assert sum(s["renewed"] for s in data.change_summary) > 0
+
+
+def test_expiry_chart_covers_24_months_stacked_by_portfolio(history_db: Path) -> None:
+    con = open_when_free(history_db, 5, read_only=True)
+    try:
+        data = collect(con, TODAY)
+    finally:
+        con.close()
+    figure = data.figures["expiry"]
+    assert figure["layout"]["barmode"] == "stack"
+    months = months_from(TODAY)
+    assert months[0] == "2016-06" and months[-1] == "2018-05" and len(months) == 24
+    names = [trace["name"] for trace in figure["data"]]
+    (portfolios,) = query(
+        history_db,
+        "select count(distinct portfolio) from clusters_current where valid_until >= $1 and valid_until < '2018-06-01'",
+        [TODAY],
+    )[0]
+    assert len(names) == portfolios
+    total = sum(sum(trace["y"]) for trace in figure["data"])
+    (expected,) = query(
+        history_db,
+        "select count(*) from clusters_current where valid_until >= $1 and valid_until < '2018-06-01'",
+        [TODAY],
+    )[0]
+    assert total == expected
+
+
+def test_months_roll_over_the_year() -> None:
+    assert months_from(dt.date(2025, 11, 30), 4) == ["2025-11", "2025-12", "2026-01", "2026-02"]
+
+
+def test_every_name_is_escaped_in_the_html(evil_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    write_report(evil_db, out, TODAY, busy_timeout=5)
+    html = out.read_text(encoding="utf-8")
+    assert EVIL_NAME not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert EVIL_PORTFOLIO not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html  # in the table
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(2)" in html  # in the chart's JSON
+
+
+def test_report_of_an_empty_warehouse(tmp_path: Path) -> None:
+    from warehouse.db import connect
+
+    db = tmp_path / "empty.duckdb"
+    connect(db).close()
+    con = open_when_free(db, 5, read_only=True)
+    try:
+        html = render(collect(con, TODAY))
+    finally:
+        con.close()
+    assert "No refresh has run yet." in html
+    assert "no listed label lapses" in html
+
+
+# --- in chromium ----------------------------------------------------------------------------------
+
+
+@BROWSER_TIMEOUT
+def test_report_in_a_headless_browser(browser: Any, report_file: Path, history_db: Path, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, report_file)
+    assert console_errors(browser) == []
+    # offline: the page asked for nothing over the network (file:// and data: only)
+    remote = [u for u in requested_urls(browser) if u.split(":", 1)[0] in ("http", "https", "ws", "wss")]
+    assert remote == []
+
+    shown = {
+        el.get_attribute("data-figure"): int(el.find_element(By.CSS_SELECTOR, ".value").text)
+        for el in browser.find_elements(By.CSS_SELECTOR, "[data-figure]")
+    }
+    assert shown == headline_by_sql(history_db, TODAY)
+
+    # the charts rendered: one visible bar per (month, portfolio) and per year that has labels
+    (cells,) = query(
+        history_db,
+        "select count(distinct (strftime(valid_until, '%Y-%m'), portfolio)) from clusters_current "
+        "where valid_until >= $1 and valid_until < '2018-06-01'",
+        [TODAY],
+    )[0]
+    assert visible_bars(browser, "chart-expiry") == cells > 0
+    (years,) = query(
+        history_db, "select count(distinct year(valid_until)) from clusters_current where valid_until < $1", [TODAY]
+    )[0]
+    assert visible_bars(browser, "chart-lapsed") == years > 0
+    legend = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#chart-expiry g.legend text.legendtext")]
+    assert "Food industry" in legend
+
+    rows = browser.find_elements(By.CSS_SELECTOR, "#clusters-table tbody tr")
+    assert len(rows) == shown["clusters_listed"]
+    statuses = [r.find_element(By.CSS_SELECTOR, ".status").text for r in rows]
+    assert statuses.count("lapsing") == shown["lapsing_90_days"]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#runs-table tbody tr")) == 3
+    (rejected,) = query(history_db, "select count(*) from rejected_rows where run_id = 3")[0]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#quarantine-table tbody tr")) == rejected == 1
+
+    png = full_page_png(browser)
+    assert png.startswith(b"\x89PNG")
+    shot = tmp_path / "report.png"
+    shot.write_bytes(png)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, ARTIFACT)
+    assert ARTIFACT.stat().st_size > 50_000
+
+
+@BROWSER_TIMEOUT
+def test_clusters_table_sorts_and_filters(browser: Any, report_file: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, report_file)
+
+    def days_left() -> list[int]:
+        cells = browser.find_elements(By.CSS_SELECTOR, "#clusters-table tbody tr td:nth-child(6)")
+        return [int(c.text) for c in cells]
+
+    header = browser.find_element(By.XPATH, "//table[@id='clusters-table']//th[.//button[text()='Days left']]")
+    header.find_element(By.TAG_NAME, "button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    ascending = days_left()
+    assert ascending == sorted(ascending) and ascending[0] < 0 < ascending[-1]
+    header.find_element(By.TAG_NAME, "button").click()
+    assert days_left() == sorted(ascending, reverse=True)
+
+    search = browser.find_element(By.CSS_SELECTOR, "input[data-filters='clusters-table']")
+    search.send_keys("norway lapsing")
+    visible = [r for r in browser.find_elements(By.CSS_SELECTOR, "#clusters-table tbody tr") if r.is_displayed()]
+    assert visible and all("Norway" in r.text and "lapsing" in r.text for r in visible)
+    assert browser.find_element(By.ID, "clusters-shown").text == str(len(visible))
+    assert console_errors(browser) == []
+
+
+@BROWSER_TIMEOUT
+def test_a_script_tag_as_a_name_is_shown_not_run(browser: Any, evil_db: Path, tmp_path: Path) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    out = tmp_path / "evil.html"
+    write_report(evil_db, out, TODAY, busy_timeout=5)
+    open_page(browser, out)
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+    names = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#clusters-table td.name")]
+    assert EVIL_NAME in names
+    portfolios = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#clusters-table tbody td:nth-child(3)")]
+    assert EVIL_PORTFOLIO in portfolios
+    # the page's own scripts still ran: the charts are there, the portfolio shown as text in the legend
+    assert visible_bars(browser, "chart-lapsed") > 0
+    legend = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#chart-expiry g.legend text.legendtext")]
+    assert EVIL_PORTFOLIO in legend
+    assert console_errors(browser) == []

@@ -1,0 +1,25 @@
+-- Every cluster the site lists now, with its label status as of the date $today.
+with current_list as (
+    select * from clusters_current
+),
+
+final as (
+    select
+        cluster_id,
+        country,
+        name,
+        portfolio,
+        website,
+        valid_until,
+        first_seen_at,
+        datediff('day', $today::date, valid_until) as days_left,
+        case
+            when valid_until < $today::date then 'lapsed'
+            when valid_until < $today::date + 90 then 'lapsing'
+            else 'valid'
+        end as status
+    from current_list
+)
+
+select * from final
+order by country, lower(name), name;

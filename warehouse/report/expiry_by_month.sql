@@ -1,0 +1,25 @@
+-- Labels of listed clusters that lapse in the 24 months from the month of $today, per month and
+-- portfolio (only the months and portfolios that have any).
+with current_list as (
+    select * from clusters_current
+),
+
+window_bounds as (
+    select
+        $today::date as first_day,
+        (date_trunc('month', $today::date) + interval 24 month)::date as end_day
+),
+
+final as (
+    select
+        strftime(c.valid_until, '%Y-%m') as month,
+        c.portfolio,
+        count(*) as labels
+    from current_list as c
+    cross join window_bounds as w
+    where c.valid_until >= w.first_day and c.valid_until < w.end_day
+    group by all
+)
+
+select * from final
+order by month, portfolio;

@@ -1,0 +1,19 @@
+-- The report's headline figures, as of the date $today.
+-- A label is valid through its `valid_until` day; it is lapsing when it lapses within 90 days.
+with current_list as (
+    select * from clusters_current
+),
+
+final as (
+    select
+        count(*) as clusters_listed,
+        count(*) filter (where valid_until >= $today::date) as labels_valid,
+        count(*) filter (
+            where valid_until >= $today::date and valid_until < $today::date + 90
+        ) as lapsing_90_days,
+        count(*) filter (where valid_until < $today::date) as labels_lapsed,
+        count(distinct country) as countries
+    from current_list
+)
+
+select * from final;

@@ -1,0 +1,57 @@
+-- Every version of the clusters in $cluster_ids, oldest first, with what each one changed.
+with versions as (
+    select * from cluster_history
+    where list_contains($cluster_ids, cluster_id)
+),
+
+compared as (
+    select
+        *,
+        row_number() over w as version,
+        lag(name) over w as prev_name,
+        lag(portfolio) over w as prev_portfolio,
+        lag(website) over w as prev_website,
+        lag(valid_until) over w as prev_valid_until,
+        lag(country) over w as prev_country
+    from versions
+    window w as (partition by cluster_id order by valid_from)
+),
+
+final as (
+    select
+        cluster_id,
+        version,
+        country,
+        country_id,
+        name,
+        portfolio,
+        website,
+        valid_until,
+        valid_from,
+        valid_to,
+        is_current,
+        run_id_from,
+        run_id_to,
+        prev_name,
+        prev_portfolio,
+        prev_website,
+        prev_valid_until,
+        prev_country,
+        case when version = 1 then ['listed'] else list_filter(
+            [
+                case when name is distinct from prev_name then 'name' end,
+                case when portfolio is distinct from prev_portfolio then 'portfolio' end,
+                case when website is distinct from prev_website then 'website' end,
+                case
+                    when valid_until > prev_valid_until then 'renewed'
+                    when valid_until is distinct from prev_valid_until then 'valid_until'
+                end,
+                case when country is distinct from prev_country then 'country' end
+            ],
+            lambda x: x is not null
+        ) end as what_changed
+    from compared
+)
+
+select * from final
+order by cluster_id, version;

@@ -1,0 +1,29 @@
+-- The last $runs refreshes, newest first, with their figures.
+with runs as (
+    select * from crawl_runs
+),
+
+final as (
+    select
+        run_id,
+        started_at,
+        finished_at,
+        status,
+        pages_fetched,
+        pages_failed,
+        countries_loaded,
+        countries_listed,
+        rows_seen,
+        stated_total,
+        rows_loaded,
+        rows_rejected,
+        added,
+        changed,
+        removed,
+        message
+    from runs
+)
+
+select * from final
+order by run_id desc
+limit $runs;
