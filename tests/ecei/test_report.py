@@ -116,12 +116,13 @@ def test_change_summary_adds_up_to_the_runs(history_db: Path) -> None:
         data = collect(con, TODAY)
     finally:
         con.close()
-    runs = {r[0]: r[1:] for r in query(history_db, "select run_id, added, changed, removed from crawl_runs")}
+    runs = {r[0]: r[1:] for r in query(history_db, "select run_id, added, changed, removed, renamed from crawl_runs")}
     assert len(data.change_summary) == len(runs) == 3
     for s in data.change_summary:
         # a renewal is a change whose label date moved later: together they are the run's 'changed'
-        assert (s["added"], s["changed"] + s["renewed"], s["removed"]) == runs[s["run_id"]]
+        assert (s["added"], s["changed"] + s["renewed"], s["removed"], s["renamed"]) == runs[s["run_id"]]
     assert sum(s["renewed"] for s in data.change_summary) > 0
+    assert sum(s["renamed"] for s in data.change_summary) == 1  # the mirror's one rename
 
 
 def test_expiry_chart_covers_24_months_stacked_by_portfolio(history_db: Path) -> None:

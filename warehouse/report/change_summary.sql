@@ -1,5 +1,5 @@
 -- What each of the last $runs refreshes changed: added, changed, renewed (the label's
--- `valid_until` moved later) and removed clusters. A renewal is not counted again as changed.
+-- `valid_until` moved later), renamed and removed clusters. A renewal is not counted again as changed.
 with recent_runs as (
     select run_id, started_at, status from crawl_runs
     order by run_id desc
@@ -24,6 +24,7 @@ final as (
         count(*) filter (where c.change = 'added') as added,
         count(*) filter (where c.change = 'changed') as changed,
         count(*) filter (where c.change = 'renewed') as renewed,
+        count(*) filter (where c.change = 'renamed') as renamed,
         count(*) filter (where c.change = 'removed') as removed
     from recent_runs as r
     left join changes as c using (run_id)
