@@ -189,3 +189,10 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
         for r in rows:
             table.add_row(*(Text("" if v is None else str(v)) for v in r))
         Console().print(table)
+
+
+from ecei.alerts_cli import alerts_command  # noqa: E402  (kept here: one block to merge)
+from ecei.serve_cli import serve_command  # noqa: E402
+
+app.command("alerts")(alerts_command)
+app.command("serve")(serve_command)
