@@ -102,7 +102,9 @@ def _print(result: AlertsResult) -> None:
             state,
         ]
         table.add_row(*(Text(v or "") for v in values))
-    Console().print(table)
+    out = Console()
+    # piped into a file or grep: one line per alert, however long the names
+    (out if out.is_terminal else Console(width=320)).print(table)
     for c in result.channels:
         if c.error:
             err.print(f"[red]{c.channel}: not delivered[/red] ({c.alerts} alerts): {escape(c.error)}", highlight=False)
