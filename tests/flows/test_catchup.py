@@ -41,6 +41,9 @@ def test_served_deployments_follow_the_settings(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ECEI_TIMEZONE", "Europe/Oslo")
     refresh, alerts = deployments(Settings())
     assert (refresh.name, alerts.name) == (REFRESH_DEPLOYMENT, ALERTS_DEPLOYMENT)
+    # the runner loads the flows by these
+    assert refresh.entrypoint == "flows/refresh.py:refresh_flow"
+    assert alerts.entrypoint == "flows/alerts.py:expiry_alerts_flow"
     assert refresh.schedules[0].schedule.cron == "15 4 * * *"
     assert refresh.schedules[0].schedule.timezone == "Europe/Oslo"
     assert alerts.schedules[0].schedule.cron == "0 6 * * *"
