@@ -32,17 +32,17 @@ def _parse_day(value: str | None) -> dt.date | None:
 
 
 def alerts_command(
-    db: Annotated[Path | None, typer.Option("--db", help="Warehouse file [env ECEI_DB, default ./ecei.duckdb]")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Warehouse file (env ECEI_DB, default ./ecei.duckdb)")] = None,
     today: Annotated[
-        str | None, typer.Option(help="Compute the alerts as of this day, YYYY-MM-DD [default today in ECEI_TIMEZONE]")
+        str | None, typer.Option(help="Compute the alerts as of this day, YYYY-MM-DD (default: today in ECEI_TIMEZONE)")
     ] = None,
     within: Annotated[
         list[int] | None,
-        typer.Option("--within", help="A rung of the ladder in days, repeatable [default 90, 30, 7]"),
+        typer.Option("--within", help="A rung of the ladder in days, repeatable (default 90, 30, 7)"),
     ] = None,
     notify: Annotated[
         list[str] | None,
-        typer.Option("--notify", help="An Apprise URL to deliver to, repeatable [env ECEI_NOTIFY]", show_default=False),
+        typer.Option("--notify", help="Apprise URL to deliver to, repeatable (default: ECEI_NOTIFY)"),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be raised; record and send nothing")
