@@ -81,3 +81,13 @@ def test_serve_needs_a_prefect_server(tmp_path: Path) -> None:
     assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr
     assert json.dumps(done.stderr)  # one plain message, no traceback
     assert "Traceback" not in done.stderr
+
+
+def test_second_alerts_run_at_once_is_busy(db: Path) -> None:
+    from filelock import FileLock
+
+    from ecei.alerts import alerts_lock_path
+
+    with FileLock(str(alerts_lock_path(db))):
+        done = ecei("alerts", "--db", str(db), "--today", "2018-07-01")
+    assert done.returncode == 4 and "busy" in done.stderr
