@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import Cancelled, Scheduled
 
+from ecei.mirror import Mirror
 from ecei.settings import Settings
 from flows import refresh_flow
 from flows.catchup import later_run_due
 from flows.serve import ALERTS_DEPLOYMENT, REFRESH_DEPLOYMENT, deployments
+from tests.conftest import query
 
 
 def test_only_the_latest_missed_run_goes_ahead() -> None:
@@ -49,3 +52,25 @@ def test_served_deployments_follow_the_settings(monkeypatch: pytest.MonkeyPatch)
     assert alerts.schedules[0].schedule.cron == "0 6 * * *"
     assert refresh.concurrency_limit == 1 and alerts.concurrency_limit == 1
     assert refresh.parameters == {} and alerts.parameters == {}
+
+
+def test_an_overtaken_run_skips_without_crawling(mirror: Mirror, db_path: Path) -> None:
+    from prefect.flow_engine import run_flow
+
+    deployment_id = refresh_flow.to_deployment(name="catchup-skip").apply()
+    now = dt.datetime.now(dt.UTC)
+    params = {"start_url": mirror.start_url, "db_path": str(db_path)}
+    with get_client(sync_client=True) as client:
+        late, latest = (
+            client.create_flow_run_from_deployment(
+                deployment_id, parameters=params, state=Scheduled(scheduled_time=now - dt.timedelta(hours=hours))
+            )
+            for hours in (48, 24)
+        )
+        skipped = run_flow(refresh_flow, flow_run=client.read_flow_run(late.id), parameters=params, return_type="state")
+        assert skipped.is_completed() and skipped.name == "Skipped"
+        assert mirror.requests == [] and not db_path.exists()
+
+        ran = run_flow(refresh_flow, flow_run=client.read_flow_run(latest.id), parameters=params, return_type="state")
+        assert ran.is_completed() and ran.name == "Completed"
+        assert query(db_path, "select status from crawl_runs") == [("ok",)]
