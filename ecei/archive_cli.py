@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
 import typer
@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ecei.replay import ReplayBusy, ReplayedRun, ReplayRefused, ReplayResult, replay
 from ecei.settings import Settings
 from warehouse.archive import find_body
 from warehouse.db import WarehouseBusy, open_when_free
+
+if TYPE_CHECKING:  # replay brings Scrapy with it: imported when a command needs it, not for --help
+    from ecei.replay import ReplayedRun, ReplayResult
 
 archive_app = typer.Typer(help="What the refreshes fetched: every page, its status and its body.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -195,6 +197,8 @@ def replay_command(
 
     Exit codes: 0 done, 1 the rebuild failed (the warehouse is untouched), 2 refused, 4 busy.
     """
+    from ecei.replay import replay
+
     settings = _existing_db(db)
     result = _run(
         lambda: replay(
@@ -261,6 +265,8 @@ def backfill_command(
 
 
 def _run(job: Any) -> Any:
+    from ecei.replay import ReplayBusy, ReplayRefused
+
     try:
         return job()
     except ReplayRefused as exc:

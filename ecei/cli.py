@@ -14,10 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from ecei.alerts_cli import alerts_command
+from ecei.archive_cli import archive_app, backfill_command, replay_command
 from ecei.identity_cli import link_command, print_link_decisions, unlink_command
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.refresh import Event, RefreshResult, refresh
 from ecei.report_cli import check_command, export_command, history_command, report_command
+from ecei.serve_cli import serve_command
 from ecei.settings import Settings
 from warehouse.db import WarehouseBusy
 from warehouse.query import QueryRefused, run_query
@@ -25,6 +28,7 @@ from warehouse.query import QueryRefused, run_query
 app = typer.Typer(
     help="Watch the ECEI Bronze Label database and keep its full history in DuckDB.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # help texts hold [brackets] (env names, defaults) that are not markup
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines, for logs and grep
@@ -197,10 +201,6 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) ->
 
 app.command("link")(link_command)
 app.command("unlink")(unlink_command)
-
-# the page archive, replay and backfill (ecei/archive_cli.py)
-from ecei.archive_cli import archive_app, backfill_command, replay_command  # noqa: E402
-
 app.add_typer(archive_app, name="archive")
 app.command("replay")(replay_command)
 app.command("backfill")(backfill_command)
@@ -208,3 +208,5 @@ app.command("report")(report_command)
 app.command("export")(export_command)
 app.command("history")(history_command)
 app.command("check")(check_command)
+app.command("alerts")(alerts_command)
+app.command("serve")(serve_command)

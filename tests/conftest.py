@@ -15,6 +15,8 @@ from scrapy.http import HtmlResponse
 from ecei.mirror import Fault, Mirror, demo_site, serve
 from ecei.settings import Settings
 
+pytest_plugins = ["tests.receivers"]  # the webhook and SMTP receivers for alert tests
+
 COUNTRY_PATH = "/benchmarked-clusters/?country="
 NORWAY = "9e0e2d07-b7a9-47ae-a816-cf7692205403"
 ITALY = "9e12d7ea56424278935b25692c9c6de9"

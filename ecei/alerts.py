@@ -1,0 +1,202 @@
+"""One alerts run: raise the new alerts into the ledger, then deliver every pending one.
+
+The CLI (`ecei alerts`) and the Prefect flow (`expiry_alerts_flow`) both call `run_alerts`. The
+warehouse is not held open while a channel is slow: alerts are recorded, the file closed, the
+digests sent, and the file reopened to record the outcome. A lock file beside the warehouse keeps
+two alerts runs from sending the same pending alerts at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+from filelock import FileLock, Timeout
+from pydantic import SecretStr
+
+from ecei.notify import channel_id, render_digest, send
+from ecei.settings import Settings
+from warehouse import alerts as ledger
+from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
+from warehouse.db import WarehouseBusy, open_when_free
+from warehouse.runs import utcnow
+
+EXIT_OK, EXIT_BUSY, EXIT_UNDELIVERED = 0, 4, 5
+
+
+@dataclass
+class ChannelOutcome:
+    """What one channel got in this run; `channel` is its id (scheme and hash), never the URL."""
+
+    channel: str
+    alerts: int
+    error: str | None = None
+
+
+@dataclass
+class AlertsResult:
+    status: str  # 'ok' | 'undelivered' | 'busy' | 'dry-run'
+    today: dt.date
+    thresholds: list[int]
+    alert_run_id: int | None = None
+    raised: list[Alert] = field(default_factory=list)
+    # everything due for delivery in this run: the new alerts and those left pending before
+    due: list[Alert] = field(default_factory=list)
+    channels: list[ChannelOutcome] = field(default_factory=list)
+    delivered_ids: set[int] = field(default_factory=set)
+    pending_after: int = 0
+    message: str | None = None
+
+    @property
+    def delivered(self) -> int:
+        return len(self.delivered_ids)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "dry-run": EXIT_OK, "busy": EXIT_BUSY, "undelivered": EXIT_UNDELIVERED}[self.status]
+
+
+def alerts_lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".alerts.lock")
+
+
+def local_today(settings: Settings) -> dt.date:
+    """Today where the team lives (ECEI_TIMEZONE), not in UTC."""
+    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def _urls(notify: Sequence[SecretStr | str] | None, settings: Settings) -> list[str]:
+    chosen = settings.notify if notify is None else notify
+    urls = [u.get_secret_value() if isinstance(u, SecretStr) else u for u in chosen]
+    return list(dict.fromkeys(u.strip() for u in urls if u.strip()))
+
+
+def run_alerts(
+    settings: Settings,
+    today: dt.date | None = None,
+    thresholds: Sequence[int] = DEFAULT_THRESHOLDS,
+    notify: Sequence[SecretStr | str] | None = None,
+    dry_run: bool = False,
+) -> AlertsResult:
+    """Raise and deliver the alerts of `today`. `notify=None` means ECEI_NOTIFY; an empty list
+    means no delivery (the alerts stay pending). Never raises for a channel that fails."""
+    db = Path(settings.db)
+    if not db.exists():
+        raise FileNotFoundError(f"no warehouse at {db}: run `ecei refresh` first")
+    if not thresholds or any(t <= 0 for t in thresholds):
+        raise ValueError("thresholds must be positive numbers of days")
+    today = today or local_today(settings)
+    urls = _urls(notify, settings)
+    result = AlertsResult("ok", today, sorted(set(thresholds)))
+    lock = FileLock(str(alerts_lock_path(db)))
+    try:
+        lock.acquire(timeout=settings.lock_wait)
+    except Timeout:
+        result.status, result.message = "busy", f"another alerts run holds {alerts_lock_path(db)}"
+        return result
+    try:
+        if dry_run:
+            return _dry_run(settings, db, result)
+        return _run_locked(settings, db, urls, result)
+    except WarehouseBusy as exc:
+        result.status, result.message = "busy", str(exc)
+        return result
+    finally:
+        lock.release()
+
+
+def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult:
+    with closing(open_when_free(db, settings.busy_timeout)) as con:
+        w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
+        result.raised = ledger.candidates(con, w)
+        result.due = ledger.pending(con) + result.raised
+    result.status = "dry-run"
+    result.pending_after = len(result.due)
+    result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
+    return result
+
+
+def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsResult) -> AlertsResult:
+    with closing(open_when_free(db, settings.busy_timeout)) as con:
+        _transaction(con, lambda: _raise(con, settings, urls, result))
+        if not urls:
+            _transaction(con, lambda: _settle(con, result, [], []))
+            return result
+
+    # the network part, with the warehouse closed
+    channels = [channel_id(u) for u in urls]
+    sent: list[tuple[str, list[int], str | None]] = []
+    for url, channel in zip(urls, channels, strict=True):
+        todo = [a for a in result.due if channel not in a.delivered_to]
+        if not todo:
+            continue
+        digest = render_digest(todo, result.today)
+        error = send(url, digest.title, digest.body_html)
+        sent.append((channel, [a.alert_id for a in todo if a.alert_id is not None], error))
+        result.channels.append(ChannelOutcome(channel, len(todo), error))
+
+    with closing(open_when_free(db, settings.busy_timeout)) as con:
+        _transaction(con, lambda: _settle(con, result, channels, sent))
+    return result
+
+
+def _transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    con.execute("begin transaction")
+    try:
+        work()
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _raise(con: duckdb.DuckDBPyConnection, settings: Settings, urls: list[str], result: AlertsResult) -> None:
+    started = utcnow()
+    w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
+    result.alert_run_id = ledger.begin_alert_run(con, w, len(urls), started)
+    raised = ledger.candidates(con, w)
+    ledger.record_alerts(con, raised, result.alert_run_id, result.today, started)
+    result.raised = [a for a in raised if a.alert_id is not None]
+    result.due = ledger.pending(con)
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection,
+    result: AlertsResult,
+    channels: list[str],
+    sent: list[tuple[str, list[int], str | None]],
+) -> None:
+    at = utcnow()
+    for channel, ids, error in sent:
+        ledger.record_delivery(con, ids, channel, error, at)
+    due_ids = [a.alert_id for a in result.due if a.alert_id is not None]
+    result.delivered_ids = set(ledger.mark_delivered(con, due_ids, channels, at))
+    result.pending_after = ledger.count_pending(con)
+    failed = [c for c in result.channels if c.error]
+    if failed:
+        result.status = "undelivered"
+        result.message = (
+            f"delivery failed on {len(failed)} of {len(channels)} channels: "
+            + "; ".join(f"{c.channel}: {c.error}" for c in failed)
+            + f". {result.pending_after} alerts stay pending; the next run sends them."
+        )
+    elif not channels:
+        result.message = (
+            f"no channel configured (--notify or ECEI_NOTIFY): {result.pending_after} alerts recorded as pending"
+        )
+    assert result.alert_run_id is not None
+    ledger.settle_alert_run(
+        con,
+        result.alert_run_id,
+        "undelivered" if failed else "ok",
+        len(result.raised),
+        result.delivered,
+        result.pending_after,
+        result.message,
+        at,
+    )

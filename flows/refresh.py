@@ -1,0 +1,81 @@
+"""refresh_flow: a crawl and merge as a Prefect flow run, published as a markdown artifact.
+
+Thin over `ecei.refresh.refresh`, which already runs the crawl in a child process of its own.
+A failed crawl fails the flow run; a partial one completes, with a warning in the artifact and log.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, State
+
+from ecei.refresh import RefreshResult, refresh
+from ecei.settings import Settings
+from flows.catchup import superseded
+from flows.report import refresh_markdown
+
+
+class RefreshFailed(RuntimeError):
+    """The crawl failed: nothing was written (crawl_runs says why)."""
+
+
+class RefreshBusy(RuntimeError):
+    """Another refresh holds the warehouse; worth trying again shortly."""
+
+
+def flow_settings(start_url: str | None = None, db_path: str | None = None) -> Settings:
+    """Settings from the environment, with the flow's parameters on top."""
+    overrides = {"start_url": start_url, "db": db_path}
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+# Retried only when the refresh could not start (busy) or crashed outright. A crawl that ran and
+# failed is not retried here: its pages were retried already, and the next schedule is the retry.
+@task(name="crawl-and-merge", retries=2, retry_delay_seconds=[30, 120], cache_policy=None)
+def crawl_and_merge(start_url: str | None, db_path: str | None) -> RefreshResult:
+    result = refresh(flow_settings(start_url, db_path))
+    if result.status == "busy":
+        raise RefreshBusy(result.message)
+    return result
+
+
+@task(name="publish-summary", cache_policy=None)
+def publish_summary(result: RefreshResult, busy_timeout: float) -> str:
+    markdown = refresh_markdown(result, busy_timeout)
+    create_markdown_artifact(
+        key="ecei-refresh", markdown=markdown, description=f"refresh run {result.run_id}: {result.status}"
+    )
+    return markdown
+
+
+@flow(name="ecei-refresh", log_prints=False)
+def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> dict[str, object] | State:
+    """Crawl the registry and merge it into the warehouse; publishes a markdown artifact."""
+    logger = get_run_logger()
+    skip = superseded()
+    if skip:
+        logger.info(skip)
+        return Completed(name="Skipped", message=skip)
+    settings = flow_settings(start_url, db_path)
+    result = crawl_and_merge(start_url, db_path)
+    publish_summary(result, settings.busy_timeout)
+    summary: dict[str, object] = {
+        "run_id": result.run_id,
+        "status": result.status,
+        "message": result.message,
+        **vars(result.figures),
+    }
+    f = result.figures
+    line = (
+        f"refresh run {result.run_id}: {result.status}; {f.rows_seen} rows seen, "
+        f"added / changed / removed {f.added} / {f.changed} / {f.removed}, rejected {f.rows_rejected}"
+    )
+    if result.status == "failed":
+        logger.error(f"{line}: {result.message}")
+        raise RefreshFailed(f"refresh run {result.run_id} failed: {result.message}")
+    if result.status == "partial":
+        logger.warning(f"{line}: {result.message}")
+        return Completed(message=f"partial: {result.message}", data=summary)
+    logger.info(line)
+    return summary

@@ -1,0 +1,192 @@
+"""Alerts runs on hand-made histories, delivered to real receivers: the ladder, the kinds,
+exactly-once delivery, pending on failure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecei.alerts import run_alerts
+from ecei.settings import Settings
+from tests.conftest import query
+from tests.receivers import Mailbox, Webhook
+from tests.warehouse.test_merge import T0, merge, row
+from warehouse.db import connect
+
+Build = Callable[..., Settings]
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Build:
+    """A warehouse from hand-made complete runs, one list of rows per run, a day apart."""
+
+    def make(*runs: list[dict[str, Any]], complete: bool = True) -> Settings:
+        db = tmp_path / "w.duckdb"
+        with closing(connect(db)) as con:
+            start = len(con.execute("select * from runs").fetchall())
+            for i, rows in enumerate(runs):
+                merge(con, tmp_path / "stage", rows, T0 + dt.timedelta(days=start + i), complete=complete)
+        return Settings(db=db, notify=[])
+
+    return make
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def kinds(result: Any) -> list[tuple[str, str | None, int | None]]:
+    return [(a.kind, a.name, a.threshold_days) for a in result.raised]
+
+
+def expiring(result: Any) -> list[tuple[str, str | None, int | None]]:
+    return [k for k in kinds(result) if k[0] == "expiring"]
+
+
+def test_ladder_sends_each_rung_once_and_only_the_tightest(build: Build) -> None:
+    settings = build([row("A", "2018-09-01"), row("B", "2018-07-05"), row("C", "2019-01-01")])
+    first = run_alerts(settings, day("2018-07-01"), [90, 30, 7], notify=[])
+    # A is 62 days away (rung 90); B is 4 days away: it crossed 90, 30 and 7 at once, only 7 is raised
+    assert sorted(expiring(first)) == [("expiring", "A", 90), ("expiring", "B", 7)]
+    assert expiring(run_alerts(settings, day("2018-07-02"), [90, 30, 7], notify=[])) == []
+    assert expiring(run_alerts(settings, day("2018-08-05"), [90, 30, 7], notify=[])) == [
+        ("expiring", "A", 30)
+    ]  # B lapsed meanwhile: a lapsed alert
+    # a looser rung is never raised after a tighter one, whatever the ladder asked now
+    assert expiring(run_alerts(settings, day("2018-08-06"), [90], notify=[])) == []
+    assert expiring(run_alerts(settings, day("2018-08-30"), [90, 30, 7], notify=[])) == [("expiring", "A", 7)]
+
+
+def test_within_90_names_labels_lapsing_in_the_next_90_days(build: Build) -> None:
+    rows = [row("today", "2018-07-01"), row("soon", "2018-07-02"), row("edge", "2018-09-29"), row("far", "2018-09-30")]
+    settings = build(rows)
+    result = run_alerts(settings, day("2018-07-01"), [90], notify=[])
+    assert sorted(a.name for a in result.raised if a.kind == "expiring") == ["edge", "soon"]
+    edge = next(a for a in result.raised if a.name == "edge")
+    assert (edge.days_left, edge.threshold_days) == (90, 90)
+
+
+def test_first_run_reports_lapses_of_the_past_year_then_only_new_ones(build: Build) -> None:
+    settings = build([row("old", "2017-06-30"), row("recent", "2017-07-01"), row("last week", "2018-06-24")])
+    first = run_alerts(settings, day("2018-07-01"), [90], notify=[])
+    lapsed = {a.name: a for a in first.raised if a.kind == "lapsed"}
+    assert set(lapsed) == {"recent", "last week"}  # 'old' lapsed more than a year ago
+    assert lapsed["recent"].renewal_closes_on == day("2018-07-01")
+    assert lapsed["last week"].renewal_closes_on == day("2019-06-24")
+    assert lapsed["last week"].days_left == -7
+
+
+def test_renewed_and_delisted_come_from_the_refreshes_since_the_last_run(build: Build) -> None:
+    settings = build([row("A", "2018-09-01"), row("B", "2018-09-01")])
+    run_alerts(settings, day("2018-07-01"), [30], notify=[])
+    build([row("A", "2021-09-01")])  # A renewed, B delisted, in one complete run
+    result = run_alerts(settings, day("2018-07-02"), [30], notify=[])
+    by_kind = {a.kind: a for a in result.raised}
+    assert set(by_kind) == {"renewed", "delisted"}
+    assert (by_kind["renewed"].name, by_kind["renewed"].previous_label_date, by_kind["renewed"].label_date) == (
+        "A",
+        day("2018-09-01"),
+        day("2021-09-01"),
+    )
+    assert by_kind["delisted"].name == "B"
+    assert kinds(run_alerts(settings, day("2018-07-03"), [30], notify=[])) == []
+
+
+def test_stale_once_per_incident(build: Build) -> None:
+    settings = build([row("A", "2030-01-01")])  # one complete run on T0 (2024-01-01)
+    assert kinds(run_alerts(settings, day("2024-01-02"), [30], notify=[])) == []
+    stale = run_alerts(settings, day("2024-01-04"), [30], notify=[])
+    assert kinds(stale) == [("stale", None, None)]
+    assert "no complete refresh for 3 days" in (stale.raised[0].detail or "")
+    build([row("A", "2030-01-01")], complete=False)  # a partial run: the same incident
+    assert kinds(run_alerts(settings, day("2024-01-05"), [30], notify=[])) == []
+    build([row("A", "2030-01-01")])  # complete again, then a partial one: a new incident
+    build([row("A", "2030-01-01")], complete=False)
+    again = run_alerts(settings, day("2024-01-05"), [30], notify=[])
+    assert kinds(again) == [("stale", None, None)]
+    assert "was partial" in (again.raised[0].detail or "")
+
+
+def test_no_channel_keeps_alerts_pending_then_one_delivery(build: Build, webhook: Webhook) -> None:
+    settings = build([row("A", "2018-08-01")])
+    quiet = run_alerts(settings, day("2018-07-01"), [90], notify=[])
+    assert quiet.status == "ok" and quiet.exit_code == 0
+    assert quiet.pending_after == 1 and "no channel" in (quiet.message or "")
+    loud = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert (loud.delivered, loud.pending_after, len(webhook.posts)) == (1, 0, 1)
+    run_alerts(settings, day("2018-07-02"), [90], notify=[webhook.url()])
+    assert len(webhook.posts) == 1, "delivered twice"
+
+
+def test_digest_content_at_the_webhook(build: Build, webhook: Webhook) -> None:
+    a = row("Arena <script>x</script>", "2018-08-01", portfolio="Food")
+    a["website"] = "http://arena.example/"
+    settings = build([a, row("B", "2018-09-15")])
+    result = run_alerts(settings, day("2018-07-01"), [90, 30], notify=[webhook.url()])
+    assert result.exit_code == 0 and [c.error for c in result.channels] == [None]
+    (post,) = webhook.posts
+    assert post["title"] == "ecei-watch: 2 label alerts (2018-07-01)"
+    message = post["message"]
+    assert "Arena &lt;script&gt;x&lt;/script&gt;" in message and "<script>" not in message
+    for fact in ("Norway", "Food", "2018-08-01", "31 days left", "http://arena.example/", "76 days left"):
+        assert fact in message
+
+
+def test_failing_receiver_leaves_alerts_pending_and_the_next_run_delivers_once(build: Build, webhook: Webhook) -> None:
+    settings = build([row("A", "2018-08-01"), row("B", "2018-08-02")])
+    webhook.fail = 1
+    failed = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert failed.status == "undelivered" and failed.exit_code == 5
+    assert failed.pending_after == 2 and webhook.posts == []
+    assert "SECRET-TOKEN" not in (failed.message or "")
+    logged = query(settings.db, "select name, delivered_at, attempts, last_error from alert_log order by name")
+    assert [(n, d, a) for n, d, a, _ in logged] == [("A", None, 1), ("B", None, 1)]
+    assert all("500" in e for *_, e in logged)
+
+    retried = run_alerts(settings, day("2018-07-02"), [90], notify=[webhook.url()])
+    assert (retried.status, retried.delivered, retried.pending_after) == ("ok", 2, 0)
+    assert len(webhook.posts) == 1 and webhook.posts[0]["message"].count("<li>") == 2
+    run_alerts(settings, day("2018-07-03"), [90], notify=[webhook.url()])
+    assert len(webhook.posts) == 1
+    delivered = query(settings.db, "select count(*) from alert_log where delivered_at is not null and attempts = 2")
+    assert delivered == [(2,)]
+
+
+def test_a_channel_that_has_an_alert_never_gets_it_again(build: Build, webhook: Webhook, smtp: Mailbox) -> None:
+    settings = build([row("A", "2018-08-01")])
+    good, bad = webhook.url("good"), "json://127.0.0.1:9/closed"  # nothing listens on port 9
+    first = run_alerts(settings, day("2018-07-01"), [90], notify=[good, bad])
+    assert first.status == "undelivered" and len(webhook.posts) == 1
+    second = run_alerts(settings, day("2018-07-01"), [90], notify=[good, smtp.url()])
+    assert second.status == "ok" and second.delivered == 1
+    assert len(webhook.posts) == 1 and len(smtp.messages) == 1
+
+
+def test_mail_digest_escapes_names(build: Build, smtp: Mailbox) -> None:
+    settings = build([row("<script>alert('x')</script> Cluster", "2018-08-01")])
+    result = run_alerts(settings, day("2018-07-01"), [90], notify=[smtp.url()])
+    assert result.exit_code == 0
+    html = smtp.html_of(smtp.messages[0])
+    assert "&lt;script&gt;" in html and "<script>" not in html
+
+
+def test_dry_run_records_and_sends_nothing(build: Build, webhook: Webhook) -> None:
+    settings = build([row("A", "2018-08-01")])
+    dry = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()], dry_run=True)
+    assert dry.status == "dry-run" and [a.name for a in dry.raised] == ["A"]
+    assert webhook.posts == [] and query(settings.db, "select count(*) from alert_log") == [(0,)]
+
+
+def test_alert_key_is_unique(build: Build) -> None:
+    settings = build([row("A", "2018-08-01")])
+    run_alerts(settings, day("2018-07-01"), [90], notify=[])
+    with closing(connect(settings.db)) as con, pytest.raises(Exception, match=r"(?i)constraint"):
+        con.execute(
+            "insert into alert_log (alert_key, kind, today, alert_run_id, created_at) "
+            "select alert_key, kind, today, alert_run_id, created_at from alert_log"
+        )

@@ -1,0 +1,109 @@
+"""Real notification receivers on loopback: an HTTP webhook (Apprise json://) and an SMTP server
+(aiosmtpd, for mailto://). Registered as a pytest plugin by tests/conftest.py."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Webhook:
+    """Collects the JSON bodies POSTed to it; answers 500 to the next `fail` requests."""
+
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    fail: int = 0
+    port: int = 0
+
+    def url(self, path: str = "hooks/ecei-SECRET-TOKEN-123") -> str:
+        return f"json://127.0.0.1:{self.port}/{path}"
+
+
+def _handler(hook: Webhook) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if hook.fail > 0:
+                hook.fail -= 1
+                self.send_response(500)
+                self.end_headers()
+                return
+            hook.posts.append(json.loads(body))
+            hook.paths.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    return Handler
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hook))
+    server.daemon_threads = True
+    hook.port = server.server_port
+    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    messages: list[EmailMessage] = field(default_factory=list)
+    port: int = 0
+
+    def url(self) -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=ecei@example.org&to=team@example.org&mode=insecure"
+
+    def html_of(self, message: EmailMessage) -> str:
+        part = message.get_body(("html",))
+        assert part is not None, "the mail has no HTML part"
+        return str(part.get_content())
+
+
+class _Collect:
+    def __init__(self, box: Mailbox) -> None:
+        self.box = box
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd hook)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.box.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[Mailbox]:
+    box = Mailbox(port=free_port())
+    controller = Controller(_Collect(box), hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
