@@ -28,6 +28,10 @@ _STATED = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+_TABLE_OPEN = re.compile(rb"<table[\s>/]", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(rb"</table\s*>", re.IGNORECASE)
+_NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class LayoutChanged(Exception):
@@ -38,6 +42,14 @@ class LayoutChanged(Exception):
         self.headers = headers
         known = ", ".join(repr(h) for h in ("Name", "Comparative portfolio", "www", "Label valid until"))
         super().__init__(f"page layout changed at {url}: table headers are {headers!r}, expected exactly {known}")
+
+
+class PageUnreadable(Exception):
+    """The parser gave up part way (e.g. tags nested too deep): what it returned is not the page."""
+
+    def __init__(self, url: str, why: str) -> None:
+        self.url = url
+        super().__init__(f"the page could not be parsed to its end: {why}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,32 @@ class RawRow:
 class CountryTable:
     headers: list[str]
     rows: list[RawRow]
+    # the source closes fewer tables than it opens: the body was cut off, its last rows are missing
+    cut_off: bool = False
+
+
+def site_of(url: str) -> tuple[str, int | None] | None:
+    """(host, explicit non-default port) of an http(s) URL: what `same_site` compares; None otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return parts.hostname.lower(), None if port == _DEFAULT_PORTS[parts.scheme] else port
+
+
+def same_site(url: str, site_url: str) -> bool:
+    """Same host and port as `site_url` (http and https alike): another port is another site."""
+    site = site_of(url)
+    return site is not None and site == site_of(site_url)
+
+
+def _cut_off(html: bytes | str) -> bool:
+    data = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    data = _NOT_MARKUP.sub(b"", data)  # '<table' in a script or a comment opens nothing
+    return len(_TABLE_CLOSE.findall(data)) < len(_TABLE_OPEN.findall(data))
 
 
 def _text(el: lxml.html.HtmlElement) -> str:
@@ -87,7 +125,7 @@ def _int(text: str) -> int:
 
 
 def parse_overview(html: bytes | str, url: str) -> Overview:
-    """The stated totals and the country links of the overview page."""
+    """The stated totals and the country links of the overview page (PageUnreadable if cut short)."""
     doc = _document(html, url)
     if doc is None:
         return Overview(None, None)
@@ -97,7 +135,6 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
         stated_total=_int(match["clusters"]) if match else None,
         stated_countries=_int(match["countries"]) if match else None,
     )
-    host = urlsplit(url).hostname
     seen: set[str] = set()
     for a in doc.iter("a"):
         href = a.get("href")
@@ -108,7 +145,7 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
         ids = parse_qs(parts.query).get("country")
         if not ids or not ids[0].strip():
             continue
-        if parts.hostname != host or parts.scheme not in ("http", "https"):
+        if not same_site(absolute, url):
             overview.offsite_links += 1
             continue
         country_id = ids[0].strip()
@@ -123,14 +160,24 @@ def parse_overview(html: bytes | str, url: str) -> Overview:
 def _document(html: bytes | str, url: str) -> lxml.html.HtmlElement | None:
     if not html or not html.strip():
         return None
+    # huge_tree: a 200 kB cell or deep nesting is no reason to stop; a fatal error still is
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        doc = lxml.html.document_fromstring(html, base_url=url)
+        doc = lxml.html.document_fromstring(html, parser=parser, base_url=url)
     except (lxml.etree.ParserError, ValueError):
         return None
+    fatal = parser.error_log.filter_from_fatals()
+    if fatal:
+        # libxml2 stops at a fatal error and returns the tree so far: the rest of the page is missing
+        raise PageUnreadable(url, fatal[0].message.strip())
+    # Only ever set texts to None or a plain space: lxml refuses to set a text holding a control
+    # character (which a parsed page may well hold), so joining texts, as drop_tree does, can raise.
     for hidden in doc.xpath("//script | //style | //template"):
-        hidden.drop_tree()  # their text is code, not something the page shows
+        for child in list(hidden):  # their text is code, not something the page shows
+            hidden.remove(child)
+        hidden.text = None
     for br in doc.iter("br"):
-        br.tail = " " + (br.tail or "")  # a line break separates words
+        br.text = " "  # a line break separates words
     return doc
 
 
@@ -147,7 +194,8 @@ def parse_country(html: bytes | str, url: str) -> CountryTable | None:
     """The cluster table of a country page, or None when the page has none.
 
     Raises LayoutChanged when a table shares some but not all of the known headers, or has one
-    more: the site changed its layout and nothing of this crawl may be trusted.
+    more: the site changed its layout and nothing of this crawl may be trusted. Raises
+    PageUnreadable when the parser gave up before the end of the page.
     """
     doc = _document(html, url)
     if doc is None:
@@ -166,7 +214,8 @@ def parse_country(html: bytes | str, url: str) -> CountryTable | None:
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
         body = [r for r in rows[1:] if _cells(r)]  # a row without cells shows nothing
-        return CountryTable(headers, [_row(i, r, columns) for i, r in enumerate(body, start=1)])
+        rows = [_row(i, r, columns) for i, r in enumerate(body, start=1)]
+        return CountryTable(headers, rows, cut_off=_cut_off(html))
     return None
 
 

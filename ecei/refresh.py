@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
@@ -139,7 +140,7 @@ def run_crawl(
     limit = settings.crawl_timeout + 120 if settings.crawl_timeout else None
     with log_path.open("w") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run", str(config), str(stage)],
+            [sys.executable, "-m", "crawler.run", str(config), str(stage), str(os.getpid())],
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
@@ -162,6 +163,22 @@ def run_crawl(
         tail = log_path.read_text(errors="replace")[-_LOG_TAIL:]
         crash = f"the crawl process exited with code {code}: {tail.strip()}"
     return stage, summary, crash
+
+
+def _merge_hold(settings: Settings) -> Callable[[], None] | None:
+    """The test hook of ECEI_MERGE_HOLD: wait inside the merge while the hold file exists."""
+    hold = settings.merge_hold
+    if hold is None:
+        return None
+
+    def wait() -> None:
+        if not hold.exists():
+            return
+        hold.with_name(hold.name + ".reached").touch()
+        while hold.exists():
+            time.sleep(0.05)
+
+    return wait
 
 
 def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None) -> RefreshResult:
@@ -215,6 +232,7 @@ def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], No
                         status=verdict.status,
                         figures=verdict.figures,
                         message=verdict.message,
+                        before_commit=_merge_hold(settings),
                     )
                 except Exception as exc:
                     # the merge rolled back; the run stays on record as failed, with why

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -44,11 +45,13 @@ def merge_run(
     status: str,
     figures: RunFigures,
     message: str | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> RunFigures:
     """Load the staged rows and quarantine of `run_id`, update the history, settle the run.
 
     All of it commits together or not at all. Only a complete run closes the versions of the
-    clusters it did not see.
+    clusters it did not see. `before_commit` runs inside the transaction, after every write (a
+    test hook: the crash tests kill the process there).
     """
     con.execute("begin transaction")
     try:
@@ -79,6 +82,8 @@ def merge_run(
         figures.changed = counts.get("changed", 0)
         figures.removed = counts.get("removed", 0)
         settle_run(con, run_id, status, figures, message)
+        if before_commit is not None:
+            before_commit()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
