@@ -54,7 +54,7 @@ class Mirror:
     @property
     def base_url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"http://{self.server.server_address[0]}:{self.server.server_port}"
 
     @property
     def start_url(self) -> str:
@@ -115,10 +115,12 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(folder: Path, faults: dict[str, Fault] | None = None, port: int = 0) -> Iterator[Mirror]:
-    """Serve `folder` on 127.0.0.1 (an ephemeral port by default) until the block ends."""
+def serve(
+    folder: Path, faults: dict[str, Fault] | None = None, port: int = 0, host: str = "127.0.0.1"
+) -> Iterator[Mirror]:
+    """Serve `folder` on loopback (an ephemeral port by default) until the block ends."""
     mirror = Mirror(folder, faults or {})
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(mirror))
+    server = ThreadingHTTPServer((host, port), _handler(mirror))
     server.daemon_threads = True
     mirror.server = server
     thread = threading.Thread(target=server.serve_forever, name="ecei-mirror", daemon=True)
