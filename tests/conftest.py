@@ -13,6 +13,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from ecei.mirror import Fault, Mirror, demo_site, serve
+from ecei.refresh import refresh
 from ecei.settings import Settings
 
 COUNTRY_PATH = "/benchmarked-clusters/?country="
@@ -74,3 +75,31 @@ def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any
 
 def fault_for(country_id: str, **kwargs: Any) -> dict[str, Fault]:
     return {COUNTRY_PATH + country_id: Fault(**kwargs)}
+
+
+@pytest.fixture(scope="session")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Path]]:
+    """A warehouse holding one complete run of a snapshot, crawled once per session and copied."""
+    done: dict[str, Path] = {}
+
+    def make(snapshot: str) -> Path:
+        if snapshot not in done:
+            db = tmp_path_factory.mktemp(f"loaded-{snapshot}") / "ecei.duckdb"
+            with serve(demo_site(snapshot)) as m:
+                result = refresh(Settings(start_url=m.start_url, db=db, polite=False, retry_times=1))
+            assert result.status == "ok", result.message
+            done[snapshot] = db
+        return done[snapshot]
+
+    yield make
+
+
+@pytest.fixture
+def start_from(loaded: Callable[[str], Path], settings: Settings) -> Callable[[str], None]:
+    """Put a warehouse with a complete run of `snapshot` at settings.db."""
+
+    def put(snapshot: str) -> None:
+        Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(loaded(snapshot), settings.db)
+
+    return put

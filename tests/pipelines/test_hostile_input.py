@@ -41,7 +41,7 @@ from warehouse.merge import merge_run
 from warehouse.runs import begin_run, run_row, settle_run, utcnow
 
 IN_PROCESS_EXAMPLES = 100
-CRAWL_EXAMPLES = 3
+CRAWL_EXAMPLES = 2
 SITE = "http://127.0.0.1:9/benchmarked-clusters"
 COUNTRY_ID = "0f3c2a61-7d0e-4c55-9a8f-2b1e6f0d9c11"
 # shrinking pages with 200 kB cells takes minutes: report the failing example as generated
