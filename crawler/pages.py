@@ -166,10 +166,11 @@ def _document(html: bytes | str, url: str) -> lxml.html.HtmlElement | None:
         doc = lxml.html.document_fromstring(html, parser=parser, base_url=url)
     except (lxml.etree.ParserError, ValueError):
         return None
-    fatal = parser.error_log.filter_from_fatals()
-    if fatal:
-        # libxml2 stops at a fatal error and returns the tree so far: the rest of the page is missing
-        raise PageUnreadable(url, fatal[0].message.strip())
+    # at a resource limit libxml2 stops and returns the tree so far: the rest of the page is missing
+    # (other fatal errors, e.g. an unknown charset name, still give the whole tree)
+    stopped = [e for e in parser.error_log.filter_from_fatals() if e.type_name == "ERR_RESOURCE_LIMIT"]
+    if stopped:
+        raise PageUnreadable(url, stopped[0].message.strip())
     # Only ever set texts to None or a plain space: lxml refuses to set a text holding a control
     # character (which a parsed page may well hold), so joining texts, as drop_tree does, can raise.
     for hidden in doc.xpath("//script | //style | //template"):
@@ -214,8 +215,8 @@ def parse_country(html: bytes | str, url: str) -> CountryTable | None:
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
         body = [r for r in rows[1:] if _cells(r)]  # a row without cells shows nothing
-        rows = [_row(i, r, columns) for i, r in enumerate(body, start=1)]
-        return CountryTable(headers, rows, cut_off=_cut_off(html))
+        parsed = [_row(i, r, columns) for i, r in enumerate(body, start=1)]
+        return CountryTable(headers, parsed, cut_off=_cut_off(html))
     return None
 
 

@@ -52,3 +52,9 @@ def test_control_characters_beside_scripts_and_line_breaks_do_not_crash() -> Non
     name = "<script>x()</script>&#29;Arena<br>&#11;Eyde<template>t</template>&#1;"
     table = parse_country(page(ROW.format(name=name)), URL)
     assert table is not None and table.rows[0].name == "\x1dArena \x0bEyde\x01"
+
+
+def test_an_unknown_charset_name_still_reads_the_whole_table() -> None:
+    body = page(ROW.format(name="A") + ROW.format(name="B")).replace(b"<html>", b'<html><meta charset="latin-1">')
+    table = parse_country(body, URL)
+    assert table is not None and [r.name for r in table.rows] == ["A", "B"]
