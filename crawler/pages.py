@@ -29,6 +29,10 @@ _STATED = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+_TABLE_OPEN = re.compile(rb"<table[\s>/]", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(rb"</table\s*>", re.IGNORECASE)
+_NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class LayoutChanged(Exception):
@@ -39,6 +43,14 @@ class LayoutChanged(Exception):
         self.headers = headers
         known = ", ".join(repr(h) for h in ("Name", "Comparative portfolio", "www", "Label valid until"))
         super().__init__(f"page layout changed at {url}: table headers are {headers!r}, expected exactly {known}")
+
+
+class PageUnreadable(Exception):
+    """The parser gave up part way (e.g. tags nested too deep): what it returned is not the page."""
+
+    def __init__(self, url: str, why: str) -> None:
+        self.url = url
+        super().__init__(f"the page could not be parsed to its end: {why}")
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,33 @@ class CountryTable:
     rows: list[RawRow]
     # further pages of the same country's list (pagination), absolute URLs on the same host
     more_pages: list[str] = field(default_factory=list)
+    # the source closes fewer tables than it opens: the body was cut off, its last rows are missing
+    cut_off: bool = False
+
+
+def site_of(url: str) -> tuple[str, int | None] | None:
+    """(host without `www.`, explicit non-default port) of an http(s) URL: what `same_site` compares;
+    None otherwise. The site has moved between its www. and bare host, and between http and https."""
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return site_host(url), None if port == _DEFAULT_PORTS[parts.scheme] else port
+
+
+def same_site(url: str, site_url: str) -> bool:
+    """Same host and port as `site_url` (http and https alike): another port is another site."""
+    site = site_of(url)
+    return site is not None and site == site_of(site_url)
+
+
+def _cut_off(html: bytes | str) -> bool:
+    data = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    data = _NOT_MARKUP.sub(b"", data)  # '<table' in a script or a comment opens nothing
+    return len(_TABLE_CLOSE.findall(data)) < len(_TABLE_OPEN.findall(data))
 
 
 def site_host(url: str) -> str:
@@ -96,7 +135,7 @@ def _int(text: str) -> int:
 
 
 def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> Overview:
-    """The stated totals and the country links of the overview page."""
+    """The stated totals and the country links of the overview page (PageUnreadable if cut short)."""
     doc = _document(html, url, encoding)
     if doc is None:
         return Overview(None, None)
@@ -106,7 +145,6 @@ def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> 
         stated_total=_int(match["clusters"]) if match else None,
         stated_countries=_int(match["countries"]) if match else None,
     )
-    site = site_host(url)
     seen: set[str] = set()
     for a in doc.iter("a"):
         href = a.get("href")
@@ -117,7 +155,7 @@ def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> 
         ids = parse_qs(parts.query).get("country")
         if not ids or not ids[0].strip():
             continue
-        if site_host(absolute) != site or parts.scheme not in ("http", "https"):
+        if not same_site(absolute, url):
             overview.offsite_links += 1
             continue
         country_id = ids[0].strip()
@@ -133,33 +171,29 @@ def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> 
 def _document(html: bytes | str, url: str, encoding: str | None = None) -> etree._Element | None:
     if not html or not html.strip():
         return None
-    # the HTTP header's charset (which Scrapy resolved) wins over lxml's guess from the bytes
-    parser = etree.HTMLParser(encoding=encoding if isinstance(html, bytes) else None)
+    # the HTTP header's charset (which Scrapy resolved) wins over lxml's guess from the bytes;
+    # huge_tree: a 200 kB cell or deep nesting is no reason to stop; a fatal error still is
+    parser = etree.HTMLParser(encoding=encoding if isinstance(html, bytes) else None, huge_tree=True)
     try:
         doc = etree.fromstring(html, parser, base_url=url)
     except (etree.ParserError, ValueError):
         return None
     if doc is None:
         return None
-    for hidden in list(doc.iter("script", "style", "template")):
-        _drop(hidden)  # their text is code, not something the page shows
+    # at a resource limit libxml2 stops and returns the tree so far: the rest of the page is missing
+    # (other fatal errors, e.g. an unknown charset name, still give the whole tree)
+    stopped = [e for e in parser.error_log.filter_from_fatals() if e.type_name == "ERR_RESOURCE_LIMIT"]
+    if stopped:
+        raise PageUnreadable(url, stopped[0].message.strip())
+    # Only ever set texts to None or a plain space: lxml refuses to set a text holding a control
+    # character (which a parsed page may well hold), so joining texts can raise.
+    for hidden in doc.iter("script", "style", "template"):
+        for child in list(hidden):  # their text is code, not something the page shows
+            hidden.remove(child)
+        hidden.text = None
     for br in doc.iter("br"):
-        br.tail = " " + (br.tail or "")  # a line break separates words
+        br.text = " "  # a line break separates words
     return doc
-
-
-def _drop(el: etree._Element) -> None:
-    """Remove an element but keep the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def _own_rows(table: etree._Element) -> list[etree._Element]:
@@ -185,7 +219,8 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
     """The cluster table of a country page, or None when the page has none.
 
     Raises LayoutChanged when a table shares some but not all of the known headers, or has one
-    more: the site changed its layout and nothing of this crawl may be trusted.
+    more: the site changed its layout and nothing of this crawl may be trusted. Raises
+    PageUnreadable when the parser gave up before the end of the page.
     """
     doc = _document(html, url, encoding)
     if doc is None:
@@ -202,7 +237,8 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
         body = [r for r in rows[at + 1 :] if _cells(r)]  # a row without cells shows nothing
-        return CountryTable(headers, [_row(i, r, columns) for i, r in enumerate(body, start=1)], _more_pages(doc, url))
+        parsed = [_row(i, r, columns) for i, r in enumerate(body, start=1)]
+        return CountryTable(headers, parsed, _more_pages(doc, url), cut_off=_cut_off(html))
     return None
 
 
@@ -220,7 +256,7 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
             continue  # most links on a long page are cluster websites: skip them cheaply
         target = urlsplit(urljoin(url, href))
         query = parse_qs(target.query)
-        same_page = (site_host(target.geturl()), target.path) == (site_host(url), here.path)
+        same_page = same_site(target.geturl(), url) and target.path == here.path
         if not same_page or query.get("country", [""])[0] != country:
             continue
         extra = {k: v[0] for k, v in query.items() if k != "country"}

@@ -1,7 +1,8 @@
-"""Run one crawl in this process and stage it: `python -m crawler.run CONFIG.json STAGE_DIR`.
+"""Run one crawl in this process and stage it: `python -m crawler.run CONFIG.json STAGE_DIR [PARENT_PID]`.
 
 A Twisted reactor cannot be restarted, so every crawl gets a process of its own; the caller
-(ecei.refresh) starts it and reads the stage folder afterwards.
+(ecei.refresh) starts it and reads the stage folder afterwards. Given PARENT_PID, the crawl ends
+itself when that process dies.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from ecei.settings import Settings
 SUMMARY = "summary.json"
 
 
-def crawl(settings: Settings, stage_dir: Path, progress: bool = False) -> dict[str, object]:
+def crawl(
+    settings: Settings, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
+) -> dict[str, object]:
     """Crawl once into `stage_dir` and return the crawl's summary (also written to summary.json)."""
     stage_dir.mkdir(parents=True, exist_ok=True)
-    process = AsyncCrawlerProcess(scrapy_settings(settings, stage_dir, progress), install_root_handler=True)
+    process = AsyncCrawlerProcess(scrapy_settings(settings, stage_dir, progress, parent_pid), install_root_handler=True)
     crawler = process.create_crawler(BronzeLabelSpider)
     process.crawl(crawler, start_url=settings.start_url)
     process.start()
@@ -41,8 +44,9 @@ def crawl(settings: Settings, stage_dir: Path, progress: bool = False) -> dict[s
 
 def main(argv: list[str]) -> int:
     config_path, stage_dir = Path(argv[0]), Path(argv[1])
+    parent_pid = int(argv[2]) if len(argv) > 2 else None
     settings = Settings.model_validate_json(config_path.read_text())
-    crawl(settings, stage_dir, progress=True)
+    crawl(settings, stage_dir, progress=True, parent_pid=parent_pid)
     return 0
 
 

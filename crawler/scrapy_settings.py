@@ -9,7 +9,9 @@ from crawler.archive_pages import ORDER as ARCHIVE_ORDER
 from ecei.settings import Settings
 
 
-def scrapy_settings(settings: Settings, stage_dir: Path, progress: bool = False) -> dict[str, Any]:
+def scrapy_settings(
+    settings: Settings, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
+) -> dict[str, Any]:
     polite = settings.polite
     return {
         "BOT_NAME": "ecei-watch",
@@ -31,7 +33,20 @@ def scrapy_settings(settings: Settings, stage_dir: Path, progress: bool = False)
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "HTTPCACHE_ENABLED": False,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.archive_pages.ArchivePagesMiddleware": ARCHIVE_ORDER},
+        "DOWNLOADER_MIDDLEWARES": {
+            # host and port of the start URL only, with no exception for dont_filter or redirects
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "crawler.onsite.OnSiteMiddleware": 50,
+            # waits out Retry-After on 429/503 before retrying
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.retry_after.RetryAfterMiddleware": 550,
+            # keeps every answer, retried ones and robots.txt included, for the page archive
+            "crawler.archive_pages.ArchivePagesMiddleware": ARCHIVE_ORDER,
+        },
+        "EXTENSIONS": {"crawler.orphan_guard.OrphanGuard": 0},
+        "ECEI_SITE_URL": settings.start_url,
+        "ECEI_MAX_RETRY_AFTER": settings.max_retry_after,
+        "ECEI_PARENT_PID": parent_pid or 0,
         "ITEM_PIPELINES": {
             "pipelines.validate_rows.ValidateRowsPipeline": 100,
             "pipelines.dedupe_rows.DedupeRowsPipeline": 200,

@@ -12,7 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
-from crawler.pages import CountryLink, LayoutChanged, parse_country, parse_overview, site_host
+from crawler.pages import CountryLink, LayoutChanged, PageUnreadable, parse_country, parse_overview, site_host
 
 
 class BronzeLabelSpider(scrapy.Spider):
@@ -35,7 +35,11 @@ class BronzeLabelSpider(scrapy.Spider):
         if not isinstance(response, scrapy.http.TextResponse):
             yield PageFailure(response.url, None, None, f"overview is not text ({response.status})")
             return
-        overview = parse_overview(response.body, response.url, response.encoding)
+        try:
+            overview = parse_overview(response.body, response.url, getattr(response, "encoding", None))
+        except PageUnreadable as exc:
+            yield PageFailure(response.url, None, None, str(exc))
+            return
         yield OverviewItem(
             url=response.url,
             stated_total=overview.stated_total,
@@ -54,12 +58,25 @@ class BronzeLabelSpider(scrapy.Spider):
 
     def parse_country(self, response: Response, link: CountryLink) -> Iterator[Any]:
         try:
-            table = parse_country(response.body, response.url, response.encoding)
+            table = parse_country(response.body, response.url, getattr(response, "encoding", None))
         except LayoutChanged as exc:
             self.layout_error = str(exc)
             raise CloseSpider("layout_changed") from exc
+        except PageUnreadable as exc:
+            yield PageFailure(response.url, link.country_id, link.name, str(exc))
+            return
         if table is None:
-            yield PageFailure(response.url, link.country_id, link.name, "no cluster table on the page")
+            why = "the page is empty" if not response.body.strip() else "no cluster table on the page"
+            yield PageFailure(response.url, link.country_id, link.name, why)
+            return
+        if table.cut_off:
+            # a body cut short still parses; its last rows are missing or cut mid-cell, so none is trusted
+            yield PageFailure(
+                response.url,
+                link.country_id,
+                link.name,
+                f"the page is cut off inside its cluster table (after {len(table.rows)} rows)",
+            )
             return
         yield CountryPageItem(
             url=response.url,

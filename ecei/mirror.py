@@ -38,6 +38,8 @@ class Fault:
     rewrite: Callable[[bytes], bytes] | None = None
     # answer with the fault only this many times, then serve the page (None = always)
     times: int | None = None
+    # with a 3xx status: where to redirect
+    location: str | None = None
 
 
 @dataclass
@@ -45,12 +47,14 @@ class Mirror:
     folder: Path
     faults: dict[str, Fault] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
+    # (time.monotonic() on arrival, path) of every request, to see how long a client waited
+    arrivals: list[tuple[float, str]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"http://{self.server.server_address[0]}:{self.server.server_port}"
 
     @property
     def start_url(self) -> str:
@@ -70,6 +74,7 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
+            mirror.arrivals.append((time.monotonic(), self.path))
             mirror.requests.append(self.path)
             fault = mirror.faults.get(self.path)
             if fault is not None and fault.times is not None:
@@ -85,6 +90,8 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
                 self.send_response(fault.status)
                 if fault.retry_after is not None:
                     self.send_header("Retry-After", fault.retry_after)
+                if fault.location is not None:
+                    self.send_header("Location", fault.location)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -108,10 +115,12 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(folder: Path, faults: dict[str, Fault] | None = None, port: int = 0) -> Iterator[Mirror]:
-    """Serve `folder` on 127.0.0.1 (an ephemeral port by default) until the block ends."""
+def serve(
+    folder: Path, faults: dict[str, Fault] | None = None, port: int = 0, host: str = "127.0.0.1"
+) -> Iterator[Mirror]:
+    """Serve `folder` on loopback (an ephemeral port by default) until the block ends."""
     mirror = Mirror(folder, faults or {})
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(mirror))
+    server = ThreadingHTTPServer((host, port), _handler(mirror))
     server.daemon_threads = True
     mirror.server = server
     thread = threading.Thread(target=server.serve_forever, name="ecei-mirror", daemon=True)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def run_crawl(
     limit = settings.crawl_timeout + 120 if settings.crawl_timeout else None
     with log_path.open("w") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run", str(config), str(stage)],
+            [sys.executable, "-m", "crawler.run", str(config), str(stage), str(os.getpid())],
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
@@ -172,6 +173,22 @@ def run_crawl(
         tail = log_path.read_text(errors="replace")[-_LOG_TAIL:]
         crash = f"the crawl process exited with code {code}: {tail.strip()}"
     return stage, summary, crash
+
+
+def _merge_hold(settings: Settings) -> Callable[[], None] | None:
+    """The test hook of ECEI_MERGE_HOLD: wait inside the merge while the hold file exists."""
+    hold = settings.merge_hold
+    if hold is None:
+        return None
+
+    def wait() -> None:
+        if not hold.exists():
+            return
+        hold.with_name(hold.name + ".reached").touch()
+        while hold.exists():
+            time.sleep(0.05)
+
+    return wait
 
 
 def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None) -> RefreshResult:
@@ -211,7 +228,7 @@ def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], No
         verdict = assess(stage, summary, crash)
         with closing(open_when_free(db, settings.busy_timeout)) as con:
             archive = archive_staged(run_id, started_at, settings.start_url, stage, summary, crash)
-            figures = load_run(con, run_id, started_at, stage, verdict, archive)
+            figures = load_run(con, run_id, started_at, stage, verdict, archive, before_commit=_merge_hold(settings))
             links = run_decisions(con, run_id)
     return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
 
@@ -253,6 +270,7 @@ def load_run(
     verdict: Verdict,
     archive: Archiver | None = None,
     finished_at: dt.datetime | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> RunFigures:
     """Write the judged run: merge it, or settle it as failed. Either way its fetched pages are
     archived with it, a failed run's included: they are what explains the failure."""
@@ -272,6 +290,7 @@ def load_run(
             message=verdict.message,
             archive=archive,
             finished_at=finished_at,
+            before_commit=before_commit,
         )
     except Exception as exc:
         # the merge rolled back; the run stays on record as failed, with why

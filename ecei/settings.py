@@ -29,11 +29,16 @@ class Settings(BaseSettings):
     download_delay: float = Field(1.0, ge=0)
     # Stop the crawl when it has not finished after this many seconds (0 = no limit).
     crawl_timeout: float = Field(900.0, ge=0)
+    # longest Retry-After (429/503) waited out before a retry; a longer one fails the page instead
+    max_retry_after: float = Field(60.0, ge=0)
 
     # how long a refresh waits for another refresh to finish before exiting 4 (busy)
     lock_wait: float = Field(0.0, ge=0)
     # how long `ecei sql` retries while a refresh holds the warehouse for writing
     busy_timeout: float = Field(10.0, ge=0)
+    # test hook: while this file exists the merge waits inside its transaction, before the commit,
+    # having created `<file>.reached` (the crash and concurrency tests kill or race it there)
+    merge_hold: Path | None = None
 
     # scheduling and alerts (flows/)
     refresh_cron: str = "0 5 * * *"

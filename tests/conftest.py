@@ -13,6 +13,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from ecei.mirror import Fault, Mirror, demo_site, serve
+from ecei.refresh import refresh
 from ecei.settings import Settings
 
 pytest_plugins = ["tests.receivers"]  # the webhook and SMTP receivers for alert tests
@@ -81,8 +82,6 @@ def fault_for(country_id: str, **kwargs: Any) -> dict[str, Fault]:
 @pytest.fixture(scope="session")
 def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse holding the three demo snapshots, crawled once per session; tests only read it."""
-    from ecei.refresh import refresh
-
     db = tmp_path_factory.mktemp("history") / "ecei.duckdb"
     with serve(demo_site("2016-06")) as m:
         for snapshot in ("2016-06", "2018-10", "2021-09"):
@@ -91,3 +90,31 @@ def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             result = refresh(settings)
             assert result.status == "ok", result.message
     return db
+
+
+@pytest.fixture(scope="session")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Path]]:
+    """A warehouse holding one complete run of a snapshot, crawled once per session and copied."""
+    done: dict[str, Path] = {}
+
+    def make(snapshot: str) -> Path:
+        if snapshot not in done:
+            db = tmp_path_factory.mktemp(f"loaded-{snapshot}") / "ecei.duckdb"
+            with serve(demo_site(snapshot)) as m:
+                result = refresh(Settings(start_url=m.start_url, db=db, polite=False, retry_times=1))
+            assert result.status == "ok", result.message
+            done[snapshot] = db
+        return done[snapshot]
+
+    yield make
+
+
+@pytest.fixture
+def start_from(loaded: Callable[[str], Path], settings: Settings) -> Callable[[str], None]:
+    """Put a warehouse with a complete run of `snapshot` at settings.db."""
+
+    def put(snapshot: str) -> None:
+        Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(loaded(snapshot), settings.db)
+
+    return put

@@ -48,12 +48,14 @@ def merge_run(
     message: str | None = None,
     archive: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     finished_at: dt.datetime | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> RunFigures:
     """Load the staged rows and quarantine of `run_id`, update the history, settle the run.
 
     All of it commits together or not at all. Only a complete run closes the versions of the
     clusters it did not see. `archive`, when given, stores the run's fetched pages in the same
-    transaction; `finished_at` defaults to now (a replay passes the original time).
+    transaction; `finished_at` defaults to now (a replay passes the original time). `before_commit`
+    runs inside the transaction, after every write (a test hook: the crash tests kill the process there).
     """
     con.execute("begin transaction")
     try:
@@ -88,6 +90,8 @@ def merge_run(
         if archive is not None:
             archive(con)
         settle_run(con, run_id, status, figures, message, finished_at)
+        if before_commit is not None:
+            before_commit()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ _SAFE_CONFIG: dict[str, object] = {
     "lock_configuration": True,
 }
 _ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+# EXPLAIN ANALYZE runs the statement it explains: what follows EXPLAIN must be a read as well
+_EXPLAIN = re.compile(r"^(\s+|--[^\n]*\n|/\*.*?\*/)*explain(\s+analy[sz]e)?\s+", re.IGNORECASE | re.DOTALL)
 
 
 class QueryRefused(Exception):
@@ -32,6 +35,12 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     if len(statements) != 1:
         raise QueryRefused(f"give exactly one statement (got {len(statements)})")
     kind = statements[0].type
+    if kind == duckdb.StatementType.EXPLAIN:
+        explained = _EXPLAIN.sub("", statements[0].query, count=1)
+        if explained == statements[0].query:
+            raise QueryRefused("EXPLAIN is allowed only in front of a SELECT")
+        check_query(con, explained)
+        return
     if kind not in _ALLOWED:
         name = kind.name if hasattr(kind, "name") else str(kind)
         raise QueryRefused(
