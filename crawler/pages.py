@@ -123,6 +123,8 @@ def site_host(url: str) -> str:
 
 
 def _text(el: etree._Element) -> str:
+    if len(el) == 0:  # most cells hold bare text: skip the iterator
+        return el.text or ""
     return "".join(el.itertext())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, TypeAdapter
@@ -29,6 +30,8 @@ def parse_label_date(value: Any) -> Any:
     is an error."""
     if not isinstance(value, str):
         return value
+    if len(value) == 10 and value[4] == value[7] == "/" and value.isascii() and value.replace("/", "").isdigit():
+        return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))  # the site's own form, fast
     text = " ".join(value.split())
     if match := _DATE.fullmatch(text):
         year, month, day = map(int, match.groups())
@@ -64,9 +67,12 @@ CleanText = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
 
 def name_key(name: str) -> str:
     """The identity form of a name: case, width and spacing differences are one cluster."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+    if name.isascii():  # NFKC leaves ASCII alone, and casefold is lower there
+        return " ".join(name.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+@lru_cache(maxsize=1024)  # a page's rows share their country
 def country_key(country_id: str) -> str:
     """Dashed and undashed forms of the same country id are one country."""
     return country_id.replace("-", "").strip().lower()

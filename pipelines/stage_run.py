@@ -12,6 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
 
+import orjson
+
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 
 if TYPE_CHECKING:  # the merge reads the file names below without importing Scrapy
@@ -31,12 +33,15 @@ class RunStage:
 
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        for name in (ROWS, REJECTED, PAGES):
+        for name in (REJECTED, PAGES):
             self.files[name] = (self.folder / name).open("w", encoding="utf-8")
+        # the rows are most of what a crawl stages: written as bytes by orjson, several times json's pace
+        self.rows = (self.folder / ROWS).open("wb")
 
     def close(self) -> None:
         for f in self.files.values():
             f.close()
+        self.rows.close()
 
     def __enter__(self) -> Self:
         self.open()
@@ -63,12 +68,12 @@ class RunStage:
         return None
 
     def _stage_country(self, item: CountryPageItem) -> None:
-        rows = self.files[ROWS]
+        lines = []
         for entry in item.accepted:
             row = entry["row"]
             country_key, name_key = row.key
-            rows.write(
-                json.dumps(
+            lines.append(
+                orjson.dumps(
                     {
                         "page_url": item.url,
                         "row_number": entry["row_number"],
@@ -77,14 +82,14 @@ class RunStage:
                         "name": row.name,
                         "portfolio": row.portfolio,
                         "website": row.website,
-                        "valid_until": row.valid_until.isoformat(),
+                        "valid_until": row.valid_until,
                         "country_key": country_key,
                         "name_key": name_key,
-                    },
-                    ensure_ascii=False,
+                    }
                 )
-                + "\n"
             )
+        if lines:
+            self.rows.write(b"\n".join(lines) + b"\n")
         rejected = self.files[REJECTED]
         for r in item.rejected:
             rejected.write(json.dumps({"page_url": item.url, **r}, ensure_ascii=False) + "\n")

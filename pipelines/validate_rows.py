@@ -34,7 +34,6 @@ def validate_page(item: CountryPageItem) -> None:
     A plain function so that a replay of archived pages validates with exactly this code.
     """
     for row in item.rows:
-        raw = raw_values(item, row)
         problems = []
         if None in (row.name, row.portfolio, row.www, row.valid_until):
             problems.append("row has fewer cells than the header")
@@ -54,6 +53,7 @@ def validate_page(item: CountryPageItem) -> None:
             problems.insert(0, reasons(exc))
             cluster = None
         if problems or cluster is None:
+            raw = raw_values(item, row)
             item.rejected.append({"row_number": row.row_number, "raw": raw, "reason": "; ".join(problems)})
             continue
         if cluster.website is None and website is not None and website.strip():

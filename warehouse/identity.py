@@ -153,20 +153,24 @@ def decide(candidates: list[Candidate], person: dict[tuple[str, str, str], bool]
 def load_version_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table `version_keys`: the identity key of every (country_id, name) the history holds.
 
-    Keys are computed by the same Python functions the pipeline uses, so they match cluster_keys.
+    Keys are computed by the same Python functions the pipeline uses, so they match cluster_keys;
+    `name_keys` keeps them, so each merge computes only the names it has not met before.
     """
-    pairs = con.execute("select distinct country_id, name from versions").fetchall()
-    con.execute(
-        "create or replace temp table version_keys as select "
-        "unnest(?::varchar[]) as country_id, unnest(?::varchar[]) as name, "
-        "unnest(?::varchar[]) as country_key, unnest(?::varchar[]) as name_key",
-        [
-            [p[0] for p in pairs],
-            [p[1] for p in pairs],
-            [country_key(p[0]) for p in pairs],
-            [name_key(p[1]) for p in pairs],
-        ],
-    )
+    pairs = con.execute(
+        "select distinct v.country_id, v.name from versions as v anti join name_keys using (country_id, name)"
+    ).fetchall()
+    if pairs:
+        con.execute(
+            "insert into name_keys select "
+            "unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[])",
+            [
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+                [country_key(p[0]) for p in pairs],
+                [name_key(p[1]) for p in pairs],
+            ],
+        )
+    con.execute("create or replace temp table version_keys as select * from name_keys")
 
 
 def _person_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], bool]:

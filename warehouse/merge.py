@@ -82,6 +82,11 @@ def merge_run(
         )
         link_renames(con, run_id, observed_at, complete)
         con.execute(sql_file("merge.sql"))
+        # the staged rows carry their keys: remember them, so the next merge need not compute them
+        con.execute(
+            "insert into name_keys select distinct country_id, name, country_key, name_key "
+            "from stage_rows anti join name_keys using (country_id, name)"
+        )
         counts = dict(con.execute("select change, count(*) from delta group by change").fetchall())
         figures.added = counts.get("added", 0)
         figures.changed = counts.get("changed", 0)
