@@ -30,15 +30,14 @@ from crawler.items import OverviewItem
 from crawler.pages import CountryLink
 from crawler.spider import BronzeLabelSpider
 from ecei.mirror import Fault, demo_site, serve
-from ecei.refresh import assess, refresh
+from ecei.refresh import assess, load_run, refresh
 from ecei.settings import Settings
 from pipelines.dedupe_rows import DedupeRowsPipeline
-from pipelines.stage_run import REJECTED, ROWS, StageRunPipeline
+from pipelines.stage_run import StageRunPipeline
 from pipelines.validate_rows import ValidateRowsPipeline
 from tests.conftest import COUNTRY_PATH, NORWAY, query
 from warehouse.db import connect
-from warehouse.merge import merge_run
-from warehouse.runs import begin_run, run_row, settle_run, utcnow
+from warehouse.runs import begin_run, run_row, utcnow
 
 IN_PROCESS_EXAMPLES = 100
 CRAWL_EXAMPLES = 2
@@ -239,20 +238,7 @@ def test_hostile_page_in_process_loses_no_row(page: Page) -> None:
         with connect(db) as con:
             started = utcnow()
             run_id = begin_run(con, SITE, started, 0)
-            if verdict.status == "failed":
-                settle_run(con, run_id, "failed", verdict.figures, verdict.message)
-            else:
-                merge_run(
-                    con,
-                    run_id,
-                    started,
-                    stage / ROWS,
-                    stage / REJECTED,
-                    complete=verdict.status == "ok",
-                    status=verdict.status,
-                    figures=verdict.figures,
-                    message=verdict.message,
-                )
+            load_run(con, run_id, started, stage, verdict)  # what a refresh does with its verdict
             check_run(con, run_id, page)
 
 
