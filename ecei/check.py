@@ -50,14 +50,15 @@ class CheckResult:
         return not self.problems
 
 
-def fetch(url: str, settings: Settings) -> tuple[int, bytes]:
-    """(status, body) of one GET; an HTTP error status is an answer, not an exception."""
+def fetch(url: str, settings: Settings) -> tuple[int, bytes, str | None]:
+    """(status, body, charset of the Content-Type header) of one GET; an HTTP error status is an
+    answer, not an exception. The charset is passed to the parser as the spider passes Scrapy's."""
     request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
     try:
         with urllib.request.urlopen(request, timeout=settings.download_timeout) as response:
-            return response.status, response.read()
+            return response.status, response.read(), response.headers.get_content_charset()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, exc.read(), None
     except urllib.error.URLError as exc:
         raise FetchFailed(f"{url}: {exc.reason}") from exc
     except (TimeoutError, OSError) as exc:  # a read that times out after the headers came
@@ -68,7 +69,7 @@ def _robots(result: CheckResult, settings: Settings) -> Protego | None:
     parts = urlsplit(result.start_url)
     result.robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
     try:
-        status, body = fetch(result.robots_url, settings)
+        status, body, _ = fetch(result.robots_url, settings)
     except FetchFailed as exc:
         result.robots = f"unreachable ({exc}); the spider then crawls as if allowed"
         return None
@@ -102,7 +103,7 @@ def check_site(settings: Settings) -> CheckResult:
         return result
 
     try:
-        status, body = fetch(settings.start_url, settings)
+        status, body, charset = fetch(settings.start_url, settings)
     except FetchFailed as exc:
         result.overview = "unreachable"
         result.problems.append(f"the overview could not be fetched: {exc}")
@@ -111,7 +112,7 @@ def check_site(settings: Settings) -> CheckResult:
     if status != 200:
         result.problems.append(f"the overview answered HTTP {status}")
         return result
-    overview = parse_overview(body, settings.start_url)
+    overview = parse_overview(body, settings.start_url, charset)
     result.stated_total = overview.stated_total
     result.stated_countries = overview.stated_countries
     result.countries_linked = len(overview.countries)
@@ -137,7 +138,7 @@ def check_site(settings: Settings) -> CheckResult:
         result.problems.append(f"robots.txt forbids the country page {link.url}: the spider would skip every country")
         return result
     try:
-        status, body = fetch(link.url, settings)
+        status, body, charset = fetch(link.url, settings)
     except FetchFailed as exc:
         result.country_page = "unreachable"
         result.problems.append(f"the country page of {link.name} could not be fetched: {exc}")
@@ -147,7 +148,7 @@ def check_site(settings: Settings) -> CheckResult:
         result.problems.append(f"the country page of {link.name} answered HTTP {status}")
         return result
     try:
-        table = parse_country(body, link.url)
+        table = parse_country(body, link.url, charset)
     except LayoutChanged as exc:
         result.headers = exc.headers
         result.problems.append(

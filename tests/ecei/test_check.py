@@ -100,3 +100,13 @@ def test_a_hanging_overview_times_out(mirror: Mirror) -> None:
 def test_a_start_url_without_host() -> None:
     result = check_site(Settings(start_url="file:///etc/passwd"))
     assert not result.ok and "not an http(s) URL" in result.problems[0]
+
+
+def test_pages_are_decoded_with_the_charset_the_server_sends(mirror: Mirror) -> None:
+    # no <meta charset>: only the Content-Type header says utf-8, as it does for the spider
+    def strip_meta(body: bytes) -> bytes:
+        return body.replace(b'<meta charset="utf-8">', b"").replace(b">Italy<", ">Itália<".encode())
+
+    result = run(mirror, {OVERVIEW_PATH: Fault(rewrite=strip_meta)})
+    assert result.ok, result.problems
+    assert result.country_name == "Itália"
