@@ -1,15 +1,14 @@
 -- The changes of the clusters in the temp table `touched`, derived again from their versions
 -- exactly as merge.sql writes them: a version opened in a run where none of its cluster closed is
 -- `added`, one closed where none opened is `removed`, else `changed` (or `renamed` when the name
--- key differs). Needs `version_keys`.
+-- key differs).
 
 delete from changes where cluster_id in (select cluster_id from touched);
 
 insert into changes
 with history as (
-    select v.*, k.name_key
+    select v.*
     from versions as v
-    left join version_keys as k using (country_id, name)
     where v.cluster_id in (select cluster_id from touched)
 ),
 

@@ -28,6 +28,34 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _fill_version_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 006's Python half: the keys of versions whose name no stored key covered."""
+    # the keys are the pipeline's own: the same functions stage every row
+    from pipelines.contract import country_key, name_key
+
+    pairs = con.execute(
+        "select distinct country_id, name from versions where country_key is null or name_key is null"
+    ).fetchall()
+    if not pairs:
+        return
+    con.execute(
+        "update versions as v set country_key = k.country_key, name_key = k.name_key "
+        "from (select unnest(?::varchar[]) as country_id, unnest(?::varchar[]) as name, "
+        "unnest(?::varchar[]) as country_key, unnest(?::varchar[]) as name_key) as k "
+        "where v.country_id = k.country_id and v.name = k.name",
+        [
+            [p[0] for p in pairs],
+            [p[1] for p in pairs],
+            [country_key(p[0]) for p in pairs],
+            [name_key(p[1]) for p in pairs],
+        ],
+    )
+
+
+# migrations that need Python after their SQL, in the same transaction
+_AFTER_SQL = {6: _fill_version_keys}
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the migrations this file lacks, each in its own transaction; returns those applied."""
     con.execute(
@@ -42,6 +70,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.execute("begin transaction")
         try:
             con.execute(sql_file(f"migrations/{name}"))
+            if version in _AFTER_SQL:
+                _AFTER_SQL[version](con)
             con.execute("insert into schema_migrations values (?, ?, now() at time zone 'UTC')", [version, name])
             con.execute("commit")
         except Exception:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from rapidfuzz import fuzz, utils
+from rapidfuzz import fuzz, process, utils
 
 from pipelines.contract import country_key, name_key
 from warehouse.db import sql_file
@@ -44,6 +44,9 @@ _LINK_COLUMNS = (
     "linked",
     "decided_at",
 )
+
+
+_LINK_TYPES = ("integer", *["varchar"] * 8, "double", "varchar", "boolean", "timestamp")
 
 
 @dataclass
@@ -150,29 +153,6 @@ def decide(candidates: list[Candidate], person: dict[tuple[str, str, str], bool]
     return decisions
 
 
-def load_version_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table `version_keys`: the identity key of every (country_id, name) the history holds.
-
-    Keys are computed by the same Python functions the pipeline uses, so they match cluster_keys;
-    `name_keys` keeps them, so each merge computes only the names it has not met before.
-    """
-    pairs = con.execute(
-        "select distinct v.country_id, v.name from versions as v anti join name_keys using (country_id, name)"
-    ).fetchall()
-    if pairs:
-        con.execute(
-            "insert into name_keys select "
-            "unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[])",
-            [
-                [p[0] for p in pairs],
-                [p[1] for p in pairs],
-                [country_key(p[0]) for p in pairs],
-                [name_key(p[1]) for p in pairs],
-            ],
-        )
-    con.execute("create or replace temp table version_keys as select * from name_keys")
-
-
 def _person_decisions(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], bool]:
     rows = con.execute(
         "select country_key, old_name_key, new_name_key, linked from cluster_link_decisions where decided_by = 'person'"
@@ -203,15 +183,19 @@ def record(con: duckdb.DuckDBPyConnection, run_id: int, decided_at: dt.datetime,
         for d in decisions
     ]
     columns = ", ".join(_LINK_COLUMNS)
-    marks = ", ".join("?" for _ in _LINK_COLUMNS)
-    con.executemany(f"insert into cluster_links ({columns}) values ({marks})", values)
+    # one statement for all rows: executemany costs a round trip per decision
+    unnested = ", ".join(f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(_LINK_TYPES))
+    con.execute(
+        f"insert into cluster_links ({columns}) select {unnested}", [list(c) for c in zip(*values, strict=True)]
+    )
 
 
-def _break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.datetime) -> int:
+def break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.datetime) -> int:
     """Unlink pairs whose old and new names are both listed in this run: they are two clusters.
 
-    Without this, two staged rows would share one cluster_id and the merge would open two
-    current versions for it. Returns how many links were broken.
+    Runs inside the merge's transaction, before merge_delta.sql, with `stage_rows` filled. Without
+    it, two staged rows would share one cluster_id and the merge would open two current versions
+    for it. Returns how many links were broken.
     """
     rows = con.execute(
         """
@@ -240,24 +224,99 @@ def _break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: d
     return len(rows)
 
 
-def link_renames(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.datetime, complete: bool) -> None:
-    """Decide this run's renames and give each linked new name its old name's cluster_id.
+def _comparable(key: str) -> str:
+    """A name key as `name_similarity` compares it, its words already sorted, computed once per name.
 
-    Runs inside the merge's transaction, before merge.sql, with `stage_rows` filled. Only a
+    `fuzz.ratio` of two such strings is `name_similarity` of the keys: token_sort_ratio is the
+    ratio of the sorted words, and sorting each name once instead of once per pair is most of the
+    saving when thousands of names leave and arrive.
+    """
+    return " ".join(sorted(utils.default_process(core_name(key)).split()))
+
+
+def pair_candidates(
+    departing: list[dict[str, Any]], arriving: list[dict[str, Any]], person: set[tuple[str, str, str]]
+) -> list[Candidate]:
+    """The pairs of a departing and an arriving name of one country that may be decided.
+
+    Every other pair scores `none` and is neither linked nor recorded, so only pairs with the same
+    website, a name score of at least NAME_WEAK or a person's decision are built: rapidfuzz's
+    `extract` finds the names within a country in compiled code, so a run with thousands of names
+    leaving and arriving costs milliseconds, not a Python loop over every pair.
+    """
+    leaving: dict[str, list[dict[str, Any]]] = {}
+    for d in departing:
+        leaving.setdefault(d["country_key"], []).append(d)
+    coming: dict[str, list[dict[str, Any]]] = {}
+    for a in arriving:
+        coming.setdefault(a["country_key"], []).append(a)
+    found: dict[tuple[str, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    for country, olds in leaving.items():
+        news = coming.get(country, [])
+        if not news:
+            continue
+        choices = [_comparable(a["name_key"]) for a in news]
+        by_site: dict[str, list[dict[str, Any]]] = {}
+        for a in news:
+            if a["site"] is not None:
+                by_site.setdefault(a["site"], []).append(a)
+        by_name = {a["name_key"]: a for a in news}
+        for d in olds:
+            hits = process.extract(
+                _comparable(d["name_key"]), choices, scorer=fuzz.ratio, processor=None,
+                score_cutoff=NAME_WEAK, limit=None,
+            )  # fmt: skip
+            paired = [news[i] for _, _, i in hits]
+            if d["site"] is not None:
+                paired += by_site.get(d["site"], [])
+            paired += [by_name[n] for (c, o, n) in person if c == country and o == d["name_key"] and n in by_name]
+            for a in paired:
+                found[(country, d["name_key"], a["name_key"])] = (d, a)
+    return [
+        Candidate(
+            country_key=key[0],
+            old_name_key=d["name_key"],
+            new_name_key=a["name_key"],
+            old_cluster_id=d["cluster_id"],
+            new_cluster_id=a["cluster_id"],
+            old_name=d["name"],
+            new_name=a["name"],
+            old_site=d["site"],
+            new_site=a["site"],
+            same_portfolio=d["portfolio"] == a["portfolio"],
+            same_label_date=d["valid_until"] == a["valid_until"],
+            new_in_run=a["new_in_run"],
+            first_run_id=a["first_run_id"],
+        )
+        for key, (d, a) in sorted(found.items())
+    ]
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, Any]]:
+    cur = con.execute(query)
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def link_renames(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.datetime) -> None:
+    """Decide this complete run's renames; each linked new name takes its old name's cluster_id.
+
+    Runs inside the merge's transaction, between merge_delta.sql and merge.sql: a link sets the
+    new name's `key_cluster_id` in `delta`, which merge.sql then records in cluster_keys. Only a
     complete run knows which clusters left, so only a complete run decides renames.
     """
-    load_version_keys(con)
-    _break_conflicts(con, run_id, observed_at)
-    if not complete:
-        return
     con.execute(sql_file("identity_candidates.sql"))
-    cur = con.execute("select * from rename_candidates")
-    names = [d[0] for d in cur.description]
-    candidates = [Candidate(**dict(zip(names, r, strict=True))) for r in cur.fetchall()]
-    con.execute("drop table if exists temp.rename_candidates")
+    departing = _fetch(con, "select * from departing")
+    arriving = _fetch(con, "select * from arriving")
+    for table in ("departing", "arriving"):
+        con.execute(f"drop table if exists temp.{table}")
+    if not departing or not arriving:
+        return
+    person = _person_decisions(con)
+    candidates = pair_candidates(departing, arriving, set(person))
     if not candidates:
         return
-    decisions = decide(candidates, _person_decisions(con))
+    decisions = decide(candidates, person)
     record(con, run_id, observed_at, [d for d in decisions if d.decided_by == "auto"])
     linked = [d.candidate for d in decisions if d.linked and d.candidate.new_in_run]
     # a person may have linked a pair the scoring would have called ambiguous: one link per name
@@ -269,7 +328,9 @@ def link_renames(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.da
         taken_old.add((c.country_key, c.old_name_key))
         taken_new.add((c.country_key, c.new_name_key))
         con.execute(
-            "insert into cluster_keys values (?, ?, ?, ?)", [c.country_key, c.new_name_key, c.old_cluster_id, run_id]
+            "update delta set key_cluster_id = ? "
+            "where country_key = ? and name_key = ? and old_cluster_id is null and key_first_run_id is null",
+            [c.old_cluster_id, c.country_key, c.new_name_key],
         )
 
 
@@ -289,7 +350,6 @@ def resolve_identity(con: duckdb.DuckDBPyConnection) -> int:
 
     Call inside a transaction. Observed values and times are never touched.
     """
-    load_version_keys(con)
     con.execute(sql_file("identity_resolve.sql"))
     con.execute(sql_file("changes_from_versions.sql"))
     moved = con.execute("select count(*) from identity_moves").fetchone()
@@ -312,8 +372,7 @@ def _pair_keys(con: duckdb.DuckDBPyConnection, old: str, new: str, country: str 
         select o.country_key, any_value(v.country)
         from cluster_keys as o
         join cluster_keys as n on n.country_key = o.country_key and n.name_key = ?
-        left join version_keys as vk on vk.country_key = o.country_key
-        left join versions as v on v.country_id = vk.country_id and v.name = vk.name
+        left join versions as v on v.country_key = o.country_key
         where o.name_key = ?
         group by all
         order by all
@@ -338,8 +397,7 @@ def _key_span(con: duckdb.DuckDBPyConnection, ckey: str, nkey: str) -> tuple[Any
         """
         select min(v.run_from), max(v.run_to), count(*) filter (where v.valid_to is null), max(v.name)
         from versions as v
-        join version_keys as k using (country_id, name)
-        where k.country_key = ? and k.name_key = ?
+        where v.country_key = ? and v.name_key = ?
         """,
         [ckey, nkey],
     ).fetchone()
@@ -357,7 +415,6 @@ def decide_by_person(
     """
     con.execute("begin transaction")
     try:
-        load_version_keys(con)
         ckey, old_key, new_key = _pair_keys(con, old, new, country)
         in_force = con.execute(
             "select old_name_key, new_name_key, old_name, new_name from cluster_link_decisions "
@@ -401,8 +458,6 @@ def decide_by_person(
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        con.execute("drop table if exists temp.version_keys")
     if linked and already:
         return f"confirmed: {old_name} -> {new_name} stays linked"
     verb = "now continues" if linked else "no longer continues"

@@ -1,7 +1,7 @@
 -- Give every known (country, name) key the cluster id its links imply, and carry that into the
 -- history: cluster_keys and versions.cluster_id; changes_from_versions.sql then re-derives the
 -- changes of the clusters involved (`touched`). Only identity columns change; observed values and
--- times stay as recorded. Needs `version_keys`.
+-- times stay as recorded.
 
 -- a key with no link in force into it keeps its own id; a linked new name inherits its old name's
 create or replace temp table resolved_keys as
@@ -46,10 +46,8 @@ where k.country_key = m.country_key and k.name_key = m.name_key;
 
 update versions as v
 set cluster_id = m.to_id
-from version_keys as vk, identity_moves as m
+from identity_moves as m
 where
-    v.country_id = vk.country_id
-    and v.name = vk.name
-    and vk.country_key = m.country_key
-    and vk.name_key = m.name_key
+    v.country_key = m.country_key
+    and v.name_key = m.name_key
     and v.cluster_id = m.from_id;

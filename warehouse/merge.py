@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import sql_file
-from warehouse.identity import link_renames
+from warehouse.identity import break_conflicts, link_renames
 from warehouse.runs import RunFigures, settle_run
 
 _ROW_COLUMNS = {
@@ -36,6 +36,26 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def load_stage(con: duckdb.DuckDBPyConnection, rows_file: Path, rejected_file: Path) -> None:
+    """Temp tables `stage_rows` and `stage_rejected` from a run's staged files.
+
+    Refuses staged rows whose cluster key repeats: the pipeline dedupes, so a repeat means the
+    file is not what the pipeline wrote.
+    """
+    # the hash the open versions keep, so the merge compares one column per row instead of six
+    con.execute(
+        "create or replace temp table stage_rows as select *, "
+        "md5(concat_ws(chr(31), country, country_id, name, portfolio, coalesce(website, ''), valid_until::varchar)) "
+        f"as row_hash from {_read_json(rows_file, _ROW_COLUMNS)}"
+    )
+    con.execute(
+        f"create or replace temp table stage_rejected as select * from {_read_json(rejected_file, _REJECTED_COLUMNS)}"
+    )
+    dupes = con.execute("select count(*) - count(distinct (country_key, name_key)) from stage_rows").fetchone()
+    if dupes and dupes[0]:
+        raise ValueError(f"the staged rows {rows_file} hold {dupes[0]} rows whose cluster key repeats")
+
+
 def merge_run(
     con: duckdb.DuckDBPyConnection,
     run_id: int,
@@ -57,6 +77,33 @@ def merge_run(
     transaction; `finished_at` defaults to now (a replay passes the original time). `before_commit`
     runs inside the transaction, after every write (a test hook: the crash tests kill the process there).
     """
+    try:
+        load_stage(con, rows_file, rejected_file)
+        return merge_staged(
+            con, run_id, observed_at, complete, status, figures, message, archive, finished_at, before_commit
+        )
+    finally:
+        for table in ("stage_rows", "stage_rejected"):
+            con.execute(f"drop table if exists temp.{table}")
+
+
+def merge_staged(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    observed_at: dt.datetime,
+    complete: bool,
+    status: str,
+    figures: RunFigures,
+    message: str | None = None,
+    archive: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    finished_at: dt.datetime | None = None,
+    before_commit: Callable[[], None] | None = None,
+) -> RunFigures:
+    """`merge_run` once `load_stage` has filled `stage_rows` and `stage_rejected`: one transaction.
+
+    The history is matched on the identity key in one pass (merge_delta.sql); renames are decided
+    on that small delta (warehouse/identity.py), and merge.sql writes it.
+    """
     con.execute("begin transaction")
     try:
         con.execute(
@@ -64,10 +111,6 @@ def merge_run(
             "select ?::integer as run_id, ?::timestamp as observed_at, ?::boolean as complete",
             [run_id, observed_at, complete],
         )
-        con.execute(f"create or replace temp table stage_rows as select * from {_read_json(rows_file, _ROW_COLUMNS)}")
-        dupes = con.execute("select count(*) - count(distinct (country_key, name_key)) from stage_rows").fetchone()
-        if dupes and dupes[0]:
-            raise ValueError(f"staged run {run_id} holds {dupes[0]} rows whose cluster key repeats")
         figures.new_portfolios = [
             r[0]
             for r in con.execute(
@@ -77,17 +120,15 @@ def merge_run(
             ).fetchall()
         ]
         con.execute(
-            "insert into quarantine select (select run_id from params), page_url, row_number, raw, reason "
-            f"from {_read_json(rejected_file, _REJECTED_COLUMNS)}"
+            "insert into quarantine "
+            "select (select run_id from params), page_url, row_number, raw, reason from stage_rejected"
         )
-        link_renames(con, run_id, observed_at, complete)
+        break_conflicts(con, run_id, observed_at)
+        con.execute(sql_file("merge_delta.sql"))
+        if complete:
+            link_renames(con, run_id, observed_at)
         con.execute(sql_file("merge.sql"))
-        # the staged rows carry their keys: remember them, so the next merge need not compute them
-        con.execute(
-            "insert into name_keys select distinct country_id, name, country_key, name_key "
-            "from stage_rows anti join name_keys using (country_id, name)"
-        )
-        counts = dict(con.execute("select change, count(*) from delta group by change").fetchall())
+        counts = dict(con.execute("select change, count(*) from outcome group by change").fetchall())
         figures.added = counts.get("added", 0)
         figures.changed = counts.get("changed", 0)
         figures.removed = counts.get("removed", 0)
@@ -102,6 +143,6 @@ def merge_run(
         con.execute("rollback")
         raise
     finally:
-        for table in ("params", "stage_rows", "incoming", "current_versions", "delta", "version_keys"):
+        for table in ("params", "delta", "outcome"):
             con.execute(f"drop table if exists temp.{table}")
     return figures

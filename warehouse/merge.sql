@@ -1,128 +1,116 @@
--- Merge one staged run into the type-2 history. Runs inside the caller's transaction, after
--- the temp tables `params` (run_id, observed_at, complete), `stage_rows` and `version_keys`
--- (the identity key of every stored (country_id, name)) are filled, and after the renames of
--- this run are linked in cluster_keys (warehouse/identity.py).
+-- Step 3 of a merge: classify the delta (merge_delta.sql) and write it. Runs inside the merge's
+-- transaction, after this run's renames gave their new names the old name's cluster id
+-- (`key_cluster_id`, warehouse/identity.py). `version_row` is the row id of the open version a
+-- change closes, valid for this transaction.
 
--- new (country, name) keys get a cluster id of their own
-insert into cluster_keys
-select distinct
-    s.country_key,
-    s.name_key,
-    substr(md5(s.country_key || chr(31) || s.name_key), 1, 16) as cluster_id,
-    p.run_id as first_run_id
-from stage_rows as s
-cross join params as p
-where not exists (
-    select 1 from cluster_keys as k
-    where k.country_key = s.country_key and k.name_key = s.name_key
-);
-
-create or replace temp table incoming as
-with source as (
-    select k.cluster_id, s.*
-    from stage_rows as s
-    join cluster_keys as k using (country_key, name_key)
+create or replace temp table outcome as
+with arrived as (
+    -- a staged row no open version had: its key's cluster id, else a new one
+    select
+        coalesce(d.key_cluster_id, substr(md5(d.country_key || chr(31) || d.name_key), 1, 16)) as cluster_id,
+        d.*
+    from delta as d
+    where d.old_cluster_id is null
 ),
 
-final as (
+gone as (
+    select * from delta where name_key is null
+),
+
+-- an arriving name whose cluster is open under another name is that cluster renamed (linked in
+-- this run or an earlier one); it closes the old name's version even in a partial run
+paired as (
     select
-        cluster_id, country, country_id, name, name_key, portfolio, website, valid_until,
-        md5(concat_ws(
-            chr(31), country, country_id, name, portfolio, coalesce(website, ''), valid_until::varchar
-        )) as row_hash
-    from source
-)
-
-select * from final;
-
-create or replace temp table current_versions as
-select v.cluster_id, v.country, v.country_id, v.name, k.name_key, v.portfolio, v.website, v.valid_until, v.row_hash
-from versions as v
-left join version_keys as k using (country_id, name)
-where v.valid_to is null;
-
--- what this run changes: new clusters, changed ones and, in a complete run only, absent ones
-create or replace temp table delta as
-with joined as (
-    select
-        coalesce(i.cluster_id, c.cluster_id) as cluster_id,
+        coalesce(a.cluster_id, g.old_cluster_id) as cluster_id,
         case
-            when c.cluster_id is null then 'added'
-            when i.cluster_id is null then 'removed'
-            -- one cluster, another name key: a rename linked by identity (warehouse/identity.py)
-            when i.name_key <> c.name_key then 'renamed'
-            else 'changed'
+            when g.old_cluster_id is null then 'added'
+            when a.cluster_id is null then 'removed'
+            else 'renamed'
         end as change,
-        i.row_hash as new_hash,
-        c.row_hash as old_hash,
-        coalesce(i.country, c.country) as country,
-        coalesce(i.country_id, c.country_id) as country_id,
-        coalesce(i.name, c.name) as name,
-        c.name as old_name, i.name as new_name,
-        c.portfolio as old_portfolio, i.portfolio as new_portfolio,
-        c.website as old_website, i.website as new_website,
-        c.valid_until as old_valid_until, i.valid_until as new_valid_until,
-        c.country as old_country, c.country_id as old_country_id
-    from incoming as i
-    full outer join current_versions as c on i.cluster_id = c.cluster_id
+        g.version_row,
+        a.country_key, a.name_key, a.country, a.country_id, a.name, a.portfolio, a.website, a.valid_until,
+        a.row_hash,
+        g.old_country, g.old_country_id, g.old_name, g.old_portfolio, g.old_website, g.old_valid_until
+    from arrived as a
+    full outer join gone as g on a.cluster_id = g.old_cluster_id
 ),
 
-final as (
-    select *
-    from joined
-    where
-        change = 'added'
-        or (change = 'removed' and (select complete from params))
-        or (change in ('changed', 'renamed') and new_hash <> old_hash)
+changed as (
+    select
+        d.old_cluster_id as cluster_id,
+        'changed' as change,
+        d.version_row,
+        d.country_key, d.name_key, d.country, d.country_id, d.name, d.portfolio, d.website, d.valid_until,
+        d.row_hash,
+        d.old_country, d.old_country_id, d.old_name, d.old_portfolio, d.old_website, d.old_valid_until
+    from delta as d
+    where d.old_cluster_id is not null and d.name_key is not null and d.differs
 )
 
-select * from final;
+select * from paired
+where change <> 'removed' or (select complete from params)
+union all
+select * from changed;
+
+-- keys met for the first time: a renamed one carries its old name's id, the others their own
+insert into cluster_keys
+select
+    d.country_key,
+    d.name_key,
+    coalesce(d.key_cluster_id, substr(md5(d.country_key || chr(31) || d.name_key), 1, 16)),
+    p.run_id
+from delta as d
+cross join params as p
+where d.old_cluster_id is null and d.key_first_run_id is null;
 
 insert into changes
 select
     p.run_id,
-    d.cluster_id,
-    d.change,
-    d.country,
-    d.country_id,
-    d.name,
-    d.old_name,
-    d.new_name,
-    d.old_portfolio,
-    d.new_portfolio,
-    d.old_website,
-    d.new_website,
-    d.old_valid_until,
-    d.new_valid_until,
-    case when d.change in ('changed', 'renamed') then list_filter(
+    o.cluster_id,
+    o.change,
+    coalesce(o.country, o.old_country) as country,
+    coalesce(o.country_id, o.old_country_id) as country_id,
+    coalesce(o.name, o.old_name) as name,
+    o.old_name,
+    o.name as new_name,
+    o.old_portfolio,
+    o.portfolio as new_portfolio,
+    o.old_website,
+    o.website as new_website,
+    o.old_valid_until,
+    o.valid_until as new_valid_until,
+    case when o.change in ('changed', 'renamed') then list_filter(
         [
-            case when d.old_name is distinct from d.new_name then 'name' end,
-            case when d.old_portfolio is distinct from d.new_portfolio then 'portfolio' end,
-            case when d.old_website is distinct from d.new_website then 'website' end,
-            case when d.old_valid_until is distinct from d.new_valid_until then 'valid_until' end,
-            case when d.old_country is distinct from d.country then 'country' end,
-            case when d.old_country_id is distinct from d.country_id then 'country_id' end
+            case when o.old_name is distinct from o.name then 'name' end,
+            case when o.old_portfolio is distinct from o.portfolio then 'portfolio' end,
+            case when o.old_website is distinct from o.website then 'website' end,
+            case when o.old_valid_until is distinct from o.valid_until then 'valid_until' end,
+            case when o.old_country is distinct from o.country then 'country' end,
+            case when o.old_country_id is distinct from o.country_id then 'country_id' end
         ],
         lambda x: x is not null
     ) end as changed_columns
-from delta as d
+from outcome as o
 cross join params as p;
 
 update versions
 set
     valid_to = (select observed_at from params),
     run_to = (select run_id from params)
-where
-    valid_to is null
-    and cluster_id in (select cluster_id from delta where change in ('changed', 'renamed', 'removed'));
+where rowid in (select version_row from outcome where change in ('changed', 'renamed', 'removed'));
 
-insert into versions
+insert into versions (
+    cluster_id, country, country_id, name, portfolio, website, valid_until, row_hash,
+    valid_from, valid_to, run_from, run_to, country_key, name_key
+)
 select
-    i.cluster_id, i.country, i.country_id, i.name, i.portfolio, i.website, i.valid_until, i.row_hash,
+    o.cluster_id, o.country, o.country_id, o.name, o.portfolio, o.website, o.valid_until, o.row_hash,
     p.observed_at as valid_from,
     null as valid_to,
     p.run_id as run_from,
-    null as run_to
-from incoming as i
-join delta as d on i.cluster_id = d.cluster_id and d.change in ('added', 'changed', 'renamed')
-cross join params as p;
+    null as run_to,
+    o.country_key,
+    o.name_key
+from outcome as o
+cross join params as p
+where o.change in ('added', 'changed', 'renamed');

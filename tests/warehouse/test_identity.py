@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,14 @@ import pytest
 from pipelines.contract import country_key, name_key
 from warehouse.db import connect, sql_file
 from warehouse.identity import (
+    NAME_WEAK,
     Candidate,
     IdentityRefused,
     core_name,
     decide,
     decide_by_person,
-    load_version_keys,
     name_similarity,
+    pair_candidates,
 )
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, begin_run
@@ -250,6 +252,48 @@ def test_programme_prefix_is_dropped_for_the_name_score() -> None:
     assert name_similarity("ikt grenland", "ocean autonomy cluster") < 50
 
 
+def test_pairing_finds_exactly_the_pairs_a_full_comparison_would_score(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    words = ["Ocean", "Tech", "Energy", "Bio", "Food", "Smart", "Cluster", "Valley", "Green", "Digital", "Health"]
+
+    def name() -> str:
+        prefix = rng.choice(["", "", "NCE ", "Arena ", "GCE "])
+        return prefix + " ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) + rng.choice(["", "!", " AS"])
+
+    def side(count: int, country: str, tag: str) -> list[dict[str, Any]]:
+        rows = []
+        for i in range(count):
+            n = name() + f" {tag}{i % 3}"
+            rows.append(
+                {"country_key": country, "name_key": name_key(n), "cluster_id": f"{tag}{i}", "name": n,
+                 "portfolio": "ICT", "valid_until": dt.date(2025, 1, 1),
+                 "site": rng.choice([None, "a.example", "b.example", f"{tag}{i}.example"]),
+                 "new_in_run": True, "first_run_id": 2}
+            )  # fmt: skip
+        return list({r["name_key"]: r for r in rows}.values())
+
+    departing = side(40, "no", "o") + side(10, "se", "o")
+    arriving = side(40, "no", "n") + side(10, "dk", "n")
+    person = {("no", departing[0]["name_key"], arriving[0]["name_key"])}
+    expected = {
+        (d["country_key"], d["name_key"], a["name_key"])
+        for d in departing
+        for a in arriving
+        if d["country_key"] == a["country_key"]
+        and (
+            name_similarity(d["name_key"], a["name_key"]) >= NAME_WEAK
+            or (d["site"] is not None and d["site"] == a["site"])
+            or (d["country_key"], d["name_key"], a["name_key"]) in person
+        )
+    }
+    found = pair_candidates(departing, arriving, person)
+    keys = [(c.country_key, c.old_name_key, c.new_name_key) for c in found]
+    assert keys == sorted(expected)
+    # the sample holds pairs of each kind, and some pairs left out
+    assert 0 < len(expected) < 40 * 40
+    assert any(name_similarity(c.old_name_key, c.new_name_key) < NAME_WEAK for c in found)
+
+
 def test_decisions_are_ordered_and_repeatable() -> None:
     def cand(old: str, new: str, site: str | None) -> Candidate:
         return Candidate("no", old, new, "id-" + old, "id-" + new, old, new, site, site, True, True)
@@ -300,7 +344,6 @@ def test_changes_derived_from_versions_are_what_the_merges_wrote(
         merge(con, tmp_path, rows, T0 + dt.timedelta(days=i))
     written = con.execute("select * from changes order by all").fetchall()
     assert {r[2] for r in written} == {"added", "changed", "removed", "renamed"}
-    load_version_keys(con)
     con.execute("create or replace temp table touched as select distinct cluster_id from versions")
     con.execute(sql_file("changes_from_versions.sql"))
     assert con.execute("select * from changes order by all").fetchall() == written

@@ -1,0 +1,39 @@
+"""Migrations on an older warehouse file: what they carry over."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contract import country_key, name_key
+from warehouse.db import connect, migrations, sql_file
+
+
+def test_version_keys_migration_fills_every_version(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("create table schema_migrations (version integer primary key, name varchar, applied_at timestamp)")
+        for version, name in migrations():
+            if version < 6:
+                old.execute(sql_file(f"migrations/{name}"))
+                old.execute("insert into schema_migrations values (?, ?, now())", [version, name])
+        at = dt.datetime(2024, 1, 1)
+        for name in ("NCE Ocean Tech", "Énergie  Valley"):
+            old.execute(
+                "insert into versions (cluster_id, country, country_id, name, portfolio, website, valid_until, "
+                "row_hash, valid_from, valid_to, run_from, run_to) "
+                "values ('c-' || ?, 'Norway', 'N-1', ?, 'ICT', null, '2025-01-01', 'h', ?, null, 1, null)",
+                [name, name, at],
+            )
+        # a key kept by migration 005 is carried over as it was stored; the other is computed
+        old.execute("insert into name_keys values ('N-1', 'NCE Ocean Tech', 'stored-country', 'stored-name')")
+    con = connect(path)
+    rows = con.execute("select name, country_key, name_key from versions order by name").fetchall()
+    assert rows == [
+        ("NCE Ocean Tech", "stored-country", "stored-name"),
+        ("Énergie  Valley", country_key("N-1"), name_key("Énergie  Valley")),
+    ]
+    assert con.execute("select count(*) from duckdb_tables() where table_name = 'name_keys'").fetchone() == (0,)
+    con.close()

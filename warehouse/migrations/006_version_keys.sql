@@ -1,0 +1,15 @@
+-- Every version carries the identity key of its (country, name), as the pipeline computed it when
+-- the row was staged. A merge then matches the staged rows to the open versions on the key itself,
+-- instead of looking up the key of every name the history holds. Keys that name_keys lacks are
+-- computed in Python right after this file, in the same transaction (warehouse/db.py).
+
+alter table versions add column country_key varchar;
+
+alter table versions add column name_key varchar;
+
+update versions as v
+set country_key = k.country_key, name_key = k.name_key
+from name_keys as k
+where k.country_id = v.country_id and k.name = v.name;
+
+drop table name_keys;
