@@ -320,14 +320,16 @@ def peak_memory(base: Path, staged: Path, empty: Path, size: int) -> Result:
     db = base.with_name("peak.duckdb")
     shutil.copy(base, db)
     code = (
-        "import datetime as dt, resource, sys\n"
+        "import datetime as dt, sys\n"
         "from pathlib import Path\n"
         "from warehouse.db import connect\nfrom warehouse.merge import merge_run\n"
         "from warehouse.runs import RunFigures, begin_run\n"
         f"con = connect(Path({str(db)!r}))\nt = dt.datetime(2026, 1, 2)\n"
         "run_id = begin_run(con, 'bench', t, 0)\n"
         f"merge_run(con, run_id, t, Path({str(staged)!r}), Path({str(empty)!r}), True, 'ok', RunFigures())\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM, not ru_maxrss: Linux carries a forking parent's peak into its exec'd child's ru_maxrss,
+        # so this process would report the benchmark's own size
+        "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     db.unlink()

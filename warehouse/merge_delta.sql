@@ -24,7 +24,7 @@ open_versions as (
     where valid_to is null
 ),
 
-matched as (
+matched as materialized (
     select
         s.rowid as stage_row,
         o.version_row,
@@ -34,6 +34,26 @@ matched as (
     where
         s.row_hash is distinct from o.row_hash
         or (o.run_from > (select run_id from last_complete) and (select complete from params))
+),
+
+-- the few rows kept, each fetched by a semi join, which hashes the small side: a plain left join
+-- would hash the whole table instead
+new_rows as materialized (
+    select s.rowid as stage_row, s.*
+    from stage_rows as s
+    semi join matched as m on s.rowid = m.stage_row
+),
+
+old_rows as materialized (
+    select v.rowid as version_row, v.*
+    from versions as v
+    semi join matched as m on v.rowid = m.version_row
+),
+
+known_keys as materialized (
+    select k.*
+    from cluster_keys as k
+    semi join new_rows as s on k.country_key = s.country_key and k.name_key = s.name_key
 )
 
 select
@@ -54,6 +74,6 @@ select
     k.first_run_id as key_first_run_id,
     (select run_id from last_complete) as last_complete_run_id
 from matched as m
-left join stage_rows as s on m.stage_row = s.rowid
-left join versions as o on m.version_row = o.rowid
-left join cluster_keys as k on s.country_key = k.country_key and s.name_key = k.name_key;
+left join new_rows as s on m.stage_row = s.stage_row
+left join old_rows as o on m.version_row = o.version_row
+left join known_keys as k on s.country_key = k.country_key and s.name_key = k.name_key;

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.contract import country_key, name_key
+from tests.warehouse.history_rules import assert_history_consistent
 from warehouse.db import connect, sql_file
 from warehouse.identity import (
     NAME_WEAK,
@@ -69,7 +70,11 @@ def merge(
     (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "rejected.jsonl").write_text("")
     status = "ok" if complete else "partial"
-    return merge_run(con, run_id, at, folder / "rows.jsonl", folder / "rejected.jsonl", complete, status, RunFigures())
+    figures = merge_run(
+        con, run_id, at, folder / "rows.jsonl", folder / "rejected.jsonl", complete, status, RunFigures()
+    )
+    assert_history_consistent(con)
+    return figures
 
 
 def changes(con: duckdb.DuckDBPyConnection, run_id: int) -> list[tuple[Any, ...]]:

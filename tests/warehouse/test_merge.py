@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.contract import country_key, name_key
+from tests.warehouse.history_rules import assert_history_consistent
 from warehouse.db import connect
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, begin_run
@@ -53,7 +54,10 @@ def merge(
 ) -> RunFigures:
     run_id = begin_run(con, "http://x/", at, 1)
     rows_file, rejected_file = stage(tmp / str(run_id), rows)
-    return merge_run(con, run_id, at, rows_file, rejected_file, complete, "ok" if complete else "partial", RunFigures())
+    status = "ok" if complete else "partial"
+    figures = merge_run(con, run_id, at, rows_file, rejected_file, complete, status, RunFigures())
+    assert_history_consistent(con)
+    return figures
 
 
 def history(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
