@@ -204,7 +204,7 @@ def _own_rows(table: etree._Element) -> list[etree._Element]:
 
 
 def _cells(row: etree._Element) -> list[etree._Element]:
-    return [c for c in row if c.tag in ("td", "th")]
+    return list(row.iterchildren("td", "th"))  # filtered in C: this runs for every row
 
 
 def _header_row(rows: list[etree._Element]) -> tuple[int, list[str], list[str]] | None:
@@ -238,8 +238,11 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
         if sorted(keys) != sorted(KNOWN_HEADERS):
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
-        body = [r for r in rows[at + 1 :] if _cells(r)]  # a row without cells shows nothing
-        parsed = [_row(i, r, columns) for i, r in enumerate(body, start=1)]
+        parsed: list[RawRow] = []
+        for r in rows[at + 1 :]:
+            cells = _cells(r)
+            if cells:  # a row without cells shows nothing
+                parsed.append(_row(len(parsed) + 1, cells, columns))
         return CountryTable(headers, parsed, _more_pages(doc, url), cut_off=_cut_off(html))
     return None
 
@@ -270,20 +273,21 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
     return found
 
 
-def _row(number: int, tr: etree._Element, columns: list[str]) -> RawRow:
-    cells = _cells(tr)
-    values: dict[str, str | None] = dict.fromkeys(columns)
+def _row(number: int, cells: list[etree._Element], columns: list[str]) -> RawRow:
+    # runs for every row of a page that may hold 100,000: _text inlined, each cell read once
+    texts = [(c.text or "") if len(c) == 0 else "".join(c.itertext()) for c in cells]
+    values = dict(zip(columns, texts, strict=False))
     href = None
-    for column, cell in zip(columns, cells, strict=False):
-        values[column] = _text(cell)
-        if column == "www":
+    if "www" in values:
+        cell = cells[columns.index("www")]
+        if len(cell):  # a bare-text cell holds no link
             href = next((a.get("href") for a in cell.iter("a") if a.get("href") is not None), None)
     return RawRow(
         row_number=number,
-        name=values["name"],
-        portfolio=values["portfolio"],
-        www=values["www"],
+        name=values.get("name"),
+        portfolio=values.get("portfolio"),
+        www=values.get("www"),
         www_href=href,
-        valid_until=values["valid_until"],
-        extra_cells=[_text(c) for c in cells[len(columns) :]],
+        valid_until=values.get("valid_until"),
+        extra_cells=texts[len(columns) :],
     )

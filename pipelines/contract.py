@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, TypeAdapter
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
+from pydantic_core import SchemaValidator, core_schema
 
 _SPACE = re.compile(r"\s+")  # \s covers NBSP and the other Unicode spaces
 _DATE = re.compile(r"(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})")
 _DATE_DMY = re.compile(r"(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})")  # 19.09.2018, unambiguous
 _HOST_LIKE = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?([/?#].*)?$")
-_URL = TypeAdapter(HttpUrl)
+# HttpUrl's own core schema, without the Python class pydantic wraps around each value: the same
+# checks and the same normalised text, at a fraction of the cost per row
+_URL = SchemaValidator(core_schema.url_schema(**HttpUrl._constraints.defined_constraints))
 
 
 def clean_text(value: Any) -> Any:
@@ -90,7 +93,7 @@ class ClusterRow(BaseModel):
     valid_until: Annotated[dt.date, BeforeValidator(parse_label_date)]
     website: Annotated[str | None, AfterValidator(normalise_website)] = None
 
-    @property
+    @cached_property  # dedupe and staging ask for it several times per row
     def key(self) -> tuple[str, str]:
         return country_key(self.country_id), name_key(self.name)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest.mock import patch
 
 import pytest
-from pydantic import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import HttpUrl, TypeAdapter, ValidationError
 
+from pipelines import contract
 from pipelines.contract import ClusterRow, country_key, name_key, normalise_website, reasons
 
 ROW = {"country": "Norway", "country_id": "abc-1", "name": "A", "portfolio": "ICT", "valid_until": "2018/09/19"}
@@ -90,3 +94,25 @@ def test_date_day_first_with_dots() -> None:
 
 def test_date_with_inner_spaces() -> None:
     assert make(valid_until=" 2018 / 09 / 19 ").valid_until == dt.date(2018, 9, 19)
+
+
+HTTP_URL = TypeAdapter(HttpUrl)
+URL_PARTS = st.sampled_from(
+    ["http://", "https://", "HTTP://", "//", "ftp://", "", "www.", "WWW.", "xn--bcher-kva.", "bücher.", "Ø.", "a b."]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=URL_PARTS,
+    host=st.from_regex(r"[A-Za-z0-9æøå-]{0,12}(\.[A-Za-z]{0,4}){0,2}", fullmatch=True),
+    rest=st.sampled_from(
+        ["", "/", "/a b", "/%zz", "?q=1&r=ø", "#frag", ":8080/x", ":99999", "/../x", "\\x", "/" + "a" * 2090]
+    ),
+)
+def test_website_is_what_pydantic_httpurl_makes_of_it(scheme: str, host: str, rest: str) -> None:
+    # the contract validates with HttpUrl's core schema directly: it must agree with HttpUrl itself
+    raw = scheme + host + rest
+    ours = normalise_website(raw)
+    with patch.object(contract, "_URL", HTTP_URL):
+        assert normalise_website(raw) == ours
