@@ -313,6 +313,7 @@ def _settle_failed(
             settle_run(con, run_id, "failed", figures, message, finished_at)
             con.execute("commit")
             return
-        except Exception:
+        except Exception as exc:
             con.execute("rollback")  # the run must be settled even when its pages cannot be kept
+            message = f"{message or 'failed'}; its pages could not be archived: {exc}"
     settle_run(con, run_id, "failed", figures, message, finished_at)

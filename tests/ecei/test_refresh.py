@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import lxml.html
 from filelock import FileLock
 
 from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import lock_path, refresh
+from ecei.refresh import Verdict, load_run, lock_path, refresh
 from ecei.settings import Settings
 from pipelines.contract import clean_text, country_key, name_key
 from tests.conftest import COUNTRY_PATH, NORWAY, expected_rows, query
 from warehouse.db import connect
-from warehouse.runs import begin_run, utcnow
+from warehouse.runs import RunFigures, begin_run, utcnow
 
 POLAND = "a36e53af-4be9-4791-bc22-5a32a7982347"
 
@@ -220,3 +222,23 @@ def test_paginated_country_list_is_read_whole(settings: Settings, mirror: Mirror
     norway = {r[0] for r in query(settings.db, "select name from clusters_current where country = 'Norway'")}
     assert norway == {n for c, n in named("2018-10") if c == "Norway"}
     assert f"{COUNTRY_PATH}{NORWAY}&page=2" in mirror.requests
+
+
+def test_a_failed_run_whose_pages_cannot_be_archived_says_so(tmp_path: Path) -> None:
+    def archive(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("create table page_bodies_probe (x integer)")  # a write the rollback must undo
+        raise OSError("no space left on device")
+
+    with closing(connect(tmp_path / "w.duckdb")) as con:
+        run_id = begin_run(con, "http://x/", utcnow(), 1)
+        verdict = Verdict("failed", RunFigures(), ["page layout changed at http://x/"])
+        load_run(con, run_id, utcnow(), tmp_path, verdict, archive)
+        assert con.execute("select status, message from crawl_runs").fetchall() == [
+            (
+                "failed",
+                "page layout changed at http://x/; its pages could not be archived: no space left on device",
+            )
+        ]
+        assert con.execute(
+            "select count(*) from duckdb_tables() where table_name = 'page_bodies_probe'"
+        ).fetchone() == (0,)
