@@ -38,8 +38,9 @@ class StoredFailure(Exception):
 
 
 def _drain(agen: AsyncIterator[Any]) -> list[Any]:
-    # the spider's start() yields its requests without awaiting anything: step it by hand, so that
-    # a replay needs no event loop (and works inside one, e.g. a Prefect flow)
+    # the spider's start() and its country callback (which parses in this process when it has no
+    # parse workers) yield without awaiting anything: step them by hand, so that a replay needs no
+    # event loop (and works inside one, e.g. a Prefect flow)
     out = []
     while True:
         step = agen.__anext__()
@@ -51,7 +52,7 @@ def _drain(agen: AsyncIterator[Any]) -> list[Any]:
         except StopAsyncIteration:
             return out
         step.close()
-        raise RuntimeError("the spider's start() awaited something: it cannot be replayed offline")
+        raise RuntimeError("the spider awaited something: it cannot be replayed offline")
 
 
 def _response(request: scrapy.Request, answer: StoredAnswer) -> Response:
@@ -77,7 +78,7 @@ def crawl_stored(
     A request the store has no answer for yields nothing (the crawl never fetched it), or, when
     `missing` is given, a failure with that reason.
     """
-    spider = BronzeLabelSpider(start_url=start_url)
+    spider = BronzeLabelSpider(start_url=start_url, workers=0)
     queue: deque[scrapy.Request] = deque(_drain(spider.start()))
     items: list[Any] = []
     while queue:
@@ -96,6 +97,8 @@ def crawl_stored(
             else:
                 response = _response(request, stored)
                 out = request.errback(_failure(request, HttpError(response, "Ignoring non-200 response")))
+            if isinstance(out, AsyncIterator):
+                out = _drain(out)
             for thing in out or ():
                 if isinstance(thing, scrapy.Request):
                     queue.append(thing)

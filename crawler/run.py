@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scrapy.crawler import AsyncCrawlerProcess
-
-from crawler.scrapy_settings import scrapy_settings
-from crawler.spider import BronzeLabelSpider
-from ecei.settings import Settings
+if TYPE_CHECKING:
+    from ecei.settings import Settings
 
 SUMMARY = "summary.json"
 
@@ -24,10 +22,17 @@ def crawl(
     settings: Settings, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
 ) -> dict[str, object]:
     """Crawl once into `stage_dir` and return the crawl's summary (also written to summary.json)."""
+    # imported here, not above: a parse worker process imports this module as its __main__ and
+    # needs none of Scrapy (crawler/parse_pool.py)
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from crawler.scrapy_settings import scrapy_settings
+    from crawler.spider import BronzeLabelSpider
+
     stage_dir.mkdir(parents=True, exist_ok=True)
     process = AsyncCrawlerProcess(scrapy_settings(settings, stage_dir, progress, parent_pid), install_root_handler=True)
     crawler = process.create_crawler(BronzeLabelSpider)
-    process.crawl(crawler, start_url=settings.start_url)
+    process.crawl(crawler, start_url=settings.start_url, workers=settings.parse_workers)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider
@@ -45,6 +50,8 @@ def crawl(
 def main(argv: list[str]) -> int:
     config_path, stage_dir = Path(argv[0]), Path(argv[1])
     parent_pid = int(argv[2]) if len(argv) > 2 else None
+    from ecei.settings import Settings
+
     settings = Settings.model_validate_json(config_path.read_text())
     crawl(settings, stage_dir, progress=True, parent_pid=parent_pid)
     return 0

@@ -12,13 +12,14 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
-from crawler.pages import CountryLink, LayoutChanged, PageUnreadable, parse_country, parse_overview, site_host
+from crawler.pages import CountryLink, LayoutChanged, PageUnreadable, parse_overview, site_host
+from crawler.parse_pool import ParsePool
 
 
 class BronzeLabelSpider(scrapy.Spider):
     name = "bronze_label"
 
-    def __init__(self, start_url: str, **kwargs: Any) -> None:
+    def __init__(self, start_url: str, workers: int = 1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_url = start_url
         if not urlsplit(start_url).hostname:
@@ -27,6 +28,10 @@ class BronzeLabelSpider(scrapy.Spider):
         # the bare domain admits its www. form too, which the site has used interchangeably
         self.allowed_domains = [site_host(start_url)]
         self.layout_error: str | None = None
+        self.pages = ParsePool(workers)
+
+    def closed(self, reason: str) -> None:
+        self.pages.close()
 
     async def start(self) -> AsyncIterator[Any]:
         yield scrapy.Request(self.start_url, callback=self.parse_overview, errback=self.page_failed, dont_filter=True)
@@ -56,9 +61,9 @@ class BronzeLabelSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse_country(self, response: Response, link: CountryLink) -> Iterator[Any]:
+    async def parse_country(self, response: Response, link: CountryLink) -> AsyncIterator[Any]:
         try:
-            table = parse_country(response.body, response.url, getattr(response, "encoding", None))
+            table = await self.pages.parse_country(response.body, response.url, getattr(response, "encoding", None))
         except LayoutChanged as exc:
             self.layout_error = str(exc)
             raise CloseSpider("layout_changed") from exc

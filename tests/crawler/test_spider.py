@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
 import scrapy
 from scrapy.exceptions import CloseSpider
@@ -15,6 +19,15 @@ from tests.conftest import NORWAY, expected_rows, file_response
 
 START = "http://127.0.0.1:8765/benchmarked-clusters"
 SITE = demo_site("2021-09")
+
+
+def collect(out: AsyncIterator[Any]) -> list[Any]:
+    """What an async callback yields."""
+
+    async def run() -> list[Any]:
+        return [x async for x in out]
+
+    return asyncio.run(run())
 
 
 def spider() -> BronzeLabelSpider:
@@ -37,7 +50,7 @@ def test_overview_yields_item_then_one_request_per_country() -> None:
 
 def test_country_page_carries_country_from_link() -> None:
     link = CountryLink(NORWAY, "Norway", f"{START}/?country={NORWAY}")
-    out = list(spider().parse_country(file_response(SITE / "country" / f"{NORWAY}.html", link.url), link))
+    out = collect(spider().parse_country(file_response(SITE / "country" / f"{NORWAY}.html", link.url), link))
     assert len(out) == 1
     item = out[0]
     assert isinstance(item, CountryPageItem)
@@ -49,7 +62,7 @@ def test_country_page_carries_country_from_link() -> None:
 def test_country_page_without_table_is_a_failure() -> None:
     link = CountryLink("x", "X", START + "/?country=x")
     response = HtmlResponse(url=link.url, body=b"<html><body>down for maintenance</body></html>")
-    out = list(spider().parse_country(response, link))
+    out = collect(spider().parse_country(response, link))
     assert isinstance(out[0], PageFailure) and out[0].country == "X"
 
 
@@ -58,5 +71,5 @@ def test_layout_change_closes_the_spider() -> None:
     body = b"<table><tr><th>Name</th><th>Portfolio</th><th>www</th><th>Label valid until</th></tr></table>"
     s = spider()
     with pytest.raises(CloseSpider):
-        list(s.parse_country(HtmlResponse(url=link.url, body=body), link))
+        collect(s.parse_country(HtmlResponse(url=link.url, body=body), link))
     assert s.layout_error is not None and "'Portfolio'" in s.layout_error

@@ -8,6 +8,7 @@ crawl_runs, each loaded row is a current version, each rejected one is quarantin
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import json
@@ -178,14 +179,18 @@ def crawl_in_process(page: Page, stage: Path) -> dict[str, Any]:
     crawler.stats = StatsCollector(crawler)
     validate, dedupe = ValidateRowsPipeline.from_crawler(crawler), DedupeRowsPipeline.from_crawler(crawler)
     staging = StageRunPipeline.from_crawler(crawler)
-    spider = BronzeLabelSpider(start_url=SITE)
+    spider = BronzeLabelSpider(start_url=SITE, workers=0)
     url = f"{SITE}/?country={COUNTRY_ID}"
     link = CountryLink(COUNTRY_ID, "Hostilia", url)
     staging.open_spider()
     staging.process_item(OverviewItem(SITE, page.rows_with_cells, 1, [link], 0))
     summary: dict[str, Any] = {"finish_reason": "finished", "layout_error": None}
+
+    async def items() -> list[Any]:
+        return [i async for i in spider.parse_country(HtmlResponse(url=url, body=page.body), link)]
+
     try:
-        for item in spider.parse_country(HtmlResponse(url=url, body=page.body), link):
+        for item in asyncio.run(items()):
             for pipeline in (validate, dedupe, staging):
                 item = pipeline.process_item(item)
     except CloseSpider:
