@@ -37,7 +37,7 @@ class StoredFailure(Exception):
     """A download error as the archive recorded it (its message is what the crawl reported)."""
 
 
-def _drain(agen: AsyncIterator[Any]) -> list[Any]:
+def drain(agen: AsyncIterator[Any]) -> list[Any]:
     # the spider's start() and its country callback (which parses in this process when it has no
     # parse workers) yield without awaiting anything: step them by hand, so that a replay needs no
     # event loop (and works inside one, e.g. a Prefect flow)
@@ -79,7 +79,7 @@ def crawl_stored(
     `missing` is given, a failure with that reason.
     """
     spider = BronzeLabelSpider(start_url=start_url, workers=0)
-    queue: deque[scrapy.Request] = deque(_drain(spider.start()))
+    queue: deque[scrapy.Request] = deque(drain(spider.start()))
     items: list[Any] = []
     while queue:
         request = queue.popleft()
@@ -98,7 +98,7 @@ def crawl_stored(
                 response = _response(request, stored)
                 out = request.errback(_failure(request, HttpError(response, "Ignoring non-200 response")))
             if isinstance(out, AsyncIterator):
-                out = _drain(out)
+                out = drain(out)
             for thing in out or ():
                 if isinstance(thing, scrapy.Request):
                     queue.append(thing)

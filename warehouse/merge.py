@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import duckdb
 
@@ -56,6 +57,18 @@ def load_stage(con: duckdb.DuckDBPyConnection, rows_file: Path, rejected_file: P
         raise ValueError(f"the staged rows {rows_file} hold {dupes[0]} rows whose cluster key repeats")
 
 
+class MergeOptions(TypedDict, total=False):
+    """What a caller may add to a merge. `message`: the run's message. `archive`: stores the
+    run's fetched pages in the same transaction. `finished_at`: defaults to now (a replay passes the
+    original time). `before_commit`: runs inside the transaction after every write (a test hook:
+    the crash tests kill the process there)."""
+
+    message: str | None
+    archive: Callable[[duckdb.DuckDBPyConnection], None] | None
+    finished_at: dt.datetime | None
+    before_commit: Callable[[], None] | None
+
+
 def merge_run(
     con: duckdb.DuckDBPyConnection,
     run_id: int,
@@ -65,23 +78,16 @@ def merge_run(
     complete: bool,
     status: str,
     figures: RunFigures,
-    message: str | None = None,
-    archive: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-    finished_at: dt.datetime | None = None,
-    before_commit: Callable[[], None] | None = None,
+    **options: Unpack[MergeOptions],
 ) -> RunFigures:
     """Load the staged rows and quarantine of `run_id`, update the history, settle the run.
 
     All of it commits together or not at all. Only a complete run closes the versions of the
-    clusters it did not see. `archive`, when given, stores the run's fetched pages in the same
-    transaction; `finished_at` defaults to now (a replay passes the original time). `before_commit`
-    runs inside the transaction, after every write (a test hook: the crash tests kill the process there).
+    clusters it did not see.
     """
     try:
         load_stage(con, rows_file, rejected_file)
-        return merge_staged(
-            con, run_id, observed_at, complete, status, figures, message, archive, finished_at, before_commit
-        )
+        return merge_staged(con, run_id, observed_at, complete, status, figures, **options)
     finally:
         for table in ("stage_rows", "stage_rejected"):
             con.execute(f"drop table if exists temp.{table}")
@@ -94,10 +100,7 @@ def merge_staged(
     complete: bool,
     status: str,
     figures: RunFigures,
-    message: str | None = None,
-    archive: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-    finished_at: dt.datetime | None = None,
-    before_commit: Callable[[], None] | None = None,
+    **options: Unpack[MergeOptions],
 ) -> RunFigures:
     """`merge_run` once `load_stage` has filled `stage_rows` and `stage_rejected`: one transaction.
 
@@ -133,10 +136,10 @@ def merge_staged(
         figures.changed = counts.get("changed", 0)
         figures.removed = counts.get("removed", 0)
         figures.renamed = counts.get("renamed", 0)
-        if archive is not None:
+        if (archive := options.get("archive")) is not None:
             archive(con)
-        settle_run(con, run_id, status, figures, message, finished_at)
-        if before_commit is not None:
+        settle_run(con, run_id, status, figures, options.get("message"), options.get("finished_at"))
+        if (before_commit := options.get("before_commit")) is not None:
             before_commit()
         con.execute("commit")
     except BaseException:

@@ -8,7 +8,6 @@ crawl_runs, each loaded row is a current version, each rejected one is quarantin
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import html
 import json
@@ -28,6 +27,7 @@ from scrapy.settings import Settings as ScrapySettings
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import OverviewItem
+from crawler.offline import drain
 from crawler.pages import CountryLink
 from crawler.spider import BronzeLabelSpider
 from ecei.mirror import Fault, demo_site, serve
@@ -185,12 +185,9 @@ def crawl_in_process(page: Page, stage: Path) -> dict[str, Any]:
     staging.open_spider()
     staging.process_item(OverviewItem(SITE, page.rows_with_cells, 1, [link], 0))
     summary: dict[str, Any] = {"finish_reason": "finished", "layout_error": None}
-
-    async def items() -> list[Any]:
-        return [i async for i in spider.parse_country(HtmlResponse(url=url, body=page.body), link)]
-
     try:
-        for item in asyncio.run(items()):
+        # parsed in this process (no workers): the callback never awaits, so no event loop is needed
+        for item in drain(spider.parse_country(HtmlResponse(url=url, body=page.body), link)):
             for pipeline in (validate, dedupe, staging):
                 item = pipeline.process_item(item)
     except CloseSpider:
