@@ -50,6 +50,7 @@ class PageUnreadable(Exception):
 
     def __init__(self, url: str, why: str) -> None:
         self.url = url
+        self.why = why
         super().__init__(f"the page could not be parsed to its end: {why}")
 
 
@@ -274,8 +275,7 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
 
 
 def _row(number: int, cells: list[etree._Element], columns: list[str]) -> RawRow:
-    # runs for every row of a page that may hold 100,000: _text inlined, each cell read once
-    texts = [(c.text or "") if len(c) == 0 else "".join(c.itertext()) for c in cells]
+    texts = [_text(c) for c in cells]  # each cell read once
     values = dict(zip(columns, texts, strict=False))
     href = None
     if "www" in values:

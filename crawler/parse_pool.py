@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from crawler.pages import CountryTable, LayoutChanged, PageUnreadable, RawRow, parse_country
@@ -38,10 +39,10 @@ def _parse(html: bytes, url: str, encoding: str | None) -> tuple[Any, ...]:
     except LayoutChanged as exc:
         return ("layout", exc.headers)
     except PageUnreadable as exc:
-        return ("unreadable", str(exc).removeprefix("the page could not be parsed to its end: "))
+        return ("unreadable", exc.why)
     if table is None:
         return ("none",)
-    rows = [(r.row_number, r.name, r.portfolio, r.www, r.www_href, r.valid_until, r.extra_cells) for r in table.rows]
+    rows = [tuple(vars(r).values()) for r in table.rows]  # RawRow's fields, in their order
     return ("table", table.headers, rows, table.more_pages, table.cut_off)
 
 
@@ -60,7 +61,14 @@ class ParsePool:
             self.pool = ProcessPoolExecutor(
                 self.workers, multiprocessing.get_context("spawn"), _exit_with_parent, (os.getpid(),)
             )
-        outcome = await asyncio.wrap_future(self.pool.submit(_parse, html, url, encoding))
+        try:
+            outcome = await asyncio.wrap_future(self.pool.submit(_parse, html, url, encoding))
+        except BrokenProcessPool as exc:
+            # the worker died (killed, out of memory): this page fails with that reason, and the
+            # next large page gets a new worker
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+            raise PageUnreadable(url, f"the process parsing it died ({exc})") from exc
         if outcome[0] == "layout":
             raise LayoutChanged(url, outcome[1])
         if outcome[0] == "unreadable":

@@ -29,24 +29,22 @@ PROGRAMME_PREFIXES = ("nce", "gce", "arena")
 NAME_LINK = 90.0  # token ratio (0-100) at or above which a name is near-identical
 NAME_WEAK = 70.0  # below this a pair is not worth reporting
 
-_LINK_COLUMNS = (
-    "run_id",
-    "country_key",
-    "old_name_key",
-    "new_name_key",
-    "old_name",
-    "new_name",
-    "old_cluster_id",
-    "new_cluster_id",
-    "evidence",
-    "score",
-    "decided_by",
-    "linked",
-    "decided_at",
-)
-
-
-_LINK_TYPES = ("integer", *["varchar"] * 8, "double", "varchar", "boolean", "timestamp")
+# the columns of cluster_links a decision fills, with their types
+_LINK_COLUMNS = {
+    "run_id": "integer",
+    "country_key": "varchar",
+    "old_name_key": "varchar",
+    "new_name_key": "varchar",
+    "old_name": "varchar",
+    "new_name": "varchar",
+    "old_cluster_id": "varchar",
+    "new_cluster_id": "varchar",
+    "evidence": "varchar",
+    "score": "double",
+    "decided_by": "varchar",
+    "linked": "boolean",
+    "decided_at": "timestamp",
+}
 
 
 @dataclass
@@ -184,7 +182,7 @@ def record(con: duckdb.DuckDBPyConnection, run_id: int, decided_at: dt.datetime,
     ]
     columns = ", ".join(_LINK_COLUMNS)
     # one statement for all rows: executemany costs a round trip per decision
-    unnested = ", ".join(f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(_LINK_TYPES))
+    unnested = ", ".join(f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(_LINK_COLUMNS.values()))
     con.execute(
         f"insert into cluster_links ({columns}) select {unnested}", [list(c) for c in zip(*values, strict=True)]
     )

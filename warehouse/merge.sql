@@ -8,6 +8,7 @@ with arrived as (
     -- a staged row no open version had: its key's cluster id, else a new one
     select
         coalesce(d.key_cluster_id, substr(md5(d.country_key || chr(31) || d.name_key), 1, 16)) as cluster_id,
+        d.key_first_run_id is null as new_key,
         d.*
     from delta as d
     where d.old_cluster_id is null
@@ -27,6 +28,7 @@ paired as (
             when a.cluster_id is null then 'removed'
             else 'renamed'
         end as change,
+        coalesce(a.new_key, false) as new_key,
         g.version_row,
         a.country_key, a.name_key, a.country, a.country_id, a.name, a.portfolio, a.website, a.valid_until,
         a.row_hash,
@@ -39,6 +41,7 @@ changed as (
     select
         d.old_cluster_id as cluster_id,
         'changed' as change,
+        false as new_key,
         d.version_row,
         d.country_key, d.name_key, d.country, d.country_id, d.name, d.portfolio, d.website, d.valid_until,
         d.row_hash,
@@ -54,14 +57,10 @@ select * from changed;
 
 -- keys met for the first time: a renamed one carries its old name's id, the others their own
 insert into cluster_keys
-select
-    d.country_key,
-    d.name_key,
-    coalesce(d.key_cluster_id, substr(md5(d.country_key || chr(31) || d.name_key), 1, 16)),
-    p.run_id
-from delta as d
+select o.country_key, o.name_key, o.cluster_id, p.run_id
+from outcome as o
 cross join params as p
-where d.old_cluster_id is null and d.key_first_run_id is null;
+where o.new_key;
 
 insert into changes
 select

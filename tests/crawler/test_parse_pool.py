@@ -76,6 +76,22 @@ def test_an_unreadable_page_found_by_the_worker_is_raised_here() -> None:
         pool.close()
 
 
+def test_a_worker_that_dies_fails_its_page_with_the_reason_and_the_next_page_gets_a_new_one() -> None:
+    html = page(3000)
+    pool = ParsePool(1)
+    try:
+        parse(pool, html)
+        assert pool.pool is not None
+        for pid in list(pool.pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        with pytest.raises(PageUnreadable, match="the process parsing it died"):
+            parse(pool, html)
+        assert parse(pool, html) == parse_country(html, URL, "utf-8")
+    finally:
+        pool.close()
+
+
 def test_the_worker_ends_when_the_crawl_process_is_killed(tmp_path: Path) -> None:
     html = tmp_path / "page.html"
     html.write_bytes(page(3000))
