@@ -26,6 +26,8 @@ class CountryPageItem:
     country: str
     headers: list[str]
     rows: list[RawRow]
+    # the verdict on the rows, when the worker that parsed the page also validated it (ECEI_PAGE_CHECK)
+    checked: Any = None
     accepted: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     duplicates: int = 0

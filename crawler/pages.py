@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
@@ -90,6 +91,8 @@ class CountryTable:
     more_pages: list[str] = field(default_factory=list)
     # the source closes fewer tables than it opens: the body was cut off, its last rows are missing
     cut_off: bool = False
+    # what ParsePool's check made of the rows, when a worker parsed the page (crawler/parse_pool.py)
+    checked: Any = None
 
 
 def site_of(url: str) -> tuple[str, int | None] | None:
@@ -228,7 +231,7 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
     doc = _document(html, url, encoding)
     if doc is None:
         return None
-    for table in doc.iter("table"):
+    for position, table in enumerate(doc.iter("table"), 1):
         rows = _own_rows(table)
         if not rows:
             continue
@@ -239,11 +242,10 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
         if sorted(keys) != sorted(KNOWN_HEADERS):
             raise LayoutChanged(url, headers)
         columns = [KNOWN_HEADERS[k] for k in keys]
-        parsed: list[RawRow] = []
-        for r in rows[at + 1 :]:
-            cells = _cells(r)
-            if cells:  # a row without cells shows nothing
-                parsed.append(_row(len(parsed) + 1, cells, columns))
+        parsed = _rows_as_text(doc, position, at + 1, columns)
+        if parsed is None:
+            with_cells = [cells for cells in map(_cells, rows[at + 1 :]) if cells]  # a row without cells shows nothing
+            parsed = [_row(number, cells, columns) for number, cells in enumerate(with_cells, 1)]
         return CountryTable(headers, parsed, _more_pages(doc, url), cut_off=_cut_off(html))
     return None
 
@@ -272,6 +274,67 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
         if absolute != url and absolute not in found:
             found.append(absolute)
     return found
+
+
+# Reading a large table element by element costs a Python object per cell; libxslt reads it in C
+# into one string instead: first how many rows, cells and links it will write, then per row each
+# cell's text (its XPath string value, which is what _text gives) and a separator, the www cell's
+# first link after its own separator, and the row's end. The separators are private-use characters;
+# a page that holds one in a cell or a link writes more of it than counted, and is read element by
+# element instead.
+_CELL, _LINK, _ROW = "\ue000", "\ue001", "\ue002"
+_TABLE_AS_TEXT = etree.XSLT(
+    etree.XML(
+        f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="utf-8"/>
+<xsl:param name="table"/><xsl:param name="skip"/><xsl:param name="www"/>
+<xsl:template match="/">
+ <xsl:for-each select="(//table)[position() = $table]">
+  <xsl:variable name="rows" select="(./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr)[position() > $skip][td or th]"/>
+  <xsl:variable name="links" select="$rows/*[self::td or self::th][position() = $www][.//a[@href]]"/>
+  <xsl:value-of select="concat(count($rows), ' ', count($rows/td | $rows/th), ' ', count($links))"/>
+  <xsl:text>{_ROW}</xsl:text>
+  <xsl:for-each select="$rows">
+   <xsl:for-each select="td | th"><xsl:value-of select="."/><xsl:text>{_CELL}</xsl:text></xsl:for-each>
+   <xsl:for-each select="((td | th)[position() = $www]//a[@href])[1]">
+    <xsl:text>{_LINK}</xsl:text><xsl:value-of select="@href"/>
+   </xsl:for-each>
+   <xsl:text>{_ROW}</xsl:text>
+  </xsl:for-each>
+ </xsl:for-each>
+</xsl:template>
+</xsl:stylesheet>""".encode()
+    )
+)
+
+
+def _rows_as_text(doc: etree._Element, table: int, skip: int, columns: list[str]) -> list[RawRow] | None:
+    """The rows that have cells of the `table`-th table (from 1) after its first `skip`, read by
+    libxslt; None when the page holds a separator character and must be read element by element."""
+    www = columns.index("www") + 1 if "www" in columns else 0
+    text = str(_TABLE_AS_TEXT(doc.getroottree(), table=str(table), skip=str(skip), www=str(www)))
+    counts, _, text = text.partition(_ROW)
+    rows, cells, links = map(int, counts.split())
+    if (text.count(_ROW), text.count(_CELL), text.count(_LINK)) != (rows, cells, links):
+        return None
+    parsed = []
+    width = len(columns)
+    for number, line in enumerate(text.split(_ROW)[:-1], 1):
+        texts, linked, href = line.partition(_LINK)
+        values = texts.split(_CELL)[:-1]
+        named = dict(zip(columns, values, strict=False))
+        parsed.append(
+            RawRow(
+                row_number=number,
+                name=named.get("name"),
+                portfolio=named.get("portfolio"),
+                www=named.get("www"),
+                www_href=href if linked else None,
+                valid_until=named.get("valid_until"),
+                extra_cells=values[width:],
+            )
+        )
+    return parsed
 
 
 def _row(number: int, cells: list[etree._Element], columns: list[str]) -> RawRow:

@@ -52,6 +52,8 @@ def scrapy_settings(
             "pipelines.dedupe_rows.DedupeRowsPipeline": 200,
             "pipelines.stage_run.StageRunPipeline": 900,
         },
+        # a large page is validated by the worker that parsed it (crawler/parse_pool.py)
+        "ECEI_PAGE_CHECK": "pipelines.validate_rows.check_in_worker",
         "ECEI_STAGE_DIR": str(stage_dir),
         "ECEI_PROGRESS": progress,
     }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -29,6 +30,12 @@ class BronzeLabelSpider(scrapy.Spider):
         self.allowed_domains = [site_host(start_url)]
         self.layout_error: str | None = None
         self.pages = ParsePool(workers)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.pages.check = crawler.settings.get("ECEI_PAGE_CHECK")
+        return spider
 
     def closed(self, reason: str) -> None:
         self.pages.close()
@@ -63,7 +70,9 @@ class BronzeLabelSpider(scrapy.Spider):
 
     async def parse_country(self, response: Response, link: CountryLink) -> AsyncIterator[Any]:
         try:
-            table = await self.pages.parse_country(response.body, response.url, getattr(response, "encoding", None))
+            table = await self.pages.parse_country(
+                response.body, response.url, getattr(response, "encoding", None), (link.name, link.country_id)
+            )
         except LayoutChanged as exc:
             self.layout_error = str(exc)
             raise CloseSpider("layout_changed") from exc
@@ -89,6 +98,7 @@ class BronzeLabelSpider(scrapy.Spider):
             country=link.name,
             headers=table.headers,
             rows=table.rows,
+            checked=table.checked,
         )
         for url in table.more_pages:
             # a paginated list: every page belongs to the country; the dupe filter stops loops

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -29,8 +30,9 @@ class Settings(BaseSettings):
     download_delay: float = Field(1.0, ge=0)
     # Stop the crawl when it has not finished after this many seconds (0 = no limit).
     crawl_timeout: float = Field(900.0, ge=0)
-    # worker processes that parse large country pages (256 kB and more) beside the crawl; 0 = none
-    parse_workers: int = Field(1, ge=0, le=8)
+    # worker processes that parse and validate large country pages (256 kB and more) beside the
+    # crawl, by default one per core up to 2; 0 = none, everything in the crawl process
+    parse_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=8)
     # longest Retry-After (429/503) waited out before a retry; a longer one fails the page instead
     max_retry_after: float = Field(60.0, ge=0)
 

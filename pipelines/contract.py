@@ -8,6 +8,7 @@ import unicodedata
 from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
+import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
 from pydantic_core import SchemaValidator, core_schema
 
@@ -65,7 +66,8 @@ def normalise_website(value: str | None) -> str | None:
     return str(url)
 
 
-CleanText = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
+# the constraint before the validator: so pydantic-core checks the length itself, not a Python function
+CleanText = Annotated[str, Field(min_length=1), BeforeValidator(clean_text)]
 
 
 def name_key(name: str) -> str:
@@ -87,15 +89,31 @@ class ClusterRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     country: CleanText
-    country_id: Annotated[str, BeforeValidator(clean_text), Field(min_length=1, pattern=r"^[0-9A-Za-z-]+$")]
+    country_id: Annotated[str, Field(min_length=1, pattern=r"^[0-9A-Za-z-]+$"), BeforeValidator(clean_text)]
     name: CleanText
     portfolio: CleanText
     valid_until: Annotated[dt.date, BeforeValidator(parse_label_date)]
     website: Annotated[str | None, AfterValidator(normalise_website)] = None
 
-    @cached_property  # dedupe and staging ask for it several times per row
+    @cached_property
     def key(self) -> tuple[str, str]:
         return country_key(self.country_id), name_key(self.name)
+
+    def record(self) -> bytes:
+        """The row as the stage holds it: its fields and its key, one JSON object."""
+        key = self.key
+        return orjson.dumps(
+            {
+                "country": self.country,
+                "country_id": self.country_id,
+                "name": self.name,
+                "portfolio": self.portfolio,
+                "website": self.website,
+                "valid_until": self.valid_until,
+                "country_key": key[0],
+                "name_key": key[1],
+            }
+        )
 
 
 def reasons(error: Exception) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.items import CountryPageItem
-from pipelines.contract import ClusterRow
 from pipelines.validate_rows import raw_values
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
-Seen = dict[tuple[str, str], tuple[str, int, ClusterRow]]
+# key -> (page URL, row number, staged record) of the first row with that key
+Seen = dict[tuple[str, str], tuple[str, int, bytes]]
 
 
 def dedupe_page(item: CountryPageItem, seen: Seen) -> int:
@@ -27,21 +27,19 @@ def dedupe_page(item: CountryPageItem, seen: Seen) -> int:
     that a replay of archived pages dedupes with exactly this code.
     """
     kept = []
-    rows_by_number = {r.row_number: r for r in item.rows}
     for entry in item.accepted:
-        row: ClusterRow = entry["row"]
-        first = seen.get(row.key)
+        first = seen.get(entry.key)
         if first is None:
-            seen[row.key] = (item.url, entry["row_number"], row)
+            seen[entry.key] = (item.url, entry.row_number, entry.record)
             kept.append(entry)
-        elif first[2] == row:
+        elif first[2] == entry.record:
             item.duplicates += 1
         else:
             where = f"row {first[1]}" if first[0] == item.url else f"row {first[1]} of {first[0]}"
             item.rejected.append(
                 {
-                    "row_number": entry["row_number"],
-                    "raw": raw_values(item, rows_by_number[entry["row_number"]]),
+                    "row_number": entry.row_number,
+                    "raw": raw_values(item, next(r for r in item.rows if r.row_number == entry.row_number)),
                     "reason": f"duplicate key: {where} names the same cluster with other values",
                 }
             )

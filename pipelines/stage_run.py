@@ -68,26 +68,9 @@ class RunStage:
         return None
 
     def _stage_country(self, item: CountryPageItem) -> None:
-        lines = []
-        for entry in item.accepted:
-            row = entry["row"]
-            country_key, name_key = row.key
-            lines.append(
-                orjson.dumps(
-                    {
-                        "page_url": item.url,
-                        "row_number": entry["row_number"],
-                        "country": row.country,
-                        "country_id": row.country_id,
-                        "name": row.name,
-                        "portfolio": row.portfolio,
-                        "website": row.website,
-                        "valid_until": row.valid_until,
-                        "country_key": country_key,
-                        "name_key": name_key,
-                    }
-                )
-            )
+        # each record is ClusterRow.record(), a JSON object: the page's URL and the row's number go in front
+        url = orjson.dumps(item.url)
+        lines = [b'{"page_url":%b,"row_number":%d,%b' % (url, e.row_number, e.record[1:]) for e in item.accepted]
         if lines:
             self.rows.write(b"\n".join(lines) + b"\n")
         rejected = self.files[REJECTED]

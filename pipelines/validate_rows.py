@@ -1,22 +1,48 @@
-"""Validate every row of a country page against the ClusterRow contract."""
+"""Validate every row of a country page against the ClusterRow contract.
+
+A large page is validated where it was parsed, in a worker process beside the crawl
+(crawler/parse_pool.py runs `check_in_worker`, which the settings name), so that its rows cross
+between processes once; the pipeline then takes the verdict the page brings. Either way the
+verdict is `check_rows`'.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from pydantic import ValidationError
-from scrapy.crawler import Crawler
 
 from crawler.items import CountryPageItem
 from crawler.pages import RawRow
 from pipelines.contract import ClusterRow, reasons
 
+if TYPE_CHECKING:  # a worker process imports this module, and needs none of Scrapy
+    from scrapy.crawler import Crawler
+
+
+class AcceptedRow(NamedTuple):
+    """A row that kept the contract: its number on the page, its identity key and its staged form."""
+
+    row_number: int
+    key: tuple[str, str]
+    record: bytes  # ClusterRow.record(): equal records are the same row
+
+
+class Verdict(NamedTuple):
+    accepted: list[AcceptedRow]
+    rejected: list[dict[str, Any]]
+    websites_invalid: int
+
 
 def raw_values(item: CountryPageItem, row: RawRow) -> dict[str, Any]:
     """The row as the page showed it, which is what the quarantine keeps."""
+    return _raw_values(item.country, item.country_id, row)
+
+
+def _raw_values(country: str, country_id: str, row: RawRow) -> dict[str, Any]:
     raw: dict[str, Any] = {
-        "country": item.country,
-        "country_id": item.country_id,
+        "country": country,
+        "country_id": country_id,
         "name": row.name,
         "portfolio": row.portfolio,
         "www": row.www,
@@ -28,12 +54,12 @@ def raw_values(item: CountryPageItem, row: RawRow) -> dict[str, Any]:
     return raw
 
 
-def validate_page(item: CountryPageItem) -> None:
-    """Fill the page's `accepted` and `rejected` rows and count its unusable websites.
-
-    A plain function so that a replay of archived pages validates with exactly this code.
-    """
-    for row in item.rows:
+def check_rows(country: str, country_id: str, rows: list[RawRow]) -> Verdict:
+    """Every row of a page against the contract: what is accepted, what is rejected and why."""
+    accepted: list[AcceptedRow] = []
+    rejected: list[dict[str, Any]] = []
+    websites_invalid = 0
+    for row in rows:
         problems = []
         if None in (row.name, row.portfolio, row.www, row.valid_until):
             problems.append("row has fewer cells than the header")
@@ -42,8 +68,8 @@ def validate_page(item: CountryPageItem) -> None:
         website = row.www_href if row.www_href is not None else row.www
         try:
             cluster = ClusterRow(
-                country=item.country,
-                country_id=item.country_id,
+                country=country,
+                country_id=country_id,
                 name=row.name,
                 portfolio=row.portfolio,
                 valid_until=row.valid_until,
@@ -53,12 +79,38 @@ def validate_page(item: CountryPageItem) -> None:
             problems.insert(0, reasons(exc))
             cluster = None
         if problems or cluster is None:
-            raw = raw_values(item, row)
-            item.rejected.append({"row_number": row.row_number, "raw": raw, "reason": "; ".join(problems)})
+            raw = _raw_values(country, country_id, row)
+            rejected.append({"row_number": row.row_number, "raw": raw, "reason": "; ".join(problems)})
             continue
         if cluster.website is None and website is not None and website.strip():
-            item.websites_invalid += 1
-        item.accepted.append({"row_number": row.row_number, "row": cluster})
+            websites_invalid += 1
+        accepted.append(AcceptedRow(row.row_number, cluster.key, cluster.record()))
+    return Verdict(accepted, rejected, websites_invalid)
+
+
+def check_in_worker(country: str, country_id: str, rows: list[RawRow]) -> tuple[Any, ...]:
+    """check_rows, its verdict as plain tuples: they cross between processes several times cheaper."""
+    verdict = check_rows(country, country_id, rows)
+    return [tuple(a) for a in verdict.accepted], verdict.rejected, verdict.websites_invalid
+
+
+def from_worker(checked: tuple[Any, ...]) -> Verdict:
+    accepted, rejected, websites_invalid = checked
+    return Verdict([AcceptedRow(*a) for a in accepted], rejected, websites_invalid)
+
+
+def apply(item: CountryPageItem, verdict: Verdict) -> None:
+    item.accepted = verdict.accepted
+    item.rejected = verdict.rejected
+    item.websites_invalid = verdict.websites_invalid
+
+
+def validate_page(item: CountryPageItem) -> None:
+    """Fill the page's `accepted` and `rejected` rows and count its unusable websites, in this process.
+
+    A plain function so that a replay of archived pages validates with exactly this code.
+    """
+    apply(item, check_rows(item.country, item.country_id, item.rows))
 
 
 class ValidateRowsPipeline:
@@ -72,7 +124,10 @@ class ValidateRowsPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, CountryPageItem):
             return item
-        validate_page(item)
+        if item.checked is not None:
+            apply(item, from_worker(item.checked))  # validated by check_in_worker where it was parsed
+        else:
+            validate_page(item)
         self.stats.inc_value("ecei/rows_invalid", len(item.rejected))
         self.stats.inc_value("ecei/websites_invalid", item.websites_invalid)
         return item

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from unittest.mock import patch
 
-from crawler.pages import LayoutChanged, parse_country, parse_overview
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from crawler import pages
+from crawler.pages import CountryTable, LayoutChanged, PageUnreadable, parse_country, parse_overview
 from ecei.mirror import demo_site
 from tests.conftest import ITALY, NORWAY
+from tests.pipelines.test_hostile_input import Page, country_page
 
 BASE = "https://www.cluster-analysis.org/benchmarked-clusters"
 SITE = demo_site("2018-10")
@@ -219,3 +224,57 @@ def test_bare_and_www_host_are_the_same_site() -> None:
     overview = parse_overview(page, BASE)
     assert [c.country_id for c in overview.countries] == ["a", "b"]
     assert overview.offsite_links == 1
+
+
+# --- the table read as text by libxslt, against the same table read element by element -----------
+
+
+def by_element(html: bytes, url: str = BASE) -> object:
+    with patch.object(pages, "_rows_as_text", return_value=None):
+        return outcome(html, url)
+
+
+def outcome(html: bytes, url: str = BASE) -> object:
+    try:
+        return parse_country(html, url)
+    except (LayoutChanged, PageUnreadable) as exc:
+        return repr(exc)
+
+
+def test_demo_pages_read_the_same_both_ways() -> None:
+    for page in sorted((SITE / "country").glob("*.html")):
+        table = outcome(page.read_bytes())
+        assert isinstance(table, CountryTable) and table.rows
+        assert table == by_element(page.read_bytes())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(country_page())
+def test_hostile_pages_read_the_same_both_ways(page: Page) -> None:
+    assert outcome(page.body) == by_element(page.body)
+
+
+def test_separator_characters_in_a_cell_or_link_are_read_element_by_element() -> None:
+    rows = (
+        '<tr><td>A&#xE000;B&#xE002;</td><td>P&#xE001;</td><td><a href="http://x.example/&#xE001;&#xE002;">w</a></td>'
+        "<td>2020/01/01</td></tr><tr><td>C</td><td>D</td><td></td><td>2021/01/01</td></tr>"
+    )
+    html = table_html(HEADER, rows)
+    doc = pages._document(html, BASE)
+    assert doc is not None and pages._rows_as_text(doc, 1, 1, ["name", "portfolio", "www", "valid_until"]) is None
+    table = parse_country(html, BASE)
+    assert table is not None and [r.row_number for r in table.rows] == [1, 2]
+    first = table.rows[0]
+    assert (first.name, first.portfolio, first.www_href) == (
+        "A\ue000B\ue002",
+        "P\ue001",
+        "http://x.example/\ue001\ue002",
+    )
+
+
+def test_empty_link_and_cells_after_the_header_width() -> None:
+    rows = '<tr><td>A</td><td>B</td><td><a name="top">x</a><a href="">y</a></td><td>2020/01/01</td><td>e</td></tr>'
+    table = parse_country(table_html(HEADER, rows), BASE)
+    assert table is not None
+    assert (table.rows[0].www, table.rows[0].www_href, table.rows[0].extra_cells) == ("xy", "", ["e"])
+    assert table == by_element(table_html(HEADER, rows))

@@ -14,6 +14,7 @@ import pytest
 
 from crawler.pages import LayoutChanged, PageUnreadable, parse_country
 from crawler.parse_pool import LARGE_PAGE, ParsePool
+from pipelines.validate_rows import check_rows, from_worker
 
 URL = "http://127.0.0.1/benchmarked-clusters/?country=abc"
 HEADER = "<tr><th>Name</th><th>Comparative portfolio</th><th>www</th><th>Label valid until</th></tr>"
@@ -39,7 +40,7 @@ def test_a_large_page_parsed_by_the_worker_is_the_page_parsed_here() -> None:
     pool = ParsePool(1)
     try:
         assert parse(pool, html) == parse_country(html, URL, "utf-8")
-        assert pool.pool is not None  # it did go to the worker
+        assert pool.workers.pool is not None  # it did go to the worker
     finally:
         pool.close()
 
@@ -48,7 +49,7 @@ def test_a_small_page_starts_no_worker() -> None:
     pool = ParsePool(1)
     table = parse(pool, page(20))
     assert table is not None and len(table.rows) == 20
-    assert pool.pool is None
+    assert pool.workers.pool is None
 
 
 def test_a_layout_change_found_by_the_worker_is_raised_here() -> None:
@@ -81,8 +82,8 @@ def test_a_worker_that_dies_fails_its_page_with_the_reason_and_the_next_page_get
     pool = ParsePool(1)
     try:
         parse(pool, html)
-        assert pool.pool is not None
-        for pid in list(pool.pool._processes):
+        assert pool.workers.pool is not None
+        for pid in list(pool.workers.pool._processes):
             os.kill(pid, signal.SIGKILL)
         time.sleep(0.5)
         with pytest.raises(PageUnreadable, match="the process parsing it died"):
@@ -101,7 +102,7 @@ def test_the_worker_ends_when_the_crawl_process_is_killed(tmp_path: Path) -> Non
         "from crawler.parse_pool import ParsePool\n"
         "pool = ParsePool(1)\n"
         f"asyncio.run(pool.parse_country(Path({str(html)!r}).read_bytes(), {URL!r}, 'utf-8'))\n"
-        "print(*pool.pool._processes, flush=True)\n"
+        "print(*pool.workers.pool._processes, flush=True)\n"
         "time.sleep(60)\n"
     )
     crawl = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
@@ -114,3 +115,23 @@ def test_the_worker_ends_when_the_crawl_process_is_killed(tmp_path: Path) -> Non
     while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
         time.sleep(0.1)
     assert not any(Path(f"/proc/{p}").exists() for p in workers)
+
+
+def test_a_large_page_checked_by_the_worker_is_the_page_checked_here() -> None:
+    html = page(3000).replace(b"<td>2020/01/05</td>", b"<td>2021/02/30</td>")  # some rows fail the contract
+    pool = ParsePool(1, check="pipelines.validate_rows.check_in_worker")
+    try:
+        table = asyncio.run(pool.parse_country(html, URL, "utf-8", ("Norway", "abc")))
+    finally:
+        pool.close()
+    here = parse_country(html, URL, "utf-8")
+    assert table is not None and here is not None and table.rows == here.rows
+    verdict = from_worker(table.checked)
+    assert verdict == check_rows("Norway", "abc", here.rows)
+    assert verdict.rejected and len(verdict.accepted) + len(verdict.rejected) == 3000
+
+
+def test_a_small_page_is_not_checked_on_the_way() -> None:
+    pool = ParsePool(1, check="pipelines.validate_rows.check_in_worker")
+    table = asyncio.run(pool.parse_country(page(20), URL, "utf-8", ("Norway", "abc")))
+    assert table is not None and table.checked is None  # the pipeline validates it

@@ -188,8 +188,7 @@ def crawl_in_process(page: Page, stage: Path) -> dict[str, Any]:
     try:
         # parsed in this process (no workers): the callback never awaits, so no event loop is needed
         for item in drain(spider.parse_country(HtmlResponse(url=url, body=page.body), link)):
-            for pipeline in (validate, dedupe, staging):
-                item = pipeline.process_item(item)
+            staging.process_item(dedupe.process_item(validate.process_item(item)))
     except CloseSpider:
         summary = {"finish_reason": "layout_changed", "layout_error": spider.layout_error}
     finally:
