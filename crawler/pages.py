@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
+
+from crawler.workers import gc_paused
 
 # header text (casefolded, whitespace collapsed) -> field name
 KNOWN_HEADERS: dict[str, str] = {
@@ -70,7 +73,7 @@ class Overview:
     offsite_links: int = 0
 
 
-@dataclass
+@dataclass(slots=True)  # a large page makes many: slots make them smaller and quicker to build
 class RawRow:
     """One table row as the page shows it; cells the row lacks are None."""
 
@@ -207,6 +210,10 @@ def _own_rows(table: etree._Element) -> list[etree._Element]:
     return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
 
 
+# where the header is looked for: a proxy object for each of a large table's rows costs time
+_FIRST_ROWS = etree.XPath(f"(./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr)[position() <= {_HEADER_SEARCH_ROWS}]")
+
+
 def _cells(row: etree._Element) -> list[etree._Element]:
     return list(row.iterchildren("td", "th"))  # filtered in C: this runs for every row
 
@@ -232,10 +239,7 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
     if doc is None:
         return None
     for position, table in enumerate(doc.iter("table"), 1):
-        rows = _own_rows(table)
-        if not rows:
-            continue
-        found = _header_row(rows)
+        found = _header_row(_FIRST_ROWS(table))
         if found is None:
             continue
         at, headers, keys = found
@@ -244,7 +248,8 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
         columns = [KNOWN_HEADERS[k] for k in keys]
         parsed = _rows_as_text(doc, position, at + 1, columns)
         if parsed is None:
-            with_cells = [cells for cells in map(_cells, rows[at + 1 :]) if cells]  # a row without cells shows nothing
+            rows = _own_rows(table)[at + 1 :]
+            with_cells = [cells for cells in map(_cells, rows) if cells]  # a row without cells shows nothing
             parsed = [_row(number, cells, columns) for number, cells in enumerate(with_cells, 1)]
         return CountryTable(headers, parsed, _more_pages(doc, url), cut_off=_cut_off(html))
     return None
@@ -277,12 +282,13 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
 
 
 # Reading a large table element by element costs a Python object per cell; libxslt reads it in C
-# into one string instead: first how many rows, cells and links it will write, then per row each
-# cell's text (its XPath string value, which is what _text gives) and a separator, the www cell's
-# first link after its own separator, and the row's end. The separators are private-use characters;
-# a page that holds one in a cell or a link writes more of it than counted, and is read element by
-# element instead.
+# into one string instead: first how many rows it writes, then per row each cell's text (its XPath
+# string value, which is what _text gives) and a separator, the www cell's first link after its own
+# separator, and the row's end. The separators are private-use characters: a page whose text holds
+# one is read element by element, and so is a page with one in a link, which shows as a link
+# holding a separator or as a row too many.
 _CELL, _LINK, _ROW = "\ue000", "\ue001", "\ue002"
+_PAGE_TEXT = etree.XPath("string(/)", smart_strings=False)
 _TABLE_AS_TEXT = etree.XSLT(
     etree.XML(
         f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -291,8 +297,7 @@ _TABLE_AS_TEXT = etree.XSLT(
 <xsl:template match="/">
  <xsl:for-each select="(//table)[position() = $table]">
   <xsl:variable name="rows" select="(./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr)[position() > $skip][td or th]"/>
-  <xsl:variable name="links" select="$rows/*[self::td or self::th][position() = $www][.//a[@href]]"/>
-  <xsl:value-of select="concat(count($rows), ' ', count($rows/td | $rows/th), ' ', count($links))"/>
+  <xsl:value-of select="count($rows)"/>
   <xsl:text>{_ROW}</xsl:text>
   <xsl:for-each select="$rows">
    <xsl:for-each select="td | th"><xsl:value-of select="."/><xsl:text>{_CELL}</xsl:text></xsl:for-each>
@@ -311,29 +316,29 @@ _TABLE_AS_TEXT = etree.XSLT(
 def _rows_as_text(doc: etree._Element, table: int, skip: int, columns: list[str]) -> list[RawRow] | None:
     """The rows that have cells of the `table`-th table (from 1) after its first `skip`, read by
     libxslt; None when the page holds a separator character and must be read element by element."""
-    www = columns.index("www") + 1 if "www" in columns else 0
-    text = str(_TABLE_AS_TEXT(doc.getroottree(), table=str(table), skip=str(skip), www=str(www)))
-    counts, _, text = text.partition(_ROW)
-    rows, cells, links = map(int, counts.split())
-    if (text.count(_ROW), text.count(_CELL), text.count(_LINK)) != (rows, cells, links):
+    text = _PAGE_TEXT(doc)
+    if _CELL in text or _LINK in text or _ROW in text:
         return None
-    parsed = []
+    www = str(columns.index("www") + 1)  # the header holds each known column exactly once
+    written = str(_TABLE_AS_TEXT(doc.getroottree(), table=str(table), skip=str(skip), www=www))
+    count, _, text = written.partition(_ROW)
+    lines = text.split(_ROW)[:-1]
+    if len(lines) != int(count):
+        return None
     width = len(columns)
-    for number, line in enumerate(text.split(_ROW)[:-1], 1):
-        texts, linked, href = line.partition(_LINK)
-        values = texts.split(_CELL)[:-1]
-        named = dict(zip(columns, values, strict=False))
-        parsed.append(
-            RawRow(
-                row_number=number,
-                name=named.get("name"),
-                portfolio=named.get("portfolio"),
-                www=named.get("www"),
-                www_href=href if linked else None,
-                valid_until=named.get("valid_until"),
-                extra_cells=values[width:],
-            )
-        )
+    cells_in_order = itemgetter(*(columns.index(c) for c in ("name", "portfolio", "www", "valid_until")))
+    parsed = []
+    with gc_paused():
+        for number, line in enumerate(lines, 1):
+            texts, linked, href = line.partition(_LINK)
+            if linked and (_LINK in href or _CELL in href):
+                return None
+            values: list[str | None] = texts.split(_CELL)  # type: ignore[assignment]
+            values[-1] = None  # the last cell's separator ends the list: a cell past the row's end is None
+            if len(values) <= width:
+                values.extend([None] * (width + 1 - len(values)))
+            name, portfolio, shown, until = cells_in_order(values)
+            parsed.append(RawRow(number, name, portfolio, shown, href if linked else None, until, values[width:-1]))
     return parsed
 
 

@@ -11,12 +11,17 @@ The worker returns plain tuples, which cross several times cheaper than dataclas
 from __future__ import annotations
 
 import importlib
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any
 
 from crawler.pages import CountryTable, LayoutChanged, PageUnreadable, RawRow, parse_country
 from crawler.workers import WorkerDied, Workers
 
 LARGE_PAGE = 256 * 1024
+# a country page with this many rows is about LARGE_PAGE long
+LARGE_PAGE_ROWS = 1000
+_RAW_FIELDS = attrgetter(*(f.name for f in fields(RawRow)))  # a RawRow as a tuple of its fields, in order
 
 
 # the check's import path, and the country and country id it is given with the rows
@@ -38,7 +43,7 @@ def _parse(html: bytes, url: str, encoding: str | None, check: Check | None) -> 
         path, country, country_id = check
         module, _, name = path.rpartition(".")
         checked = getattr(importlib.import_module(module), name)(country, country_id, table.rows)
-    rows = [tuple(vars(r).values()) for r in table.rows]  # RawRow's fields, in their order
+    rows = list(map(_RAW_FIELDS, table.rows))
     return ("table", table.headers, rows, table.more_pages, table.cut_off, checked)
 
 
@@ -48,6 +53,11 @@ class ParsePool:
     def __init__(self, workers: int, check: str | None = None) -> None:
         self.workers = Workers(workers)
         self.check = check  # import path of f(country, country_id, rows), whose result is `table.checked`
+
+    def start(self) -> None:
+        """Start the workers before the first large page comes (the overview says it will)."""
+        modules = ["crawler.pages"] + ([self.check.rpartition(".")[0]] if self.check else [])
+        self.workers.start(*modules)
 
     async def parse_country(
         self, html: bytes, url: str, encoding: str | None, country: tuple[str, str] | None = None

@@ -7,6 +7,7 @@ itself when that process dies.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ def crawl(
     process = AsyncCrawlerProcess(scrapy_settings(settings, stage_dir, progress, parent_pid), install_root_handler=True)
     crawler = process.create_crawler(BronzeLabelSpider)
     process.crawl(crawler, start_url=settings.start_url, workers=settings.parse_workers)
+    # what start-up built lives as long as the crawl: the collector need not walk it again and again
+    gc.freeze()
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     spider = crawler.spider

@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 from crawler.pages import CountryLink, LayoutChanged, PageUnreadable, parse_overview, site_host
-from crawler.parse_pool import ParsePool
+from crawler.parse_pool import LARGE_PAGE_ROWS, ParsePool
 
 
 class BronzeLabelSpider(scrapy.Spider):
@@ -52,6 +52,9 @@ class BronzeLabelSpider(scrapy.Spider):
         except PageUnreadable as exc:
             yield PageFailure(response.url, None, None, str(exc))
             return
+        stated, countries = overview.stated_total, overview.stated_countries
+        if stated and countries and stated / countries >= LARGE_PAGE_ROWS:
+            self.pages.start()  # large country pages will come: their workers start while the rest loads
         yield OverviewItem(
             url=response.url,
             stated_total=overview.stated_total,

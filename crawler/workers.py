@@ -6,14 +6,30 @@ process runs threads (DNS) a fork would copy mid-flight; ended with the crawl pr
 from __future__ import annotations
 
 import asyncio
+import gc
+import importlib
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection inside: building a large page's rows creates no cycles, but its many
+    objects would set off many collections. What the block leaves is collected afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class WorkerDied(Exception):
@@ -30,6 +46,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _import(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
 class Workers:
     """`count` worker processes, started when the first task comes."""
 
@@ -37,17 +58,29 @@ class Workers:
         self.count = count
         self.pool: ProcessPoolExecutor | None = None
 
-    async def run(self, task: Callable[..., Any], *args: Any) -> Any:
-        """`task(*args)` in a worker (a module-level function, its arguments and result picklable)."""
+    def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 self.count, multiprocessing.get_context("spawn"), _exit_with_parent, (os.getpid(),)
             )
+        return self.pool
+
+    def start(self, *modules: str) -> None:
+        """Start the workers now, importing `modules`, so that they are ready when the first task comes."""
+        if self.count < 1:
+            return
+        pool = self._pool()
+        for _ in range(self.count):  # no worker is idle yet: each submit starts one
+            pool.submit(_import, modules)
+
+    async def run(self, task: Callable[..., Any], *args: Any) -> Any:
+        """`task(*args)` in a worker (a module-level function, its arguments and result picklable)."""
+        pool = self._pool()
         try:
-            return await asyncio.wrap_future(self.pool.submit(task, *args))
+            return await asyncio.wrap_future(pool.submit(task, *args))
         except BrokenProcessPool as exc:
             # the pool is no use any more: the next task gets new workers
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
             raise WorkerDied(str(exc)) from exc
 

@@ -101,19 +101,12 @@ class ClusterRow(BaseModel):
 
     def record(self) -> bytes:
         """The row as the stage holds it: its fields and its key, one JSON object."""
-        key = self.key
-        return orjson.dumps(
-            {
-                "country": self.country,
-                "country_id": self.country_id,
-                "name": self.name,
-                "portfolio": self.portfolio,
-                "website": self.website,
-                "valid_until": self.valid_until,
-                "country_key": key[0],
-                "name_key": key[1],
-            }
-        )
+        country_key, name_key = self.key
+        fields = _SERIALISER.to_json(self)  # pydantic-core's own serialiser: several times a dict's pace
+        return b'%b,"country_key":%b,"name_key":%b}' % (fields[:-1], orjson.dumps(country_key), orjson.dumps(name_key))
+
+
+_SERIALISER = ClusterRow.__pydantic_serializer__
 
 
 def reasons(error: Exception) -> str:

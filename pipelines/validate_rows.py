@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from crawler.items import CountryPageItem
 from crawler.pages import RawRow
+from crawler.workers import gc_paused
 from pipelines.contract import ClusterRow, reasons
 
 if TYPE_CHECKING:  # a worker process imports this module, and needs none of Scrapy
@@ -59,32 +60,33 @@ def check_rows(country: str, country_id: str, rows: list[RawRow]) -> Verdict:
     accepted: list[AcceptedRow] = []
     rejected: list[dict[str, Any]] = []
     websites_invalid = 0
-    for row in rows:
-        problems = []
-        if None in (row.name, row.portfolio, row.www, row.valid_until):
-            problems.append("row has fewer cells than the header")
-        if row.extra_cells:
-            problems.append(f"row has {len(row.extra_cells)} cell(s) more than the header")
-        website = row.www_href if row.www_href is not None else row.www
-        try:
-            cluster = ClusterRow(
-                country=country,
-                country_id=country_id,
-                name=row.name,
-                portfolio=row.portfolio,
-                valid_until=row.valid_until,
-                website=website,
-            )
-        except ValidationError as exc:
-            problems.insert(0, reasons(exc))
-            cluster = None
-        if problems or cluster is None:
-            raw = _raw_values(country, country_id, row)
-            rejected.append({"row_number": row.row_number, "raw": raw, "reason": "; ".join(problems)})
-            continue
-        if cluster.website is None and website is not None and website.strip():
-            websites_invalid += 1
-        accepted.append(AcceptedRow(row.row_number, cluster.key, cluster.record()))
+    with gc_paused():
+        for row in rows:
+            problems = []
+            if None in (row.name, row.portfolio, row.www, row.valid_until):
+                problems.append("row has fewer cells than the header")
+            if row.extra_cells:
+                problems.append(f"row has {len(row.extra_cells)} cell(s) more than the header")
+            website = row.www_href if row.www_href is not None else row.www
+            try:
+                cluster = ClusterRow(
+                    country=country,
+                    country_id=country_id,
+                    name=row.name,
+                    portfolio=row.portfolio,
+                    valid_until=row.valid_until,
+                    website=website,
+                )
+            except ValidationError as exc:
+                problems.insert(0, reasons(exc))
+                cluster = None
+            if problems or cluster is None:
+                raw = _raw_values(country, country_id, row)
+                rejected.append({"row_number": row.row_number, "raw": raw, "reason": "; ".join(problems)})
+                continue
+            if cluster.website is None and website is not None and website.strip():
+                websites_invalid += 1
+            accepted.append(AcceptedRow(row.row_number, cluster.key, cluster.record()))
     return Verdict(accepted, rejected, websites_invalid)
 
 
