@@ -255,6 +255,7 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
     return None
 
 
+_COUNTRY_LINKS = etree.XPath("//a[contains(@href, 'country=')]")
 _FIRST_PAGE = {"page": {"0", "1"}, "start": {"0"}, "offset": {"0"}, "p": {"0", "1"}}
 
 
@@ -263,10 +264,8 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
     here = urlsplit(url)
     country = parse_qs(here.query).get("country", [""])[0]
     found: list[str] = []
-    for a in doc.iter("a"):
+    for a in _COUNTRY_LINKS(doc):  # most links on a long page are cluster websites: skipped in C
         href = (a.get("href") or "").strip()
-        if "country=" not in href:
-            continue  # most links on a long page are cluster websites: skip them cheaply
         target = urlsplit(urljoin(url, href))
         query = parse_qs(target.query)
         same_page = same_site(target.geturl(), url) and target.path == here.path

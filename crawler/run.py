@@ -11,7 +11,8 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from ecei.settings import Settings
@@ -53,9 +54,9 @@ def crawl(
 def main(argv: list[str]) -> int:
     config_path, stage_dir = Path(argv[0]), Path(argv[1])
     parent_pid = int(argv[2]) if len(argv) > 2 else None
-    from ecei.settings import Settings
-
-    settings = Settings.model_validate_json(config_path.read_text())
+    # the parent validated these settings and wrote them out (ecei.refresh): read as plain values,
+    # the crawl process need not import pydantic-settings, a fifth of a second of its start-up
+    settings = cast("Settings", SimpleNamespace(**json.loads(config_path.read_text())))
     crawl(settings, stage_dir, progress=True, parent_pid=parent_pid)
     return 0
 

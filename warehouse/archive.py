@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,16 +103,16 @@ def store_bodies(con: duckdb.DuckDBPyConnection, bodies: Mapping[str, bytes]) ->
             "select sha256 from page_bodies where sha256 in (select unnest(?::varchar[]))", [list(bodies)]
         ).fetchall()
     }
-    new = 0
-    for sha, body in bodies.items():
-        if sha in have:
-            continue
+    missing = {sha: body for sha, body in bodies.items() if sha not in have}
+    for sha, body in missing.items():
         if hashlib.sha256(body).hexdigest() != sha:
             raise ValueError(f"archived body {sha} does not match its hash")
-        compression, stored = compress(body)
+    # zlib lets go of the GIL while it compresses: a large run's pages are compressed on every core
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        packed = list(pool.map(compress, missing.values()))
+    for (sha, body), (compression, stored) in zip(missing.items(), packed, strict=True):
         con.execute("insert into page_bodies values (?, ?, ?, ?)", [sha, len(body), compression, stored])
-        new += 1
-    return new
+    return len(missing)
 
 
 def store_run_archive(con: duckdb.DuckDBPyConnection, run_id: int, run: ArchivedRun) -> None:
