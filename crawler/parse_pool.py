@@ -11,12 +11,15 @@ The worker returns plain tuples, which cross several times cheaper than dataclas
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
 from crawler.pages import CountryTable, LayoutChanged, PageUnreadable, RawRow, parse_country
 from crawler.workers import WorkerDied, Workers
+
+logger = logging.getLogger(__name__)
 
 LARGE_PAGE = 256 * 1024
 # a country page with this many rows is about LARGE_PAGE long
@@ -38,13 +41,16 @@ def _parse(html: bytes, url: str, encoding: str | None, check: Check | None) -> 
         return ("unreadable", exc.why)
     if table is None:
         return ("none",)
-    checked = None
+    checked, failed = None, None
     if check is not None and not table.cut_off:  # a page cut off is not loaded: no use checking it
         path, country, country_id = check
         module, _, name = path.rpartition(".")
-        checked = getattr(importlib.import_module(module), name)(country, country_id, table.rows)
+        try:
+            checked = getattr(importlib.import_module(module), name)(country, country_id, table.rows)
+        except Exception as exc:  # the page is still read: the pipeline checks it instead, and says why
+            failed = f"{type(exc).__name__}: {exc}"
     rows = list(map(_RAW_FIELDS, table.rows))
-    return ("table", table.headers, rows, table.more_pages, table.cut_off, checked)
+    return ("table", table.headers, rows, table.more_pages, table.cut_off, checked, failed)
 
 
 class ParsePool:
@@ -77,7 +83,9 @@ class ParsePool:
             raise PageUnreadable(url, outcome[1])
         if outcome[0] == "none":
             return None
-        _, headers, rows, more_pages, cut_off, checked = outcome
+        _, headers, rows, more_pages, cut_off, checked, failed = outcome
+        if failed is not None:
+            logger.warning("the worker could not check %s (%s): the crawl process checks it", url, failed)
         return CountryTable(headers, [RawRow(*r) for r in rows], more_pages, cut_off, checked)
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.items import CountryPageItem
+from crawler.pages import RawRow
 from pipelines.validate_rows import raw_values
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ def dedupe_page(item: CountryPageItem, seen: Seen) -> int:
     that a replay of archived pages dedupes with exactly this code.
     """
     kept = []
+    rows_by_number: dict[int, RawRow] = {}  # filled when a clash first needs a row as the page showed it
     for entry in item.accepted:
         first = seen.get(entry.key)
         if first is None:
@@ -36,10 +38,11 @@ def dedupe_page(item: CountryPageItem, seen: Seen) -> int:
             item.duplicates += 1
         else:
             where = f"row {first[1]}" if first[0] == item.url else f"row {first[1]} of {first[0]}"
+            rows_by_number = rows_by_number or {r.row_number: r for r in item.rows}
             item.rejected.append(
                 {
                     "row_number": entry.row_number,
-                    "raw": raw_values(item, next(r for r in item.rows if r.row_number == entry.row_number)),
+                    "raw": raw_values(item, rows_by_number[entry.row_number]),
                     "reason": f"duplicate key: {where} names the same cluster with other values",
                 }
             )

@@ -135,3 +135,15 @@ def test_a_small_page_is_not_checked_on_the_way() -> None:
     pool = ParsePool(1, check="pipelines.validate_rows.check_in_worker")
     table = asyncio.run(pool.parse_country(page(20), URL, "utf-8", ("Norway", "abc")))
     assert table is not None and table.checked is None  # the pipeline validates it
+
+
+def test_a_check_that_fails_in_the_worker_leaves_the_page_to_the_pipeline(caplog: pytest.LogCaptureFixture) -> None:
+    html = page(3000)
+    pool = ParsePool(1, check="json.loads")  # called with (country, country id, rows): a TypeError
+    try:
+        table = asyncio.run(pool.parse_country(html, URL, "utf-8", ("Norway", "abc")))
+    finally:
+        pool.close()
+    assert table is not None and table.checked is None
+    assert table.rows == parse_country(html, URL, "utf-8").rows  # type: ignore[union-attr]
+    assert "could not check" in caplog.text and "TypeError" in caplog.text
