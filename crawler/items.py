@@ -28,7 +28,7 @@ class CountryPageItem:
     rows: list[RawRow]
     # the verdict on the rows, when the worker that parsed the page also validated it (ECEI_PAGE_CHECK)
     checked: Any = None
-    accepted: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[Any] = field(default_factory=list)  # pipelines.validate_rows.AcceptedRow
     rejected: list[dict[str, Any]] = field(default_factory=list)
     duplicates: int = 0
     websites_invalid: int = 0

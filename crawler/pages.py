@@ -315,8 +315,8 @@ _TABLE_AS_TEXT = etree.XSLT(
 def _rows_as_text(doc: etree._Element, table: int, skip: int, columns: list[str]) -> list[RawRow] | None:
     """The rows that have cells of the `table`-th table (from 1) after its first `skip`, read by
     libxslt; None when the page holds a separator character and must be read element by element."""
-    text = _PAGE_TEXT(doc)
-    if _CELL in text or _LINK in text or _ROW in text:
+    page_text = _PAGE_TEXT(doc)
+    if _CELL in page_text or _LINK in page_text or _ROW in page_text:
         return None
     www = str(columns.index("www") + 1)  # the header holds each known column exactly once
     written = str(_TABLE_AS_TEXT(doc.getroottree(), table=str(table), skip=str(skip), www=www))
