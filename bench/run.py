@@ -184,7 +184,7 @@ def phases(url: str, base: Path, work: Path) -> dict[str, float]:
 
 
 def _stage_rows(path: Path, rows: list[tuple[str, str, str, str | None, dt.date]]) -> None:
-    from pipelines.contract import country_key, name_key
+    from pipelines.keys import country_key, name_key
 
     with path.open("w") as f:
         for i, (cid, name, portfolio, website, until) in enumerate(rows):

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.contract import country_key, name_key
+from pipelines.keys import country_key, name_key
 from warehouse.db import sql_file
 
 Row = dict[str, Any]

@@ -1,16 +1,18 @@
-"""The contract of a cluster row: one pydantic model, and the identity key it implies."""
+"""The contract of a cluster row: one pydantic model; its identity key comes from pipelines.keys."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
 from pydantic_core import SchemaValidator, core_schema
+
+from pipelines.keys import country_key, name_key
 
 _SPACE = re.compile(r"\s+")  # \s covers NBSP and the other Unicode spaces
 _DATE = re.compile(r"(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})")
@@ -68,19 +70,6 @@ def normalise_website(value: str | None) -> str | None:
 
 # the constraint before the validator: so pydantic-core checks the length itself, not a Python function
 CleanText = Annotated[str, Field(min_length=1), BeforeValidator(clean_text)]
-
-
-def name_key(name: str) -> str:
-    """The identity form of a name: case, width and spacing differences are one cluster."""
-    if name.isascii():  # NFKC leaves ASCII alone, and casefold is lower there
-        return " ".join(name.lower().split())
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-
-
-@lru_cache(maxsize=1024)  # a page's rows share their country
-def country_key(country_id: str) -> str:
-    """Dashed and undashed forms of the same country id are one country."""
-    return country_id.replace("-", "").strip().lower()
 
 
 class ClusterRow(BaseModel):

@@ -31,7 +31,7 @@ def migrations() -> list[tuple[int, str]]:
 def _fill_version_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Migration 006's Python half: the keys of versions whose name no stored key covered."""
     # the keys are the pipeline's own: the same functions stage every row
-    from pipelines.contract import country_key, name_key
+    from pipelines.keys import country_key, name_key
 
     pairs = con.execute(
         "select distinct country_id, name from versions where country_key is null or name_key is null"

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 from rapidfuzz import fuzz, process, utils
 
-from pipelines.contract import country_key, name_key
+from pipelines.keys import country_key, name_key
 from warehouse.db import sql_file
 
 # Norwegian cluster programme levels, which a cluster's name gains or drops as it moves between them
@@ -437,7 +437,7 @@ def decide_by_person(
             raise IdentityRefused(f"{old!r} -> {new!r} is not linked: nothing to undo")
         ids = con.execute(
             "select (select cluster_id from cluster_keys where country_key = $1 and name_key = $2), "
-            "substr(md5($1 || chr(31) || $3), 1, 16), "
+            "cluster_id_of($1, $3), "
             "(select first_run_id from cluster_keys where country_key = $1 and name_key = $3)",
             [ckey, old_key, new_key],
         ).fetchone()

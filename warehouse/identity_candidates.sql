@@ -26,7 +26,7 @@ create or replace temp table arriving as
 select
     d.country_key,
     d.name_key,
-    substr(md5(d.country_key || chr(31) || d.name_key), 1, 16) as cluster_id,
+    cluster_id_of(d.country_key, d.name_key) as cluster_id,
     d.name,
     d.portfolio,
     d.valid_until,

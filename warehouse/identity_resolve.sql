@@ -14,7 +14,7 @@ with recursive links as (
 ),
 
 walk as (
-    select k.country_key, k.name_key, substr(md5(k.country_key || chr(31) || k.name_key), 1, 16) as cluster_id, 0 as depth
+    select k.country_key, k.name_key, cluster_id_of(k.country_key, k.name_key) as cluster_id, 0 as depth
     from cluster_keys as k
     where not exists (
         select 1 from links as l where l.country_key = k.country_key and l.new_name_key = k.name_key

@@ -7,7 +7,7 @@ create or replace temp table outcome as
 with arrived as (
     -- a staged row no open version had: its key's cluster id, else a new one
     select
-        coalesce(d.key_cluster_id, substr(md5(d.country_key || chr(31) || d.name_key), 1, 16)) as cluster_id,
+        coalesce(d.key_cluster_id, cluster_id_of(d.country_key, d.name_key)) as cluster_id,
         d.key_first_run_id is null as new_key,
         d.*
     from delta as d

@@ -16,7 +16,8 @@ from filelock import FileLock
 from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import Verdict, load_run, lock_path, refresh
 from ecei.settings import Settings
-from pipelines.contract import clean_text, country_key, name_key
+from pipelines.contract import clean_text
+from pipelines.keys import country_key, name_key
 from tests.conftest import COUNTRY_PATH, NORWAY, expected_rows, query
 from warehouse.db import connect
 from warehouse.runs import RunFigures, begin_run, utcnow

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import HttpUrl, TypeAdapter, ValidationError
 
 from pipelines import contract
-from pipelines.contract import ClusterRow, country_key, name_key, normalise_website, reasons
+from pipelines.contract import ClusterRow, normalise_website, reasons
 
 ROW = {"country": "Norway", "country_id": "abc-1", "name": "A", "portfolio": "ICT", "valid_until": "2018/09/19"}
 
@@ -73,14 +73,6 @@ def test_junk_date_rejected() -> None:
 def test_website(raw: str | None, stored: str | None) -> None:
     assert normalise_website(raw) == stored
     assert make(website=raw).website == stored
-
-
-def test_key_ignores_case_width_and_spacing() -> None:
-    assert name_key("NCE  Seafood") == name_key("nce seafood") == name_key("ＮＣＥ Seafood")
-
-
-def test_country_key_ignores_dashes() -> None:
-    assert country_key("9E0E2D07-B7A9-47ae") == country_key("9e0e2d07b7a947ae")
 
 
 def test_country_id_required() -> None:

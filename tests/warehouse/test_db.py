@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.contract import country_key, name_key
+from pipelines.keys import country_key, name_key
 from warehouse.db import connect, migrations, sql_file
 
 

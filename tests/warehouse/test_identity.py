@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.contract import country_key, name_key
+from pipelines.keys import country_key, name_key
 from tests.warehouse.history_rules import assert_history_consistent
 from warehouse.db import connect, sql_file
 from warehouse.identity import (
