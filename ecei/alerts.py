@@ -19,6 +19,7 @@ import duckdb
 from filelock import FileLock, Timeout
 from pydantic import SecretStr
 
+from ecei.locks import alerts_lock_path
 from ecei.notify import channel_id, render_digest, send
 from ecei.settings import Settings
 from warehouse import alerts as ledger
@@ -59,10 +60,6 @@ class AlertsResult:
     @property
     def exit_code(self) -> int:
         return {"ok": EXIT_OK, "dry-run": EXIT_OK, "busy": EXIT_BUSY, "undelivered": EXIT_UNDELIVERED}[self.status]
-
-
-def alerts_lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".alerts.lock")
 
 
 def local_today(settings: Settings) -> dt.date:

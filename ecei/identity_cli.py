@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ecei.refresh import lock_path
+from ecei.locks import refresh_lock_path
 from ecei.settings import Settings
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.identity import IdentityRefused, decide_by_person
@@ -33,7 +33,7 @@ def _decide(old: str, new: str, linked: bool, country: str | None, db: Path | No
         err.print(f"[red]no warehouse at {settings.db}[/red]: run `ecei refresh` first, or pass --db")
         raise typer.Exit(2)
     # a refresh holds this lock from its crawl to its commit: never rewrite identity under a merge
-    lock = FileLock(str(lock_path(Path(settings.db))))
+    lock = FileLock(str(refresh_lock_path(Path(settings.db))))
     try:
         lock.acquire(timeout=settings.lock_wait)
     except Timeout:

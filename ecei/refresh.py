@@ -23,6 +23,7 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from crawler.archive_pages import read_staged
+from ecei.locks import refresh_lock_path
 from ecei.settings import Settings
 from pipelines.stage_run import PAGES, REJECTED, ROWS
 from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
@@ -64,10 +65,6 @@ class RefreshResult:
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
-
-
-def lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".lock")
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -196,7 +193,7 @@ def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None)
     says what happened, and crawl_runs records it."""
     db = Path(settings.db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path(db)))
+    lock = FileLock(str(refresh_lock_path(db)))
     try:
         lock.acquire(timeout=settings.lock_wait)
     except Timeout:
@@ -204,7 +201,7 @@ def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None)
             "busy",
             None,
             RunFigures(),
-            f"another refresh is running on {db} (it holds {lock_path(db)}); "
+            f"another refresh is running on {db} (it holds {refresh_lock_path(db)}); "
             f"waited {settings.lock_wait:g} s. Try again when it has finished.",
             db=str(db),
         )

@@ -28,7 +28,8 @@ from filelock import FileLock, Timeout
 
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
-from ecei.refresh import assess, load_run, lock_path
+from ecei.locks import refresh_lock_path
+from ecei.refresh import assess, load_run
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage_run import RunStage
 from pipelines.validate_rows import validate_page
@@ -213,11 +214,11 @@ def replay(
     if not in_place and target.resolve() == db.resolve():
         raise ReplayRefused("--into names the warehouse itself: use --in-place")
     db.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path(db)))
+    lock = FileLock(str(refresh_lock_path(db)))
     try:
         lock.acquire(timeout=lock_wait)
     except Timeout as exc:
-        raise ReplayBusy(f"a refresh is running on {db} (it holds {lock_path(db)}); try again later") from exc
+        raise ReplayBusy(f"a refresh is running on {db} (it holds {refresh_lock_path(db)}); try again later") from exc
     try:
         runs: list[ArchivedRun] = []
         if db.exists():

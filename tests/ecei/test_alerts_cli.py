@@ -86,7 +86,7 @@ def test_serve_needs_a_prefect_server(tmp_path: Path) -> None:
 def test_second_alerts_run_at_once_is_busy(db: Path) -> None:
     from filelock import FileLock
 
-    from ecei.alerts import alerts_lock_path
+    from ecei.locks import alerts_lock_path
 
     with FileLock(str(alerts_lock_path(db))):
         done = ecei("alerts", "--db", str(db), "--today", "2018-07-01")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from ecei.refresh import lock_path
+from ecei.locks import refresh_lock_path
 from tests.conftest import expected_rows
 
 ECEI = str(Path(sys.executable).with_name("ecei"))
@@ -116,7 +116,7 @@ def test_sql_without_warehouse(tmp_path: Path) -> None:
 
 
 def test_refresh_exits_4_when_busy(demo_db: Path) -> None:
-    with FileLock(str(lock_path(demo_db))):
+    with FileLock(str(refresh_lock_path(demo_db))):
         done = ecei("refresh", "--demo", "--db", str(demo_db))
     assert done.returncode == 4
     assert "another refresh" in done.stderr

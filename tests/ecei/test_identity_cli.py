@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from ecei.locks import refresh_lock_path
 from ecei.mirror import SNAPSHOTS
-from ecei.refresh import lock_path
 from tests.conftest import query
 
 ECEI = str(Path(sys.executable).with_name("ecei"))
@@ -96,7 +96,7 @@ def test_link_refused_exits_2(db: Path) -> None:
 
 
 def test_link_waits_for_a_refresh(db: Path) -> None:
-    with FileLock(str(lock_path(db))):
+    with FileLock(str(refresh_lock_path(db))):
         done = ecei("unlink", OLD, NEW, "--db", str(db))
     assert done.returncode == 4
     assert query(db, "select count(*) from cluster_links") == [(1,)]

@@ -13,8 +13,9 @@ import duckdb
 import lxml.html
 from filelock import FileLock
 
+from ecei.locks import refresh_lock_path
 from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import Verdict, load_run, lock_path, refresh
+from ecei.refresh import Verdict, load_run, refresh
 from ecei.settings import Settings
 from pipelines.contract import clean_text
 from pipelines.keys import country_key, name_key
@@ -175,7 +176,7 @@ def test_reordered_columns_load_the_same(settings: Settings, mirror: Mirror, tmp
 def test_second_refresh_while_one_runs_is_busy(settings: Settings, mirror: Mirror) -> None:
     run(settings, mirror, "2016-06")
     runs_before = query(settings.db, "select count(*) from crawl_runs")
-    with FileLock(str(lock_path(Path(settings.db)))):
+    with FileLock(str(refresh_lock_path(Path(settings.db)))):
         result = refresh(settings)
     assert (result.status, result.exit_code) == ("busy", 4)
     assert "another refresh" in (result.message or "")
