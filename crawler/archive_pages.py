@@ -2,8 +2,10 @@
 
 The middleware sits between RetryMiddleware (550) and HttpCompressionMiddleware (590): it sees each
 body decompressed, every attempt a retry discards, and every download error, while redirects are
-already followed (it records the URL first requested). Bodies go to `bodies/<sha256>`, one line per
-answer to `fetches.jsonl`; the warehouse loads both with the run's merge.
+already followed (it records the URL first requested). Bodies go to `<bodies>/<sha256>`, one line
+per answer to the fetches file, both named by the caller (ECEI_BODIES, ECEI_FETCHES: the stage's
+layout is `pipelines/stage.py`'s, which also reads them back); the warehouse loads both with the
+run's merge.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-FETCHES = "fetches.jsonl"
-BODIES = "bodies"
 ORDER = 585
 
 
@@ -42,20 +42,21 @@ def _now() -> str:
 
 
 class ArchivePagesMiddleware:
-    def __init__(self, crawler: Crawler, folder: Path) -> None:
+    def __init__(self, crawler: Crawler, fetches: Path, bodies: Path) -> None:
         self.crawler = crawler
-        self.folder = folder
+        self.fetches = fetches
+        self.bodies = bodies
         self.seq = 0
         self.index: IO[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        folder = crawler.settings.get("ECEI_STAGE_DIR")
-        if not folder:
-            raise ValueError("ECEI_STAGE_DIR is not set: the crawl has nowhere to keep its pages")
-        from scrapy import signals  # here, so that reading a stage folder does not import Scrapy
+        fetches, bodies = crawler.settings.get("ECEI_FETCHES"), crawler.settings.get("ECEI_BODIES")
+        if not fetches or not bodies:
+            raise ValueError("ECEI_FETCHES or ECEI_BODIES is not set: the crawl has nowhere to keep its pages")
+        from scrapy import signals  # here, so that importing this module does not import Scrapy
 
-        middleware = cls(crawler, Path(folder))
+        middleware = cls(crawler, Path(fetches), Path(bodies))
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
@@ -66,8 +67,8 @@ class ArchivePagesMiddleware:
 
     def _write(self, request: Request, record: dict[str, Any]) -> None:
         if self.index is None:
-            (self.folder / BODIES).mkdir(parents=True, exist_ok=True)
-            self.index = (self.folder / FETCHES).open("a", encoding="utf-8")
+            self.bodies.mkdir(parents=True, exist_ok=True)
+            self.index = self.fetches.open("a", encoding="utf-8")
         self.seq += 1
         start_url = getattr(self.crawler.spider, "start_url", "")
         requested = (request.meta.get("redirect_urls") or [request.url])[0]
@@ -86,7 +87,7 @@ class ArchivePagesMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         body = response.body
         sha = hashlib.sha256(body).hexdigest()
-        path = self.folder / BODIES / sha
+        path = self.bodies / sha
         content_type = response.headers.get(b"Content-Type")
         self._write(
             request,
@@ -107,18 +108,3 @@ class ArchivePagesMiddleware:
         # no answer: kept as a fetch without a body, so a replay knows why the page is missing
         error = str(exception) or type(exception).__name__
         self._write(request, {"status": None, "content_type": None, "sha256": None, "size": None, "error": error})
-
-
-def read_staged(folder: Path) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
-    """The fetch records and bodies (by sha256) a crawl kept in `folder`."""
-    index = folder / FETCHES
-    if not index.exists():
-        return [], {}
-    with index.open(encoding="utf-8") as f:
-        fetches = [json.loads(line) for line in f if line.strip()]
-    bodies = {}
-    for fetch in fetches:
-        sha = fetch.get("sha256")
-        if sha and sha not in bodies:
-            bodies[sha] = (folder / BODIES / sha).read_bytes()
-    return fetches, bodies

@@ -1,8 +1,8 @@
 """Run one crawl in this process and stage it: `python -m crawler.run CONFIG.json STAGE_DIR [PARENT_PID]`.
 
 A Twisted reactor cannot be restarted, so every crawl gets a process of its own; the caller
-(ecei.refresh) starts it and reads the stage folder afterwards. Given PARENT_PID, the crawl ends
-itself when that process dies.
+(ecei.refresh) writes its `CrawlConfig` to CONFIG.json, starts it and reads the stage folder
+afterwards. Given PARENT_PID, the crawl ends itself when that process dies.
 """
 
 from __future__ import annotations
@@ -11,19 +11,14 @@ import gc
 import json
 import sys
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, cast
 
-if TYPE_CHECKING:
-    from ecei.settings import Settings
-
-SUMMARY = "summary.json"
+from crawler.config import CrawlConfig
 
 
 def crawl(
-    settings: Settings, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
+    config: CrawlConfig, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
 ) -> dict[str, object]:
-    """Crawl once into `stage_dir` and return the crawl's summary (also written to summary.json)."""
+    """Crawl once into `stage_dir` and return the crawl's summary (also written to the stage folder)."""
     # imported here, not above: a parse worker process imports this module as its __main__ and
     # needs none of Scrapy (crawler/parse_pool.py)
     from scrapy.crawler import AsyncCrawlerProcess
@@ -32,9 +27,9 @@ def crawl(
     from crawler.spider import BronzeLabelSpider
 
     stage_dir.mkdir(parents=True, exist_ok=True)
-    process = AsyncCrawlerProcess(scrapy_settings(settings, stage_dir, progress, parent_pid), install_root_handler=True)
+    process = AsyncCrawlerProcess(scrapy_settings(config, stage_dir, progress, parent_pid), install_root_handler=True)
     crawler = process.create_crawler(BronzeLabelSpider)
-    process.crawl(crawler, start_url=settings.start_url, workers=settings.parse_workers)
+    process.crawl(crawler, start_url=config.start_url, workers=config.parse_workers)
     # what start-up built lives as long as the crawl: the collector need not walk it again and again
     gc.freeze()
     process.start()
@@ -47,17 +42,16 @@ def crawl(
         "robots_fetched": stats.get("robotstxt/response_count", 0),
         "stats": {k: v for k, v in stats.items() if isinstance(v, int | float | str)},
     }
-    (stage_dir / SUMMARY).write_text(json.dumps(summary, indent=1, default=str))
+    (stage_dir / config.outputs.summary).write_text(json.dumps(summary, indent=1, default=str))
     return summary
 
 
 def main(argv: list[str]) -> int:
     config_path, stage_dir = Path(argv[0]), Path(argv[1])
     parent_pid = int(argv[2]) if len(argv) > 2 else None
-    # the parent validated these settings and wrote them out (ecei.refresh): read as plain values,
-    # the crawl process need not import pydantic-settings, a fifth of a second of its start-up
-    settings = cast("Settings", SimpleNamespace(**json.loads(config_path.read_text())))
-    crawl(settings, stage_dir, progress=True, parent_pid=parent_pid)
+    # plain values the parent validated: the crawl process need not import pydantic-settings, a
+    # fifth of a second of its start-up
+    crawl(CrawlConfig.from_json(config_path.read_text()), stage_dir, progress=True, parent_pid=parent_pid)
     return 0
 
 

@@ -1,16 +1,14 @@
-"""The Scrapy settings of a crawl, derived from ecei-watch's Settings."""
+"""The Scrapy settings of a crawl, derived from its CrawlConfig."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scrapy.settings import default_settings
 
 from crawler.archive_pages import ORDER as ARCHIVE_ORDER
-
-if TYPE_CHECKING:  # the crawl process is given the settings' plain values (crawler/run.py)
-    from ecei.settings import Settings
+from crawler.config import CrawlConfig
 
 # Scrapy components these settings turn off (cookies, the telnet console, remote control)
 _UNUSED = {
@@ -25,24 +23,24 @@ def _without(components: dict[str, int], unused: set[str]) -> dict[str, int]:
 
 
 def scrapy_settings(
-    settings: Settings, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
+    config: CrawlConfig, stage_dir: Path, progress: bool = False, parent_pid: int | None = None
 ) -> dict[str, Any]:
-    polite = settings.polite
+    polite = config.polite
     return {
         "BOT_NAME": "ecei-watch",
-        "USER_AGENT": settings.user_agent,
+        "USER_AGENT": config.user_agent,
         "ROBOTSTXT_OBEY": True,
-        "CONCURRENT_REQUESTS": settings.concurrent_requests,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests,
-        "DOWNLOAD_DELAY": settings.download_delay if polite else 0,
+        "CONCURRENT_REQUESTS": config.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrent_requests,
+        "DOWNLOAD_DELAY": config.download_delay if polite else 0,
         "RANDOMIZE_DOWNLOAD_DELAY": polite,
         "AUTOTHROTTLE_ENABLED": polite,
-        "AUTOTHROTTLE_START_DELAY": max(settings.download_delay, 1.0),
+        "AUTOTHROTTLE_START_DELAY": max(config.download_delay, 1.0),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
-        "DOWNLOAD_TIMEOUT": settings.download_timeout,
+        "DOWNLOAD_TIMEOUT": config.download_timeout,
         "RETRY_ENABLED": True,
-        "RETRY_TIMES": settings.retry_times,
-        "CLOSESPIDER_TIMEOUT": settings.crawl_timeout,
+        "RETRY_TIMES": config.retry_times,
+        "CLOSESPIDER_TIMEOUT": config.crawl_timeout,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
@@ -64,8 +62,8 @@ def scrapy_settings(
         # (aiohttp, tldextract: a third of a second)
         "EXTENSIONS_BASE": _without(default_settings.EXTENSIONS_BASE, _UNUSED),
         "DOWNLOADER_MIDDLEWARES_BASE": _without(default_settings.DOWNLOADER_MIDDLEWARES_BASE, _UNUSED),
-        "ECEI_SITE_URL": settings.start_url,
-        "ECEI_MAX_RETRY_AFTER": settings.max_retry_after,
+        "ECEI_SITE_URL": config.start_url,
+        "ECEI_MAX_RETRY_AFTER": config.max_retry_after,
         "ECEI_PARENT_PID": parent_pid or 0,
         "ITEM_PIPELINES": {
             "pipelines.validate_rows.ValidateRowsPipeline": 100,
@@ -74,6 +72,10 @@ def scrapy_settings(
         },
         # a large page is validated by the worker that parsed it (crawler/parse_pool.py)
         "ECEI_PAGE_CHECK": "pipelines.validate_rows.check_in_worker",
+        # the pipelines stage into the folder (pipelines/stage.py); the page archive writes the files
+        # its caller named
         "ECEI_STAGE_DIR": str(stage_dir),
+        "ECEI_FETCHES": str(stage_dir / config.outputs.fetches),
+        "ECEI_BODIES": str(stage_dir / config.outputs.bodies),
         "ECEI_PROGRESS": progress,
     }

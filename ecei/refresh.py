@@ -22,10 +22,11 @@ from typing import Any
 import duckdb
 from filelock import FileLock, Timeout
 
-from crawler.archive_pages import read_staged
+from crawler.config import CrawlConfig
+from ecei.completeness import Verdict, assess
 from ecei.locks import refresh_lock_path
 from ecei.settings import Settings
-from pipelines.stage_run import PAGES, REJECTED, ROWS
+from pipelines.stage import CRAWL_OUTPUTS, Stage
 from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.identity import run_decisions
@@ -37,19 +38,6 @@ EXIT_CODES = {"ok": EXIT_OK, "failed": EXIT_FAILED, "partial": EXIT_PARTIAL, "bu
 _LOG_TAIL = 2000
 
 Event = dict[str, Any]
-
-
-@dataclass
-class Verdict:
-    """What the staged crawl amounts to: its figures, status and, when not ok, why."""
-
-    status: str
-    figures: RunFigures
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def message(self) -> str | None:
-        return "; ".join(self.problems) or None
 
 
 @dataclass
@@ -67,73 +55,21 @@ class RefreshResult:
         return EXIT_CODES[self.status]
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def assess(stage: Path, summary: dict[str, Any] | None, crash: str | None = None) -> Verdict:
-    """Judge a staged crawl. Complete only if every linked country page was read and the rows
-    add up to the overview's stated total; a layout change or an unreadable overview fails it."""
-    pages = _read_jsonl(stage / PAGES)
-    overview = next((p for p in pages if p["kind"] == "overview"), None)
-    countries = [p for p in pages if p["kind"] == "country"]
-    failures = [p for p in pages if p["kind"] == "failure"]
-    figures = RunFigures(
-        pages_fetched=(1 if overview else 0) + len(countries),
-        pages_failed=len(failures),
-        countries_listed=len(overview["countries"]) if overview else 0,
-        countries_loaded=len({p["country_id"] for p in countries} - {f["country_id"] for f in failures}),
-        stated_total=overview["stated_total"] if overview else None,
-        stated_countries=overview["stated_countries"] if overview else None,
-        rows_seen=sum(p["rows_seen"] for p in countries),
-        rows_loaded=sum(p["rows_loaded"] for p in countries),
-        rows_duplicate=sum(p["rows_duplicate"] for p in countries),
-        rows_rejected=sum(p["rows_rejected"] for p in countries),
-        websites_invalid=sum(p["websites_invalid"] for p in countries),
+def crawl_config(settings: Settings) -> CrawlConfig:
+    """What the crawl needs of the settings, and nothing more: no secret (notify) is written to disk."""
+    return CrawlConfig(
+        start_url=settings.start_url,
+        user_agent=settings.user_agent,
+        retry_times=settings.retry_times,
+        download_timeout=settings.download_timeout,
+        concurrent_requests=settings.concurrent_requests,
+        polite=settings.polite,
+        download_delay=settings.download_delay,
+        crawl_timeout=settings.crawl_timeout,
+        parse_workers=settings.parse_workers,
+        max_retry_after=settings.max_retry_after,
+        outputs=CRAWL_OUTPUTS,
     )
-    if crash:
-        return Verdict("failed", figures, [crash])
-    if summary and summary.get("layout_error"):
-        return Verdict("failed", figures, [summary["layout_error"]])
-    if overview is None:
-        why = next((f["reason"] for f in failures if f["country_id"] is None), "no answer")
-        return Verdict("failed", figures, [f"the overview page could not be read: {why}"])
-
-    problems = []
-    if figures.stated_total is None:
-        problems.append("the overview states no total ('The list includes N clusters ...' is missing)")
-    if not overview["countries"]:
-        problems.append("the overview links no country page")
-    if figures.stated_countries is not None and figures.stated_countries != figures.countries_listed:
-        problems.append(
-            f"the overview states {figures.stated_countries} countries but links {figures.countries_listed}"
-        )
-    read = {p["country_id"] for p in countries}
-    failed: dict[str, list[dict[str, Any]]] = {}
-    for f in failures:
-        if f["country_id"] is not None:
-            failed.setdefault(f["country_id"], []).append(f)
-    for link in overview["countries"]:
-        country = link["name"] or link["country_id"]
-        # any page of a country that failed (a later page of a paginated list too) leaves it incomplete
-        for failure in failed.get(link["country_id"], []):
-            problems.append(f"country {country} incomplete: {failure['reason']} ({failure['url']})")
-        if link["country_id"] not in read and link["country_id"] not in failed:
-            problems.append(f"country {country} incomplete: not fetched ({link['url']})")
-    if figures.stated_total is not None and figures.rows_seen != figures.stated_total:
-        problems.append(f"rows seen ({figures.rows_seen}) differ from the stated total ({figures.stated_total})")
-    reason = (summary or {}).get("finish_reason")
-    if reason not in (None, "finished"):
-        problems.append(f"the crawl stopped early: {reason}")
-    return Verdict("partial" if problems else "ok", figures, problems)
-
-
-def _crawl_config(settings: Settings) -> str:
-    # secrets are not needed by the crawl and must not be written to disk
-    return settings.model_dump_json(exclude={"notify"})
 
 
 def run_crawl(
@@ -141,7 +77,7 @@ def run_crawl(
 ) -> tuple[Path, dict[str, Any] | None, str | None]:
     """Run the crawl in a child process; returns (stage folder, crawl summary, crash message)."""
     config = workdir / "config.json"
-    config.write_text(_crawl_config(settings))
+    config.write_text(crawl_config(settings).to_json())
     stage = workdir / "stage"
     log_path = workdir / "crawl.log"
     limit = settings.crawl_timeout + 120 if settings.crawl_timeout else None
@@ -163,8 +99,7 @@ def run_crawl(
         except subprocess.TimeoutExpired:
             child.kill()
             code = child.wait()
-    summary_path = stage / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
+    summary = Stage(stage).read_summary()
     crash = None
     if code != 0 or summary is None:
         tail = log_path.read_text(errors="replace")[-_LOG_TAIL:]
@@ -244,7 +179,7 @@ def archive_staged(
     """What stores the pages the crawl kept in `stage` into the archive, given a connection."""
 
     def archive(con: duckdb.DuckDBPyConnection) -> None:
-        records, bodies = read_staged(stage)
+        records, bodies = Stage(stage).read_fetches()
         run = ArchivedRun(
             started_at=started_at,
             start_url=start_url,
@@ -279,8 +214,8 @@ def load_run(
             con,
             run_id,
             started_at,
-            stage / ROWS,
-            stage / REJECTED,
+            Stage(stage).rows,
+            Stage(stage).rejected,
             complete=verdict.status == "ok",
             status=verdict.status,
             figures=verdict.figures,

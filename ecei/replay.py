@@ -28,10 +28,11 @@ from filelock import FileLock, Timeout
 
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
+from ecei.completeness import assess
 from ecei.locks import refresh_lock_path
-from ecei.refresh import assess, load_run
+from ecei.refresh import load_run
 from pipelines.dedupe_rows import Seen, dedupe_page
-from pipelines.stage_run import RunStage
+from pipelines.stage import RunStage
 from pipelines.validate_rows import validate_page
 from warehouse.archive import (
     ArchivedRun,

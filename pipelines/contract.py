@@ -1,4 +1,5 @@
-"""The contract of a cluster row: one pydantic model; its identity key comes from pipelines.keys."""
+"""The contract of a cluster row: one pydantic model; its identity key comes from pipelines.keys, its
+staged form from pipelines.stage (row_record)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import unicodedata
 from functools import cached_property
 from typing import Annotated, Any
 
-import orjson
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
 from pydantic_core import SchemaValidator, core_schema
 
@@ -87,15 +87,6 @@ class ClusterRow(BaseModel):
     @cached_property
     def key(self) -> tuple[str, str]:
         return country_key(self.country_id), name_key(self.name)
-
-    def record(self) -> bytes:
-        """The row as the stage holds it: its fields and its key, one JSON object."""
-        country_key, name_key = self.key
-        fields = _SERIALISER.to_json(self)  # pydantic-core's own serialiser: several times a dict's pace
-        return b'%b,"country_key":%b,"name_key":%b}' % (fields[:-1], orjson.dumps(country_key), orjson.dumps(name_key))
-
-
-_SERIALISER = ClusterRow.__pydantic_serializer__
 
 
 def reasons(error: Exception) -> str:

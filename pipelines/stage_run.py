@@ -1,95 +1,22 @@
 """Write what the crawl read to the run's stage folder, for the warehouse to merge in one go.
 
 The crawl never opens the warehouse: it stages JSON lines, and the merge reads them afterwards.
-`RunStage` does the writing without Scrapy, so that a replay of archived pages stages the same files.
+The writing is `pipelines.stage.RunStage`'s, without Scrapy, so that a replay of archived pages
+stages the same files.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import orjson
+from crawler.items import CountryPageItem, PageFailure
+from pipelines.stage import RunStage
 
-from crawler.items import CountryPageItem, OverviewItem, PageFailure
-
-if TYPE_CHECKING:  # the merge reads the file names below without importing Scrapy
+if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-ROWS = "rows.jsonl"
-REJECTED = "rejected.jsonl"
-PAGES = "pages.jsonl"
-
-
-class RunStage:
-    """The stage folder of one run: rows, quarantine and one record per page, as JSON lines."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.files: dict[str, IO[str]] = {}
-
-    def open(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for name in (REJECTED, PAGES):
-            self.files[name] = (self.folder / name).open("w", encoding="utf-8")
-        # the rows are most of what a crawl stages: written as bytes by orjson, several times json's pace
-        self.rows = (self.folder / ROWS).open("wb")
-
-    def close(self) -> None:
-        for f in self.files.values():
-            f.close()
-        self.rows.close()
-
-    def __enter__(self) -> Self:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _page(self, record: dict[str, Any]) -> None:
-        self.files[PAGES].write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.files[PAGES].flush()
-
-    def add(self, item: Any) -> dict[str, Any] | None:
-        """Stage one item; returns the progress event it makes, if any."""
-        if isinstance(item, OverviewItem):
-            self._page({"kind": "overview", **asdict(item)})
-            return {"event": "overview", "countries": len(item.countries), "stated": item.stated_total}
-        if isinstance(item, PageFailure):
-            self._page({"kind": "failure", **asdict(item)})
-            return {"event": "page", "url": item.url, "ok": False, "reason": item.reason}
-        if isinstance(item, CountryPageItem):
-            self._stage_country(item)
-            return {"event": "page", "url": item.url, "ok": True, "country": item.country, "rows": len(item.rows)}
-        return None
-
-    def _stage_country(self, item: CountryPageItem) -> None:
-        # each record is ClusterRow.record(), a JSON object: the page's URL and the row's number go in front
-        url = orjson.dumps(item.url)
-        lines = [b'{"page_url":%b,"row_number":%d,%b' % (url, e.row_number, e.record[1:]) for e in item.accepted]
-        if lines:
-            self.rows.write(b"\n".join(lines) + b"\n")
-        rejected = self.files[REJECTED]
-        for r in item.rejected:
-            rejected.write(json.dumps({"page_url": item.url, **r}, ensure_ascii=False) + "\n")
-        self._page(
-            {
-                "kind": "country",
-                "url": item.url,
-                "country_id": item.country_id,
-                "country": item.country,
-                "headers": item.headers,
-                "rows_seen": len(item.rows),
-                "rows_loaded": len(item.accepted),
-                "rows_rejected": len(item.rejected),
-                "rows_duplicate": item.duplicates,
-                "websites_invalid": item.websites_invalid,
-            }
-        )
 
 
 class StageRunPipeline:

@@ -16,6 +16,7 @@ from crawler.items import CountryPageItem
 from crawler.pages import RawRow
 from crawler.workers import gc_paused
 from pipelines.contract import ClusterRow, reasons
+from pipelines.stage import row_record
 
 if TYPE_CHECKING:  # a worker process imports this module, and needs none of Scrapy
     from scrapy.crawler import Crawler
@@ -26,7 +27,7 @@ class AcceptedRow(NamedTuple):
 
     row_number: int
     key: tuple[str, str]
-    record: bytes  # ClusterRow.record(): equal records are the same row
+    record: bytes  # pipelines.stage.row_record: equal records are the same row
 
 
 class Verdict(NamedTuple):
@@ -86,7 +87,7 @@ def check_rows(country: str, country_id: str, rows: list[RawRow]) -> Verdict:
                 continue
             if cluster.website is None and website is not None and website.strip():
                 websites_invalid += 1
-            accepted.append(AcceptedRow(row.row_number, cluster.key, cluster.record()))
+            accepted.append(AcceptedRow(row.row_number, cluster.key, row_record(cluster)))
     return Verdict(accepted, rejected, websites_invalid)
 
 

@@ -1,4 +1,4 @@
-"""Merge a staged run into the history: one transaction, set-based SQL from merge.sql."""
+"""Merge a staged run into the history: one transaction, set-based SQL from the merge*.sql files."""
 
 from __future__ import annotations
 
@@ -9,49 +9,21 @@ from typing import TypedDict, Unpack
 
 import duckdb
 
+from pipelines.stage import REJECTED_COLUMNS, ROW_COLUMNS
 from warehouse.db import sql_file
 from warehouse.identity import break_conflicts, link_renames
 from warehouse.runs import RunFigures, settle_run
 
-_ROW_COLUMNS = {
-    "page_url": "VARCHAR",
-    "row_number": "INTEGER",
-    "country": "VARCHAR",
-    "country_id": "VARCHAR",
-    "name": "VARCHAR",
-    "portfolio": "VARCHAR",
-    "website": "VARCHAR",
-    "valid_until": "DATE",
-    "country_key": "VARCHAR",
-    "name_key": "VARCHAR",
-}
-_REJECTED_COLUMNS = {"page_url": "VARCHAR", "row_number": "INTEGER", "raw": "JSON", "reason": "VARCHAR"}
-
-
-def _read_json(path: Path, columns: dict[str, str]) -> str:
-    spec = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
-    return f"read_json('{_quote(path)}', format = 'newline_delimited', columns = {spec})"
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
-
 
 def load_stage(con: duckdb.DuckDBPyConnection, rows_file: Path, rejected_file: Path) -> None:
-    """Temp tables `stage_rows` and `stage_rejected` from a run's staged files.
+    """Temp tables `stage_rows` and `stage_rejected` from a run's staged files, typed as the stage
+    declares them (pipelines/stage.py).
 
     Refuses staged rows whose cluster key repeats: the pipeline dedupes, so a repeat means the
     file is not what the pipeline wrote.
     """
-    # the hash the open versions keep, so the merge compares one column per row instead of six
-    con.execute(
-        "create or replace temp table stage_rows as select *, "
-        "md5(concat_ws(chr(31), country, country_id, name, portfolio, coalesce(website, ''), valid_until::varchar)) "
-        f"as row_hash from {_read_json(rows_file, _ROW_COLUMNS)}"
-    )
-    con.execute(
-        f"create or replace temp table stage_rejected as select * from {_read_json(rejected_file, _REJECTED_COLUMNS)}"
-    )
+    con.execute(sql_file("merge_stage_rows.sql"), {"path": str(rows_file), "columns": ROW_COLUMNS})
+    con.execute(sql_file("merge_stage_rejected.sql"), {"path": str(rejected_file), "columns": REJECTED_COLUMNS})
     dupes = con.execute("select count(*) - count(distinct (country_key, name_key)) from stage_rows").fetchone()
     if dupes and dupes[0]:
         raise ValueError(f"the staged rows {rows_file} hold {dupes[0]} rows whose cluster key repeats")
@@ -109,23 +81,10 @@ def merge_staged(
     """
     con.execute("begin transaction")
     try:
-        con.execute(
-            "create or replace temp table params as "
-            "select ?::integer as run_id, ?::timestamp as observed_at, ?::boolean as complete",
-            [run_id, observed_at, complete],
-        )
-        figures.new_portfolios = [
-            r[0]
-            for r in con.execute(
-                "select distinct portfolio from stage_rows "
-                "where portfolio not in (select portfolio from versions) "
-                "and exists (select 1 from versions) order by 1"
-            ).fetchall()
-        ]
-        con.execute(
-            "insert into quarantine "
-            "select (select run_id from params), page_url, row_number, raw, reason from stage_rejected"
-        )
+        params = {"run_id": run_id, "observed_at": observed_at, "complete": complete}
+        con.execute(sql_file("merge_params.sql"), params)
+        figures.new_portfolios = [r[0] for r in con.execute(sql_file("merge_new_portfolios.sql")).fetchall()]
+        con.execute(sql_file("merge_quarantine.sql"))
         break_conflicts(con, run_id, observed_at)
         con.execute(sql_file("merge_delta.sql"))
         if complete:

@@ -13,9 +13,10 @@ import duckdb
 import lxml.html
 from filelock import FileLock
 
+from ecei.completeness import Verdict
 from ecei.locks import refresh_lock_path
 from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import Verdict, load_run, refresh
+from ecei.refresh import load_run, refresh
 from ecei.settings import Settings
 from pipelines.contract import clean_text
 from pipelines.keys import country_key, name_key
