@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -16,10 +17,11 @@ from filelock import FileLock
 from ecei.completeness import Verdict
 from ecei.locks import refresh_lock_path
 from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import load_run, refresh
+from ecei.refresh import crawl_config, load_run, refresh
 from ecei.settings import Settings
 from pipelines.contract import clean_text
 from pipelines.keys import country_key, name_key
+from pipelines.stage import Stage
 from tests.conftest import COUNTRY_PATH, NORWAY, expected_rows, query
 from warehouse.db import connect
 from warehouse.runs import RunFigures, begin_run, utcnow
@@ -245,3 +247,15 @@ def test_a_failed_run_whose_pages_cannot_be_archived_says_so(tmp_path: Path) -> 
         assert con.execute(
             "select count(*) from duckdb_tables() where table_name = 'page_bodies_probe'"
         ).fetchone() == (0,)
+
+
+def test_the_crawl_config_carries_the_crawl_settings_and_no_secret(tmp_path: Path) -> None:
+    settings = Settings(
+        start_url="http://127.0.0.1:1/x", db=tmp_path / "e.duckdb", polite=False, parse_workers=0,
+        download_timeout=4, notify=["json://user:hunter2@127.0.0.1:1/"],
+    )  # fmt: skip
+    config = crawl_config(settings)
+    for name in (f.name for f in dataclasses.fields(config) if f.name != "outputs"):
+        assert getattr(config, name) == getattr(settings, name), name
+    assert Stage(tmp_path).folder / config.outputs.fetches == Stage(tmp_path).fetches
+    assert "hunter2" not in config.to_json() and "notify" not in config.to_json()
