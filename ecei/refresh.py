@@ -1,4 +1,5 @@
-"""One refresh: crawl in a process of its own, judge completeness, merge in one transaction.
+"""One refresh: crawl in a process of its own, judge completeness (ecei/completeness.py), merge in one
+transaction.
 
 The CLI and the Prefect flows both call `refresh`. The warehouse is not held open while the crawl
 waits on the network: the run is recorded, the file closed, and reopened only for the merge.
@@ -209,13 +210,14 @@ def load_run(
     if verdict.status == "failed":
         _settle_failed(con, run_id, verdict.figures, verdict.message, archive, finished_at)
         return verdict.figures
+    staged = Stage(stage)
     try:
         return merge_run(
             con,
             run_id,
             started_at,
-            Stage(stage).rows,
-            Stage(stage).rejected,
+            staged.rows,
+            staged.rejected,
             complete=verdict.status == "ok",
             status=verdict.status,
             figures=verdict.figures,
