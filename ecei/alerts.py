@@ -19,6 +19,7 @@ import duckdb
 from filelock import FileLock, Timeout
 from pydantic import SecretStr
 
+from ecei import alert_kinds
 from ecei.locks import alerts_lock_path
 from ecei.notify import channel_id, render_digest, send
 from ecei.settings import Settings
@@ -110,7 +111,7 @@ def run_alerts(
 def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
         w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
-        result.raised = ledger.candidates(con, w)
+        result.raised = ledger.candidates(con, w, alert_kinds.names())
         result.due = ledger.pending(con) + result.raised
     result.status = "dry-run"
     result.pending_after = len(result.due)
@@ -156,7 +157,7 @@ def _raise(con: duckdb.DuckDBPyConnection, settings: Settings, urls: list[str], 
     started = utcnow()
     w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
     result.alert_run_id = ledger.begin_alert_run(con, w, len(urls), started)
-    raised = ledger.candidates(con, w)
+    raised = ledger.candidates(con, w, alert_kinds.names())
     ledger.record_alerts(con, raised, result.alert_run_id, result.today, started)
     result.raised = [a for a in raised if a.alert_id is not None]
     result.due = ledger.pending(con)
