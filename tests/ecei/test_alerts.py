@@ -190,3 +190,18 @@ def test_alert_key_is_unique(build: Build) -> None:
             "insert into alert_log (alert_key, kind, today, alert_run_id, created_at) "
             "select alert_key, kind, today, alert_run_id, created_at from alert_log"
         )
+
+
+def test_a_rename_tells_the_subscribers_once(build: Build, webhook: Webhook) -> None:
+    settings = build([row("NCE Seafood Innovation Cluster", "2018-06-16"), row("B", "2030-01-01")])
+    run_alerts(settings, day("2018-07-01"), [30], notify=[])  # what the first refresh raised (a lapse)
+    build([row("Seafood Innovation Cluster", "2021-06-16"), row("B", "2030-01-01")])  # renamed and renewed
+    result = run_alerts(settings, day("2018-07-02"), [30], notify=[webhook.url()])
+    new_name = "Seafood Innovation Cluster"
+    assert sorted(kinds(result)) == [("renamed", new_name, None), ("renewed", new_name, None)]
+    (post,) = webhook.posts  # with the lapse the first run left pending
+    message = post["message"]
+    assert "Clusters renamed (1)" in message and "Labels renewed (1)" in message
+    assert "now listed as Seafood Innovation Cluster (was NCE Seafood Innovation Cluster)" in message
+    assert message.index("Labels renewed") < message.index("Clusters renamed")  # the declared order
+    assert kinds(run_alerts(settings, day("2018-07-03"), [30], notify=[webhook.url()])) == []
