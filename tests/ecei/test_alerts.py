@@ -15,7 +15,7 @@ from ecei.alerts import run_alerts
 from ecei.settings import Settings
 from tests.conftest import query
 from tests.receivers import Mailbox, Webhook
-from tests.warehouse.test_merge import T0, merge, row
+from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
 
 Build = Callable[..., Settings]

@@ -12,8 +12,8 @@ from ecei.mirror import demo_site, serve
 from ecei.refresh import refresh
 from ecei.settings import Settings
 from tests.conftest import query
-from tests.ecei.test_backfill import JUNE_2016, write_warc
 from tests.ecei.test_cli import ecei
+from tests.ecei.warcs import JUNE_2016, write_warc
 
 
 @pytest.fixture(scope="module")

@@ -17,34 +17,10 @@ from ecei.locks import refresh_lock_path
 from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import Verdict, load_run, refresh
 from ecei.settings import Settings
-from pipelines.contract import clean_text
-from pipelines.keys import country_key, name_key
-from tests.conftest import COUNTRY_PATH, NORWAY, expected_rows, query
+from tests.conftest import COUNTRY_PATH, NORWAY, POLAND, expected_rows, query, rename_header
+from tests.ecei.oracle import named, oracle_versions
 from warehouse.db import connect
 from warehouse.runs import RunFigures, begin_run, utcnow
-
-POLAND = "a36e53af-4be9-4791-bc22-5a32a7982347"
-
-
-def oracle_versions(snapshots: list[str]) -> int:
-    """Versions a type-2 history of complete runs must hold, computed from the mirror's oracle."""
-    current: dict[tuple[str, str], tuple[Any, ...]] = {}
-    versions = 0
-    for snap in snapshots:
-        seen = {}
-        for r in expected_rows(snap):
-            name = clean_text(r["name"])
-            if not name:
-                continue  # quarantined
-            values = (r["country"], r["country_id"], name, r["portfolio"], r["website"], r["valid_until"])
-            seen[(country_key(r["country_id"]), name_key(name))] = values
-        versions += sum(1 for k, v in seen.items() if current.get(k) != v)
-        current = seen
-    return versions
-
-
-def named(snapshot: str) -> set[tuple[str, str]]:
-    return {(r["country"], clean_text(r["name"])) for r in expected_rows(snapshot) if clean_text(r["name"])}
 
 
 def run(settings: Settings, mirror: Mirror, snapshot: str, faults: dict[str, Fault] | None = None) -> Any:
@@ -131,10 +107,6 @@ def test_country_answering_503_is_partial_and_closes_nothing(settings: Settings,
     assert result.figures.added > 0
     status = query(settings.db, "select status from crawl_runs where run_id = ?", [result.run_id])
     assert status == [("partial",)]
-
-
-def rename_header(body: bytes) -> bytes:
-    return body.replace(b"<th>Comparative portfolio</th>", b"<th>Portfolio</th>")
 
 
 def test_changed_header_fails_the_run_and_writes_nothing(settings: Settings, mirror: Mirror) -> None:

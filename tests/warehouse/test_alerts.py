@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.warehouse.test_merge import T0, merge, row
+from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.alerts import begin_alert_run, candidates, record_alerts, settle_alert_run, window
 from warehouse.db import connect
 
