@@ -60,12 +60,14 @@ def decide_link(settings: Settings, old: str, new: str, *, linked: bool, country
         raise Busy(f"a refresh is running on {settings.db}; try again when it has finished") from None
     try:
         with closing(open_when_free(db, settings.busy_timeout)) as con:
-            return decide(con, old, new, linked=linked, country=country)
+            return decide_link_on(con, old, new, linked=linked, country=country)
     finally:
         lock.release()
 
 
-def decide(con: duckdb.DuckDBPyConnection, old: str, new: str, *, linked: bool, country: str | None) -> LinkResult:
+def decide_link_on(
+    con: duckdb.DuckDBPyConnection, old: str, new: str, *, linked: bool, country: str | None
+) -> LinkResult:
     """`decide_link` on an open warehouse, in one transaction (the caller holds the refresh lock)."""
     con.execute("begin transaction")
     try:

@@ -47,7 +47,7 @@ COLOURS: dict[Status, str] = {
 }
 # the warehouse layer cannot import ecei.outcome: its own refusal and busy errors count as these
 REFUSALS: tuple[type[Exception], ...] = (Refused, QueryRefused)
-BUSY: tuple[type[Exception], ...] = (Busy, WarehouseBusy)
+BUSY_ERRORS: tuple[type[Exception], ...] = (Busy, WarehouseBusy)
 
 
 def parse_day(value: str) -> dt.date:
@@ -115,7 +115,7 @@ def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str
     except REFUSALS as exc:
         say(Status.REFUSED, str(exc))
         finish(Status.REFUSED)
-    except BUSY as exc:
+    except BUSY_ERRORS as exc:
         say(Status.BUSY, str(exc))
         finish(Status.BUSY)
     except Exception as exc:

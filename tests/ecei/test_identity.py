@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from filelock import FileLock
 
-from ecei.identity import LinkResult, decide, decide_link
+from ecei.identity import LinkResult, decide_link, decide_link_on
 from ecei.locks import refresh_lock_path
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
@@ -31,7 +31,7 @@ def test_link_and_unlink_by_hand_round_trip(con: duckdb.DuckDBPyConnection, tmp_
     linked = identity_state(con)
     observed = con.execute("select * exclude (cluster_id) from versions order by all").fetchall()
 
-    decide(con, "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster", linked=False, country=None)
+    decide_link_on(con, "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster", linked=False, country=None)
     assert changes(con, 2) == [
         ("added", None, "Seafood Innovation Cluster"),
         ("removed", "NCE Seafood Innovation Cluster", None),
@@ -40,7 +40,7 @@ def test_link_and_unlink_by_hand_round_trip(con: duckdb.DuckDBPyConnection, tmp_
     assert con.execute("select first_seen_at from clusters_current where name like '%Seafood%'").fetchall() == [(T1,)]
     assert con.execute("select * exclude (cluster_id) from versions order by all").fetchall() == observed
 
-    decide(con, "nce seafood innovation cluster", "SEAFOOD innovation cluster", linked=True, country=None)
+    decide_link_on(con, "nce seafood innovation cluster", "SEAFOOD innovation cluster", linked=True, country=None)
     assert identity_state(con) == linked
     assert [d[2:] for d in decisions(con)] == [(True, "auto"), (False, "person"), (True, "person")]
 
@@ -48,21 +48,21 @@ def test_link_and_unlink_by_hand_round_trip(con: duckdb.DuckDBPyConnection, tmp_
 def test_person_links_what_the_scoring_left_apart(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     merge(con, tmp_path, [*KEEP, row("IKT Grenland", None, "ICT")], T0)
     merge(con, tmp_path, [*KEEP, row("Digital Grenland", None, "ICT")], T1)
-    decide(con, "IKT Grenland", "Digital Grenland", linked=True, country=None)
+    decide_link_on(con, "IKT Grenland", "Digital Grenland", linked=True, country=None)
     assert changes(con, 2) == [("renamed", "IKT Grenland", "Digital Grenland")]
     with pytest.raises(Refused, match="unlink that pair first"):
-        decide(con, "Oslo Medtech", "Digital Grenland", linked=True, country=None)
+        decide_link_on(con, "Oslo Medtech", "Digital Grenland", linked=True, country=None)
 
 
 def test_person_cannot_link_overlapping_names(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     merge(con, tmp_path, [*KEEP, row("IKT Grenland")], T0)
     merge(con, tmp_path, [*KEEP, row("IKT Grenland"), row("Digital Grenland")], T1)
     with pytest.raises(Refused, match="still listed"):
-        decide(con, "IKT Grenland", "Digital Grenland", linked=True, country=None)
+        decide_link_on(con, "IKT Grenland", "Digital Grenland", linked=True, country=None)
     with pytest.raises(Refused, match="not linked"):
-        decide(con, "IKT Grenland", "Digital Grenland", linked=False, country=None)
+        decide_link_on(con, "IKT Grenland", "Digital Grenland", linked=False, country=None)
     with pytest.raises(Refused, match="no country"):
-        decide(con, "IKT Grenland", "Nowhere Cluster", linked=True, country=None)
+        decide_link_on(con, "IKT Grenland", "Nowhere Cluster", linked=True, country=None)
 
 
 def test_replay_honours_a_persons_decision(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_replay_honours_a_persons_decision(con: duckdb.DuckDBPyConnection, tmp_p
     runs = [[*KEEP, row("Digin", site)], [*KEEP, row("Digital Innovation North", site)]]
     for rows, at in zip(runs, (T0, T1), strict=True):
         merge(con, tmp_path, rows, at)
-    decide(con, "Digin", "Digital Innovation North", linked=False, country=None)
+    decide_link_on(con, "Digin", "Digital Innovation North", linked=False, country=None)
     person = con.execute("select * exclude (link_id) from cluster_links where decided_by = 'person'").fetchall()
 
     # a replay into a fresh warehouse: seed the person's decisions, merge the same runs again
@@ -143,4 +143,4 @@ def test_two_countries_with_both_names_need_a_country(con: duckdb.DuckDBPyConnec
     merge(con, tmp_path, [*both, row("Blue Cluster"), row("Green Cluster", country_id=sweden)], T0)
     merge(con, tmp_path, [*KEEP, row("Green Cluster"), row("Green Cluster", country_id=sweden)], T1)
     with pytest.raises(Refused, match="several countries"):
-        decide(con, "Blue Cluster", "Green Cluster", linked=True, country=None)
+        decide_link_on(con, "Blue Cluster", "Green Cluster", linked=True, country=None)
