@@ -11,7 +11,7 @@ from ecei.refresh import refresh
 from ecei.settings import LIVE_START_URL, Settings
 from tests.conftest import COUNTRY_PATH, NORWAY, query
 from tests.ecei.oracle import named, oracle_versions
-from tests.ecei.warcs import JUNE_2016, OCT_2018, SITE, write_warc
+from tests.warcs import JUNE_2016, OCT_2018, SITE, write_warc
 
 
 def test_captures_older_than_the_first_run_go_before_it(tmp_path: Path) -> None:
