@@ -28,8 +28,6 @@ from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.runs import utcnow
 
-EXIT_OK, EXIT_BUSY, EXIT_UNDELIVERED = 0, 4, 5
-
 
 @dataclass
 class ChannelOutcome:
@@ -57,10 +55,6 @@ class AlertsResult:
     @property
     def delivered(self) -> int:
         return len(self.delivered_ids)
-
-    @property
-    def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "dry-run": EXIT_OK, "busy": EXIT_BUSY, "undelivered": EXIT_UNDELIVERED}[self.status]
 
 
 def local_today(settings: Settings) -> dt.date:

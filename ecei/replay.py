@@ -29,6 +29,7 @@ from filelock import FileLock, Timeout
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
 from ecei.locks import refresh_lock_path
+from ecei.outcome import Busy, Refused
 from ecei.refresh import assess, load_run
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage_run import RunStage
@@ -47,11 +48,11 @@ from warehouse.db import connect, open_when_free
 from warehouse.runs import begin_run
 
 
-class ReplayRefused(Exception):
+class ReplayRefused(Refused):
     """The replay cannot be done as asked (nothing written)."""
 
 
-class ReplayBusy(Exception):
+class ReplayBusy(Busy):
     """A refresh holds the warehouse."""
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ecei.refresh import RefreshResult
 from flows.report import ROW_LIMIT, cell, refresh_markdown, table
-from tests.warehouse.test_merge import T0, merge, row
+from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
 
 

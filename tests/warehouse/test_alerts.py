@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from ecei.alert_kinds import names
-from tests.warehouse.test_merge import T0, merge, row
+from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.alerts import (
     Alert,
     begin_alert_run,

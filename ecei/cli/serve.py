@@ -1,13 +1,9 @@
-"""`ecei serve`: run both Prefect flows on their cron schedules (Prefect is imported only here)."""
+"""`ecei serve`: run both Prefect flows on their cron schedules (the only command that imports flows/)."""
 
 from __future__ import annotations
 
-import typer
-from rich.console import Console
-
-from ecei.settings import Settings
-
-err = Console(stderr=True, soft_wrap=True)
+from ecei.cli.kit import err, finish, settings
+from ecei.outcome import Status
 
 
 def serve_command() -> None:
@@ -17,15 +13,15 @@ def serve_command() -> None:
     """
     from flows.serve import api_url, deployments, serve_flows  # Prefect takes seconds to import
 
-    settings = Settings()
+    chosen = settings()
     if not api_url():
         err.print(
             "[red]schedules need a Prefect server[/red]: start one with `prefect server start` and set "
             "PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)",
             highlight=False,
         )
-        raise typer.Exit(2)
-    for d in deployments(settings):
+        finish(Status.REFUSED)
+    for d in deployments(chosen):
         schedule = d.schedules[0].schedule if d.schedules else None
         err.print(f"serving {d.flow_name}/{d.name}: {schedule}", highlight=False)
-    serve_flows(settings)
+    serve_flows(chosen)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +11,10 @@ from filelock import FileLock
 
 from ecei.locks import refresh_lock_path
 from ecei.mirror import SNAPSHOTS
+from tests.cli.helpers import ecei
 from tests.conftest import query
 
-ECEI = str(Path(sys.executable).with_name("ecei"))
 OLD, NEW = "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"
-
-
-def ecei(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ECEI, *args], capture_output=True, text=True, timeout=180)
 
 
 @pytest.fixture(scope="module")

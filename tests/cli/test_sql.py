@@ -1,53 +1,13 @@
-"""The `ecei` command as a user runs it: a real process, its exit codes and its output."""
+"""`ecei sql` as a user runs it: reads only, in three formats, and says plainly what it refuses."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
-from ecei.locks import refresh_lock_path
-from tests.conftest import expected_rows
-
-ECEI = str(Path(sys.executable).with_name("ecei"))
-
-
-def ecei(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ECEI, *args], capture_output=True, text=True, timeout=180, env=env)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("cli") / "demo.duckdb"
-    done = ecei("refresh", "--demo", "--demo-snapshot", "2016-06", "--db", str(db), "--json")
-    assert done.returncode == 0, done.stderr
-    return db
-
-
-def test_refresh_json_prints_one_object(demo_db: Path) -> None:
-    done = ecei("refresh", "--demo", "--demo-snapshot", "2018-10", "--db", str(demo_db), "--json")
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(done.stdout)
-    assert figures["status"] == "ok"
-    assert figures["rows_seen"] == len(expected_rows("2018-10"))
-    assert figures["rows_rejected"] == 1
-
-
-def test_refresh_summary_names_the_figures(tmp_path: Path) -> None:
-    done = ecei("refresh", "--demo", "--db", str(tmp_path / "x.duckdb"))
-    assert done.returncode == 0, done.stderr
-    for words in ("status", "rows seen / stated total", "added / changed / removed", "rejected"):
-        assert words in done.stdout
-
-
-def test_unknown_demo_snapshot_is_a_usage_error(tmp_path: Path) -> None:
-    done = ecei("refresh", "--demo", "--demo-snapshot", "1999-01", "--db", str(tmp_path / "x.duckdb"))
-    assert done.returncode == 2
-    assert "1999-01" in done.stderr
+from tests.cli.helpers import ecei
 
 
 def test_sql_json_is_one_array_of_objects(demo_db: Path) -> None:
@@ -113,19 +73,3 @@ def test_sql_error_is_plain(demo_db: Path) -> None:
 def test_sql_without_warehouse(tmp_path: Path) -> None:
     done = ecei("sql", "--db", str(tmp_path / "none.duckdb"), "select 1")
     assert done.returncode == 2 and "ecei refresh" in done.stderr
-
-
-def test_refresh_exits_4_when_busy(demo_db: Path) -> None:
-    with FileLock(str(refresh_lock_path(demo_db))):
-        done = ecei("refresh", "--demo", "--db", str(demo_db))
-    assert done.returncode == 4
-    assert "another refresh" in done.stderr
-
-
-def test_settings_from_environment(tmp_path: Path) -> None:
-    import os
-
-    db = tmp_path / "env.duckdb"
-    done = ecei("refresh", "--demo", "--json", env={**os.environ, "ECEI_DB": str(db)})
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["db"] == str(db) and db.exists()

@@ -1,9 +1,7 @@
-"""`ecei alerts`: raise label-expiry alerts into the ledger and deliver them through Apprise."""
+"""`ecei alerts`: raise label alerts into the ledger and deliver them through Apprise, each once."""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,29 +11,17 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ecei.settings import Settings
+from ecei.alert_kinds import names, note
+from ecei.cli.kit import DbOption, TodayOption, err, existing_db, finish, out, outcomes, say, settings
 from warehouse.alerts import DEFAULT_THRESHOLDS
 
 if TYPE_CHECKING:
     from ecei.alerts import AlertsResult
 
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _parse_day(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("write the day as YYYY-MM-DD", param_hint="--today") from None
-
 
 def alerts_command(
-    db: Annotated[Path | None, typer.Option("--db", help="Warehouse file (env ECEI_DB, default ./ecei.duckdb)")] = None,
-    today: Annotated[
-        str | None, typer.Option(help="Compute the alerts as of this day, YYYY-MM-DD (default: today in ECEI_TIMEZONE)")
-    ] = None,
+    db: DbOption = None,
+    today: TodayOption = None,
     within: Annotated[
         list[int] | None,
         typer.Option("--within", help="A rung of the ladder in days, repeatable (default 90, 30, 7)"),
@@ -48,43 +34,38 @@ def alerts_command(
         bool, typer.Option("--dry-run", help="Show what would be raised; record and send nothing")
     ] = False,
 ) -> None:
-    """Raise label alerts (expiring, lapsed, renewed, delisted, stale) and deliver them, each once.
+    """Raise label alerts ({kinds}) and deliver them, each once.
 
-    Exit codes: 0 done (also when no channel is configured: the alerts stay pending), 2 usage or
-    no warehouse, 4 busy (another alerts run), 5 a channel failed (its alerts stay pending and the
-    next run delivers them).
+    The alerts are computed as of --today, by default today in ECEI_TIMEZONE. Exit codes: 0 done
+    (also when no channel is configured: the alerts stay pending), 2 usage or no warehouse,
+    4 busy (another alerts run), 5 a channel failed (its alerts stay pending and the next run
+    delivers them).
     """
     from ecei.alerts import run_alerts  # Apprise takes half a second to import: only when needed
 
-    day = _parse_day(today)
     thresholds = within or list(DEFAULT_THRESHOLDS)
     if any(t <= 0 for t in thresholds):
         raise typer.BadParameter("days must be positive", param_hint="--within")
-    settings = Settings(**({"db": db} if db is not None else {}))
+    chosen = settings(db=db)
+    existing_db(chosen)
     urls = [SecretStr(u) for u in notify] if notify else None
-    try:
-        result = run_alerts(settings, day, thresholds, urls, dry_run=dry_run)
-    except FileNotFoundError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]", highlight=False)
-        raise typer.Exit(2) from None
-    _print(result)
-    raise typer.Exit(result.exit_code)
+    with outcomes():
+        result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run)
+    print_alerts(result)
+    finish(result.status)
 
 
-def _print(result: AlertsResult) -> None:
+# the help lists the kinds as ecei/alert_kinds.py declares them
+alerts_command.__doc__ = (alerts_command.__doc__ or "").replace("{kinds}", ", ".join(names()))
+
+
+def print_alerts(result: AlertsResult) -> None:
+    """The alerts due in this run as one table, then each channel's delivery and how it ended."""
     new = {a.alert_key for a in result.raised}
     table = Table(title=f"alerts as of {result.today.isoformat()} (ladder {', '.join(map(str, result.thresholds))})")
     for column in ("kind", "name", "country", "portfolio", "label date", "days left", "note", "website", "state"):
         table.add_column(column, justify="right" if column == "days left" else "left")
     for a in result.due:
-        if a.kind == "expiring":
-            note = f"within {a.threshold_days} days"
-        elif a.kind == "lapsed" and a.renewal_closes_on:
-            note = f"renewal closes {a.renewal_closes_on.isoformat()}"
-        elif a.kind == "renewed" and a.previous_label_date:
-            note = f"was {a.previous_label_date.isoformat()}"
-        else:
-            note = a.detail or ""
         if result.status == "dry-run":
             state = "would raise" if a.alert_key in new else "pending"
         else:
@@ -97,12 +78,11 @@ def _print(result: AlertsResult) -> None:
             a.portfolio,
             a.label_date.isoformat() if a.label_date else None,
             None if a.days_left is None else str(a.days_left),
-            note,
+            note(a),
             a.website,
             state,
         ]
         table.add_row(*(Text(v or "") for v in values))
-    out = Console()
     # piped into a file or grep: one line per alert, however long the names
     (out if out.is_terminal else Console(width=320)).print(table)
     for c in result.channels:
@@ -110,8 +90,6 @@ def _print(result: AlertsResult) -> None:
             err.print(f"[red]{c.channel}: not delivered[/red] ({c.alerts} alerts): {escape(c.error)}", highlight=False)
         else:
             err.print(f"{c.channel}: delivered a digest of {c.alerts} alerts", highlight=False)
-    colour = {"ok": "green", "dry-run": "cyan", "busy": "yellow", "undelivered": "red"}[result.status]
-    summary = f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending"
-    err.print(f"[{colour}]{result.status}[/{colour}]: {summary}", highlight=False)
+    say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
     if result.message:
         err.print(escape(result.message), highlight=False)

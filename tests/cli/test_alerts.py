@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import ecei
 from tests.conftest import query
-from tests.ecei.test_cli import ecei
 from tests.receivers import Webhook
-
-ECEI = str(Path(sys.executable).with_name("ecei"))
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +68,6 @@ def test_bad_day_and_missing_warehouse(tmp_path: Path) -> None:
     assert ecei("alerts", "--db", str(tmp_path / "x.duckdb"), "--today", "01.07.2018").returncode == 2
     missing = ecei("alerts", "--db", str(tmp_path / "x.duckdb"))
     assert missing.returncode == 2 and "no warehouse" in missing.stderr
-
-
-def test_serve_needs_a_prefect_server(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFECT_API_URL": ""}
-    done = subprocess.run([ECEI, "serve"], capture_output=True, text=True, timeout=180, env=env)
-    assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr
-    assert json.dumps(done.stderr)  # one plain message, no traceback
-    assert "Traceback" not in done.stderr
 
 
 def test_second_alerts_run_at_once_is_busy(db: Path) -> None:
