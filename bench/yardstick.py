@@ -23,36 +23,16 @@ import duckdb
 import lxml.etree
 import lxml.html
 
-SCHEMA = """
-create table if not exists hist (
-    country_id varchar, name varchar, portfolio varchar, website varchar, valid_until date,
-    row_hash varchar, valid_from timestamp, valid_to timestamp
-);
-"""
 
-MERGE_SQL = """
-create or replace temp table cur as select country_id, name, row_hash from hist where valid_to is null;
-create or replace temp table chg as
-    select s.country_id, s.name from stage s join cur c using (country_id, name) where s.row_hash <> c.row_hash;
-update hist set valid_to = (select now from merge_now)
-where valid_to is null and (
-    (country_id, name) in (select (country_id, name) from chg)
-    or not exists (select 1 from stage s where s.country_id = hist.country_id and s.name = hist.name)
-);
-insert into hist
-select s.country_id, s.name, s.portfolio, s.website, s.valid_until, s.row_hash, (select now from merge_now), null
-from stage s
-where not exists (select 1 from hist h where h.valid_to is null and h.country_id = s.country_id and h.name = s.name);
-"""
+def _sql(name: str) -> str:
+    # beside this file, not through the bench package: the yardstick also runs as a plain script
+    return (Path(__file__).parent / "sql" / name).read_text(encoding="utf-8")
 
-STAGE_FROM_CSV = """
-create or replace temp table stage as
-select *, md5(concat_ws(chr(31), portfolio, coalesce(website, ''), valid_until::varchar)) as row_hash
-from read_csv(getvariable('stage_path'), header = false, delim = '\t', quote = '"',
-    columns = {'country_id': 'VARCHAR', 'name': 'VARCHAR', 'portfolio': 'VARCHAR',
-               'website': 'VARCHAR', 'valid_until': 'DATE'},
-    dateformat = '%Y/%m/%d', nullstr = '')
-"""
+
+SCHEMA = _sql("yardstick_schema.sql")
+MERGE_SQL = _sql("yardstick_merge.sql")
+STAGE_FROM_CSV = _sql("yardstick_stage_csv.sql")
+STAGE_FROM_STAGED_ROWS = _sql("yardstick_stage_json.sql")  # $path: rows staged as ecei-watch stages them
 
 
 def fetch(url: str) -> bytes:
@@ -74,6 +54,11 @@ def parse_country(body: bytes, country_id: str) -> list[tuple[str, ...]]:
              link.get("href", "") if link is not None else "", "".join(cells[3].itertext()).strip())
         )  # fmt: skip
     return rows
+
+
+def stage_staged_rows(con: duckdb.DuckDBPyConnection, staged: Path) -> None:
+    """Load ecei-watch's staged rows into the temp table `stage` (the merge benchmark's common input)."""
+    con.execute(STAGE_FROM_STAGED_ROWS, {"path": str(staged)})
 
 
 def merge_sql(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> None:

@@ -19,6 +19,7 @@ import duckdb
 from filelock import FileLock, Timeout
 from pydantic import SecretStr
 
+from ecei import alert_kinds
 from ecei.locks import alerts_lock_path
 from ecei.notify import channel_id, render_digest, send
 from ecei.settings import Settings
@@ -26,8 +27,6 @@ from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.runs import utcnow
-
-EXIT_OK, EXIT_BUSY, EXIT_UNDELIVERED = 0, 4, 5
 
 
 @dataclass
@@ -56,10 +55,6 @@ class AlertsResult:
     @property
     def delivered(self) -> int:
         return len(self.delivered_ids)
-
-    @property
-    def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "dry-run": EXIT_OK, "busy": EXIT_BUSY, "undelivered": EXIT_UNDELIVERED}[self.status]
 
 
 def local_today(settings: Settings) -> dt.date:
@@ -110,7 +105,7 @@ def run_alerts(
 def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
         w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
-        result.raised = ledger.candidates(con, w)
+        result.raised = ledger.candidates(con, w, alert_kinds.names())
         result.due = ledger.pending(con) + result.raised
     result.status = "dry-run"
     result.pending_after = len(result.due)
@@ -156,7 +151,7 @@ def _raise(con: duckdb.DuckDBPyConnection, settings: Settings, urls: list[str], 
     started = utcnow()
     w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
     result.alert_run_id = ledger.begin_alert_run(con, w, len(urls), started)
-    raised = ledger.candidates(con, w)
+    raised = ledger.candidates(con, w, alert_kinds.names())
     ledger.record_alerts(con, raised, result.alert_run_id, result.today, started)
     result.raised = [a for a in raised if a.alert_id is not None]
     result.due = ledger.pending(con)

@@ -10,10 +10,10 @@ import duckdb
 from warehouse.db import open_when_free
 
 FORMATS: dict[str, tuple[str, str]] = {
-    # format -> (file suffix, COPY options)
-    "parquet": ("parquet", "format parquet, compression zstd"),
-    "csv": ("csv", "format csv, header true"),
-    "json": ("json", "format json, array true"),
+    # format -> (file suffix, the COPY of view $view to file $path)
+    "parquet": ("parquet", "copy (select * from query_table($view)) to $path (format parquet, compression zstd)"),
+    "csv": ("csv", "copy (select * from query_table($view)) to $path (format csv, header true)"),
+    "json": ("json", "copy (select * from query_table($view)) to $path (format json, array true)"),
 }
 
 
@@ -32,15 +32,11 @@ def public_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -> list[Exported]:
     """Write `<view>.<suffix>` into `out_dir` for every public view; returns what was written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    suffix, options = FORMATS[fmt]
+    suffix, copy = FORMATS[fmt]
     out_dir.mkdir(parents=True, exist_ok=True)
     # its own read-only connection: `ecei sql` refuses COPY, and an export must never write the warehouse
     con = open_when_free(db, busy_timeout, read_only=True)
@@ -51,8 +47,8 @@ def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -
         for view in public_views(con):
             target = out_dir / f"{view}.{suffix}"
             partial = target.with_name(target.name + ".part")
-            con.execute(f'copy (select * from "{view}") to {_literal(partial)} ({options})')
-            (rows,) = con.execute(f'select count(*) from "{view}"').fetchone() or (0,)
+            con.execute(copy, {"view": view, "path": str(partial)})
+            (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
             partial.replace(target)
             written.append(Exported(view, target, rows))
         con.execute("commit")

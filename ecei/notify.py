@@ -20,20 +20,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
 
+from ecei import alert_kinds
 from warehouse.alerts import Alert
 
 # apprise and the HTTP client under it log URLs (urllib3 at debug: the request path, a token)
 _LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "requests")
 _SEND_LOCK = threading.Lock()  # one redacting filter on these shared loggers at a time
 _MIN_SECRET = 4  # shorter URL parts (ports, 'json', 'api') are no secrets and would garble messages
-
-KIND_TITLES = {
-    "stale": "The watcher needs attention",
-    "expiring": "Labels expiring",
-    "lapsed": "Labels lapsed",
-    "renewed": "Labels renewed",
-    "delisted": "Clusters delisted",
-}
 
 
 def channel_id(url: str) -> str:
@@ -116,42 +109,27 @@ class Digest:
     body_html: str
 
 
-def _days(alert: Alert) -> str:
-    if alert.days_left is None:
-        return ""
-    if alert.days_left >= 0:
-        return f"{alert.days_left} days left"
-    return f"lapsed {-alert.days_left} days ago"
-
-
 def _line(alert: Alert) -> str:
     e = html.escape
-    if alert.kind == "stale":
-        return f"<li>{e(alert.detail or 'stale')}</li>"
+    kind = alert_kinds.kind_of(alert.kind)
+    if not kind.about_a_cluster:
+        return f"<li>{e(kind.note(alert))}</li>"
     label = alert.label_date.isoformat() if alert.label_date else "?"
     facts = [e(alert.country or "?"), e(alert.portfolio or "?"), f"label valid until {label}"]
-    if alert.kind == "expiring":
-        facts.append(f"{_days(alert)} (within {alert.threshold_days} days)")
-    elif alert.kind == "lapsed":
-        facts.append(_days(alert))
-        if alert.renewal_closes_on:
-            facts.append(f"renewal window closes {alert.renewal_closes_on.isoformat()}")
-    elif alert.kind == "renewed" and alert.previous_label_date:
-        facts.append(f"was {alert.previous_label_date.isoformat()}")
-    elif alert.kind == "delisted":
-        facts.append("no longer listed")
+    note = kind.note(alert)
+    if note:
+        facts.append(e(note))
     website = f' &middot; <a href="{e(alert.website, quote=True)}">{e(alert.website)}</a>' if alert.website else ""
     return f"<li><b>{e(alert.name or '?')}</b> &middot; {' &middot; '.join(facts)}{website}</li>"
 
 
 def render_digest(alerts: Sequence[Alert], today: dt.date) -> Digest:
-    """One message for a run and channel; every text from the warehouse is HTML-escaped."""
+    """One message for a run and channel, a section per alert kind (ecei/alert_kinds.py); every
+    text from the warehouse is HTML-escaped."""
     count = len(alerts)
     title = f"ecei-watch: {count} label alert{'s' if count != 1 else ''} ({today.isoformat()})"
     sections = []
-    for kind, heading in KIND_TITLES.items():
-        of_kind = [a for a in alerts if a.kind == kind]
-        if of_kind:
-            items = "\n".join(_line(a) for a in of_kind)
-            sections.append(f"<h3>{heading} ({len(of_kind)})</h3>\n<ul>\n{items}\n</ul>")
+    for kind, of_kind in alert_kinds.by_kind(alerts):
+        items = "\n".join(_line(a) for a in of_kind)
+        sections.append(f"<h3>{html.escape(kind.title)} ({len(of_kind)})</h3>\n<ul>\n{items}\n</ul>")
     return Digest(title, "\n".join(sections))

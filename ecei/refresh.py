@@ -34,8 +34,6 @@ from warehouse.identity import run_decisions
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
 
-EXIT_OK, EXIT_FAILED, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 3, 4
-EXIT_CODES = {"ok": EXIT_OK, "failed": EXIT_FAILED, "partial": EXIT_PARTIAL, "busy": EXIT_BUSY}
 _LOG_TAIL = 2000
 
 Event = dict[str, Any]
@@ -50,10 +48,6 @@ class RefreshResult:
     abandoned_runs: list[int] = field(default_factory=list)
     db: str = ""
     link_decisions: list[dict[str, Any]] = field(default_factory=list)  # renames judged in this run
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES[self.status]
 
 
 def crawl_config(settings: Settings) -> CrawlConfig:

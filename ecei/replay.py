@@ -30,6 +30,7 @@ from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
 from ecei.completeness import assess
 from ecei.locks import refresh_lock_path
+from ecei.outcome import Busy, Refused
 from ecei.refresh import load_run
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage import RunStage
@@ -48,11 +49,11 @@ from warehouse.db import connect, open_when_free
 from warehouse.runs import begin_run
 
 
-class ReplayRefused(Exception):
+class ReplayRefused(Refused):
     """The replay cannot be done as asked (nothing written)."""
 
 
-class ReplayBusy(Exception):
+class ReplayBusy(Busy):
     """A refresh holds the warehouse."""
 
 

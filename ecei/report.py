@@ -22,12 +22,13 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 
+from ecei import change_kinds, run_figures
 from warehouse.db import open_when_free, sql_file
 
 RECENT_RUNS = 10
 CHANGES_LIMIT = 500
 EXPIRY_MONTHS = 24
-LAPSING_DAYS = 90  # keep in step with warehouse/report/headline.sql and clusters.sql
+LAPSING_DAYS = 90  # a label lapsing within this many days is shown as lapsing
 
 Row = dict[str, Any]
 
@@ -66,19 +67,30 @@ def months_from(today: dt.date, count: int = EXPIRY_MONTHS) -> list[str]:
     return months
 
 
+def change_summary(rows: list[Row]) -> list[Row]:
+    """One row per run, with a count for every kind the summary shows (change_kinds.SUMMARY)."""
+    runs: dict[Any, Row] = {}
+    for r in rows:
+        run = runs.setdefault(r["run_id"], {k: r[k] for k in ("run_id", "started_at", "status")})
+        if r["change"] is not None:
+            run[r["change"]] = r["clusters"]
+    return [{**{k.name: 0 for k in change_kinds.SUMMARY}, **run} for run in runs.values()]
+
+
 def collect(con: duckdb.DuckDBPyConnection, today: dt.date, db: str = "") -> ReportData:
     """Run the report's queries against an open warehouse."""
     on_day = {"today": today}
+    lapsing = {"today": today, "lapsing_days": LAPSING_DAYS}
     data = ReportData(
         today=today,
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None),
         db=db,
-        headline=_rows(con, "headline", on_day)[0],
-        clusters=_rows(con, "clusters", on_day),
-        expiry=_rows(con, "expiry_by_month", on_day),
+        headline=_rows(con, "headline", lapsing)[0],
+        clusters=_rows(con, "clusters", lapsing),
+        expiry=_rows(con, "expiry_by_month", {"today": today, "months": EXPIRY_MONTHS}),
         lapsed=_rows(con, "lapsed_by_year", on_day),
         runs=_rows(con, "recent_runs", {"runs": RECENT_RUNS}),
-        change_summary=_rows(con, "change_summary", {"runs": RECENT_RUNS}),
+        change_summary=change_summary(_rows(con, "change_summary", {"runs": RECENT_RUNS})),
         changes=_rows(con, "recent_changes", {"runs": RECENT_RUNS, "limit": CHANGES_LIMIT}),
         quarantine=_rows(con, "last_quarantine", {}),
     )
@@ -99,7 +111,7 @@ def _empty_note(fig: go.Figure, text: str) -> None:
 
 
 def expiry_figure(rows: list[Row], today: dt.date) -> dict[str, Any]:
-    """Labels lapsing per month over the next 24 months, one stacked bar trace per portfolio."""
+    """Labels lapsing per month over the next EXPIRY_MONTHS months, one stacked bar trace per portfolio."""
     months = months_from(today)
     portfolios = sorted({r["portfolio"] for r in rows}, key=str.casefold)
     counts = {(r["month"], r["portfolio"]): r["labels"] for r in rows}
@@ -181,6 +193,8 @@ def render(data: ReportData) -> str:
         data=data,
         lapsing_days=LAPSING_DAYS,
         expiry_months=EXPIRY_MONTHS,
+        summary_kinds=change_kinds.SUMMARY,
+        run_figures=run_figures.FIGURES,
         plotly_js=plotly_js,
         app_js=app_js,
         # only these two scripts may run: an injected <script> would be refused even if it got through

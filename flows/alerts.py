@@ -16,9 +16,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, State
 from pydantic import SecretStr
 
+from ecei import alert_kinds
 from ecei.alerts import AlertsResult, local_today, run_alerts
 from ecei.settings import Settings
 from flows.catchup import superseded
+from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS
 from warehouse.db import open_when_free
 
@@ -52,17 +54,8 @@ def raise_and_deliver(
 def expiring_soon(settings: Settings, today: dt.date, days: int) -> list[dict[str, object]]:
     """Every listed label that lapses within `days` after `today`, soonest first."""
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
-        cur = con.execute(
-            "select name, country, portfolio, valid_until, valid_until - ?::date as days_left, website "
-            "from clusters_current where valid_until > ?::date and valid_until - ?::date <= ? "
-            "order by valid_until, country, name",
-            [today, today, today, days],
-        )
-        names = [d[0] for d in cur.description]
-        return [
-            {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in zip(names, r, strict=True)}
-            for r in cur.fetchall()
-        ]
+        rows = ledger.expiring_soon(con, today, days)
+    return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]
 
 
 @task(name="publish-expiring", cache_policy=None)
@@ -102,7 +95,7 @@ def expiry_alerts_flow(
     within_days: int | list[int] = DEFAULT_LADDER,
     notify: list[SecretStr] | None = None,
 ) -> dict[str, object] | State:
-    """Raise expiring / lapsed / renewed / delisted / stale alerts and deliver them, each once.
+    """Raise the label alerts of every kind (ecei/alert_kinds.py) and deliver them, each once.
     `notify=None` uses ECEI_NOTIFY; `notify=[]` delivers nothing (the alerts stay pending)."""
     logger = get_run_logger()
     skip = superseded()
@@ -119,7 +112,7 @@ def expiry_alerts_flow(
         "status": result.status,
         "today": day.isoformat(),
         "raised": len(result.raised),
-        "raised_by_kind": {k: sum(a.kind == k for a in result.raised) for k in sorted({a.kind for a in result.raised})},
+        "raised_by_kind": alert_kinds.counts(result.raised),
         "delivered": result.delivered,
         "pending": result.pending_after,
         "channels": [vars(c) for c in result.channels],

@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, State
 
+from ecei import run_figures
 from ecei.refresh import RefreshResult, refresh
 from ecei.settings import Settings
 from flows.catchup import superseded
@@ -66,11 +67,7 @@ def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> di
         "message": result.message,
         **vars(result.figures),
     }
-    f = result.figures
-    line = (
-        f"refresh run {result.run_id}: {result.status}; {f.rows_seen} rows seen, "
-        f"added / changed / removed {f.added} / {f.changed} / {f.removed}, rejected {f.rows_rejected}"
-    )
+    line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.figures)}"
     if result.status == "failed":
         logger.error(f"{line}: {result.message}")
         raise RefreshFailed(f"refresh run {result.run_id} failed: {result.message}")

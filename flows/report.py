@@ -1,4 +1,5 @@
-"""Markdown for the flows' artifacts: a refresh's figures and what it added, changed, removed, rejected."""
+"""Markdown for the flows' artifacts: a refresh's figures (ecei/run_figures.py), a section per change
+kind (ecei/change_kinds.py) and the rows it rejected."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from ecei import change_kinds, run_figures
 from ecei.refresh import RefreshResult
-from warehouse.db import open_when_free
+from warehouse.db import open_when_free, sql_file
 
 ROW_LIMIT = 200  # per section; the warehouse has the rest
 
@@ -33,59 +37,57 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _run_details(db: Path, run_id: int, busy_timeout: float) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _rows(con: duckdb.DuckDBPyConnection, name: str, run_id: int) -> list[dict[str, Any]]:
+    cur = con.execute(sql_file(f"report/{name}.sql"), {"run_id": run_id})
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
+
+
+def _run_details(db: Path, run_id: int, busy_timeout: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     with closing(open_when_free(db, busy_timeout, read_only=True)) as con:
-        changes = con.execute(
-            "select change, country, name, changed_columns, old_valid_until, new_valid_until, "
-            "coalesce(new_portfolio, old_portfolio) from cluster_changes where run_id = ? "
-            "order by change, country, name",
-            [run_id],
-        ).fetchall()
-        rejected = con.execute(
-            "select page_url, row_number, raw, reason from rejected_rows where run_id = ? "
-            "order by page_url, row_number",
-            [run_id],
-        ).fetchall()
-    return changes, rejected
+        return _rows(con, "run_changes", run_id), _rows(con, "run_rejected", run_id)
+
+
+def shown_name(change: dict[str, Any]) -> str:
+    """The cluster's name; a change of name (a rename) shows both on one line, `Old → New`."""
+    old, new = change["old_name"], change["new_name"]
+    if old and new and old != new:
+        return f"{old} \N{RIGHTWARDS ARROW} {new}"
+    return str(change["name"])
+
+
+def _change_cells(c: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        c["country"],
+        shown_name(c),
+        c["portfolio"],
+        c["changed_columns"],
+        c["old_valid_until"],
+        c["new_valid_until"],
+    )
 
 
 def refresh_markdown(result: RefreshResult, busy_timeout: float = 10.0) -> str:
-    """The artifact of one refresh: status, figures, then added / changed / removed / rejected."""
-    f = result.figures
+    """The artifact of one refresh: status, figures, then a section per change kind, then rejected."""
     parts = [f"# Refresh run {result.run_id if result.run_id is not None else '-'}: {result.status}"]
     if result.status != "ok" and result.message:
         sign = "Warning" if result.status == "partial" else "Error"
         parts.append(f"**{sign}:** {cell(result.message)}")
-    figures = [
-        ("pages fetched / failed", f"{f.pages_fetched} / {f.pages_failed}"),
-        ("countries loaded / listed", f"{f.countries_loaded} / {f.countries_listed}"),
-        ("rows seen / stated total", f"{f.rows_seen} / {'?' if f.stated_total is None else f.stated_total}"),
-        ("rows loaded", f.rows_loaded),
-        ("exact duplicates", f.rows_duplicate),
-        ("rejected (quarantined)", f.rows_rejected),
-        ("websites unusable", f.websites_invalid),
-        ("added / changed / removed", f"{f.added} / {f.changed} / {f.removed}"),
-        ("new portfolios", f.new_portfolios or ""),
-    ]
-    parts.append(table(["figure", "value"], figures))
+    parts.append(table(["figure", "value"], run_figures.summary_rows(result.figures)))
     if result.run_id is None or result.status in ("failed", "busy"):
         return "\n\n".join(parts)
     changes, rejected = _run_details(Path(result.db), result.run_id, busy_timeout)
-    for kind in ("added", "changed", "removed"):
-        rows = [c for c in changes if c[0] == kind]
-        parts.append(f"## {kind.capitalize()} ({len(rows)})")
+    for kind in change_kinds.KINDS:
+        rows = [c for c in changes if c["change"] == kind.name]
+        parts.append(f"## {kind.heading} ({len(rows)})")
         if rows:
-            parts.append(
-                table(
-                    ["country", "name", "portfolio", "what changed", "label before", "label after"],
-                    [(c[1], c[2], c[6], c[3], c[4], c[5]) for c in rows],
-                )
-            )
+            columns = ["country", "name", "portfolio", "what changed", "label before", "label after"]
+            parts.append(table(columns, [_change_cells(c) for c in rows]))
     parts.append(f"## Rejected ({len(rejected)})")
     if rejected:
-        rows = []
-        for page, number, raw, reason in rejected:
-            name = json.loads(raw).get("name") if raw else None
-            rows.append((page, number, name, reason))
-        parts.append(table(["page", "row", "name as shown", "reason"], rows))
+        shown = []
+        for r in rejected:
+            name = json.loads(r["raw"]).get("name") if r["raw"] else None
+            shown.append((r["page_url"], r["row_number"], name, r["reason"]))
+        parts.append(table(["page", "row", "name as shown", "reason"], shown))
     return "\n\n".join(parts)

@@ -21,6 +21,7 @@ pytest_plugins = ["tests.receivers"]  # the webhook and SMTP receivers for alert
 COUNTRY_PATH = "/benchmarked-clusters/?country="
 NORWAY = "9e0e2d07-b7a9-47ae-a816-cf7692205403"
 ITALY = "9e12d7ea56424278935b25692c9c6de9"
+POLAND = "a36e53af-4be9-4791-bc22-5a32a7982347"
 
 
 def expected_rows(snapshot: str) -> list[dict[str, Any]]:
@@ -118,3 +119,8 @@ def start_from(loaded: Callable[[str], Path], settings: Settings) -> Callable[[s
         shutil.copyfile(loaded(snapshot), settings.db)
 
     return put
+
+
+def rename_header(body: bytes) -> bytes:
+    """A page whose cluster table renames a column the spider expects: the layout changed."""
+    return body.replace(b"<th>Comparative portfolio</th>", b"<th>Portfolio</th>")

@@ -1,7 +1,9 @@
-"""The alert ledger: raise the alerts alerts.sql finds, list what is pending, record deliveries.
+"""The alert ledger: find the alerts each kind's query raises, list what is pending, record deliveries.
 
 Every alert is one row of alert_log, unique by alert_key; delivery is tracked per channel in
-alert_deliveries, so a channel that already has an alert never gets it again.
+alert_deliveries, so a channel that already has an alert never gets it again. Each alert kind is
+one query, `alert_kinds/<kind>.sql`, run in the frame of `alert_ledger/frame.sql`; which kinds
+exist and how they read is declared by the caller (ecei/alert_kinds.py).
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from importlib import resources
+from typing import Any
 
 import duckdb
 
 from warehouse.db import sql_file
 
-KINDS = ("expiring", "lapsed", "renewed", "delisted", "stale")
 DEFAULT_THRESHOLDS = (90, 30, 7)  # days: the ladder of expiring alerts
+KIND_FOLDER = "alert_kinds"
 
 
 @dataclass
@@ -83,28 +87,53 @@ def _one_year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def candidates(con: duckdb.DuckDBPyConnection, w: Window) -> list[Alert]:
-    """The alerts this run would raise: none already in alert_log."""
+def sql_kinds() -> list[str]:
+    """The alert kinds that have a query: the names of the files in `warehouse/alert_kinds/`."""
+    folder = resources.files("warehouse") / KIND_FOLDER
+    return sorted(entry.name.removesuffix(".sql") for entry in folder.iterdir() if entry.name.endswith(".sql"))
+
+
+def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) -> list[Alert]:
+    """The alerts of `kinds` this run would raise, none already in alert_log, in the order of
+    `kinds` (then by label date, country and name)."""
+    missing = sorted(set(kinds) - set(sql_kinds()))
+    if missing:
+        raise ValueError(f"no query in warehouse/{KIND_FOLDER}/ for alert kinds {', '.join(missing)}")
     con.execute(
-        "create or replace temp table alert_params as select ?::date as today, ?::integer[] as thresholds, "
-        "?::date as lapsed_from, ?::integer as changes_after, ?::integer as through_run_id, "
-        "?::integer as stale_days",
-        [w.today, w.thresholds, w.lapsed_from, w.changes_after, w.through_run_id, w.stale_days],
+        sql_file("alert_ledger/params.sql"),
+        {
+            "today": w.today,
+            "thresholds": w.thresholds,
+            "lapsed_from": w.lapsed_from,
+            "changes_after": w.changes_after,
+            "through_run_id": w.through_run_id,
+            "stale_days": w.stale_days,
+        },
     )
     try:
-        cur = con.execute(sql_file("alerts.sql"))
+        con.execute(sql_file("alert_ledger/frame.sql"))
+        for kind in kinds:
+            # a kind's query is a plain select; the frame gathers its rows by column name
+            query = sql_file(f"{KIND_FOLDER}/{kind}.sql").strip().rstrip(";")
+            con.execute(f"insert into alert_candidates by name (\n{query}\n)")
+        cur = con.execute(sql_file("alert_ledger/not_raised.sql"), {"kinds": list(kinds)})
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     finally:
-        con.execute("drop table if exists temp.alert_params")
+        con.execute(sql_file("alert_ledger/frame_drop.sql"))
     return [Alert(**dict(zip(names, r, strict=True))) for r in rows]
 
 
 def begin_alert_run(con: duckdb.DuckDBPyConnection, w: Window, channels: int, at: dt.datetime) -> int:
     row = con.execute(
-        "insert into alert_runs (started_at, today, thresholds, through_run_id, channels, status) "
-        "values (?, ?, ?, ?, ?, 'running') returning alert_run_id",
-        [at, w.today, w.thresholds, w.through_run_id, channels],
+        sql_file("alert_ledger/begin_run.sql"),
+        {
+            "started_at": at,
+            "today": w.today,
+            "thresholds": w.thresholds,
+            "through_run_id": w.through_run_id,
+            "channels": channels,
+        },
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -114,28 +143,18 @@ def record_alerts(
     con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert], alert_run_id: int, today: dt.date, at: dt.datetime
 ) -> None:
     """Insert new alerts; a key raised meanwhile by another run is skipped, never duplicated."""
-    columns = ", ".join(_CANDIDATE_COLUMNS)
-    marks = ", ".join("?" for _ in _CANDIDATE_COLUMNS)
+    statement = sql_file("alert_ledger/record.sql")
     for alert in alerts:
-        values = [getattr(alert, c) for c in _CANDIDATE_COLUMNS]
-        row = con.execute(
-            f"insert into alert_log ({columns}, today, alert_run_id, created_at) values ({marks}, ?, ?, ?) "
-            "on conflict (alert_key) do nothing returning alert_id, created_at",
-            [*values, today, alert_run_id, at],
-        ).fetchone()
-        if row is not None:
-            alert.alert_id, alert.created_at = int(row[0]), row[1]
+        values: dict[str, Any] = {c: getattr(alert, c) for c in _CANDIDATE_COLUMNS}
+        row = con.execute(statement, {**values, "today": today, "alert_run_id": alert_run_id, "created_at": at})
+        found = row.fetchone()
+        if found is not None:
+            alert.alert_id, alert.created_at = int(found[0]), found[1]
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
     """Every alert not yet delivered, oldest first, with the channels that already have it."""
-    columns = ", ".join(f"a.{c}" for c in _CANDIDATE_COLUMNS)
-    cur = con.execute(
-        f"select {columns}, a.alert_id, a.created_at, a.delivered_at, a.attempts, a.last_error, "
-        "coalesce(list(d.channel) filter (where d.delivered_at is not null), []) as delivered_to "
-        "from alert_log as a left join alert_deliveries as d using (alert_id) "
-        "where a.delivered_at is null group by all order by a.alert_id"
-    )
+    cur = con.execute(sql_file("alert_ledger/pending.sql"))
     names = [d[0] for d in cur.description]
     alerts = []
     for r in cur.fetchall():
@@ -149,18 +168,13 @@ def record_delivery(
     con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], channel: str, error: str | None, at: dt.datetime
 ) -> None:
     """One attempt to send these alerts to one channel: delivered (error None) or not, and why."""
+    delivery, attempt = sql_file("alert_ledger/delivery.sql"), sql_file("alert_ledger/attempt.sql")
     for alert_id in alert_ids:
         con.execute(
-            "insert into alert_deliveries (alert_id, channel, delivered_at, attempts, last_error) "
-            "values (?, ?, ?, 1, ?) on conflict (alert_id, channel) do update set "
-            "delivered_at = excluded.delivered_at, attempts = alert_deliveries.attempts + 1, "
-            "last_error = excluded.last_error",
-            [alert_id, channel, None if error else at, error],
+            delivery,
+            {"alert_id": alert_id, "channel": channel, "delivered_at": None if error else at, "error": error},
         )
-        con.execute(
-            "update alert_log set attempts = attempts + 1, last_error = coalesce(?, last_error) where alert_id = ?",
-            [error, alert_id],
-        )
+        con.execute(attempt, {"alert_id": alert_id, "error": error})
 
 
 def mark_delivered(
@@ -170,10 +184,8 @@ def mark_delivered(
     if not alert_ids or not channels:
         return []
     rows = con.execute(
-        "update alert_log set delivered_at = ? where delivered_at is null and alert_id in ("
-        "select alert_id from alert_deliveries where delivered_at is not null and channel in (select unnest(?)) "
-        "and alert_id in (select unnest(?)) group by alert_id having count(*) = ?) returning alert_id",
-        [at, list(channels), list(alert_ids), len(set(channels))],
+        sql_file("alert_ledger/delivered.sql"),
+        {"at": at, "channels": list(channels), "alert_ids": list(alert_ids), "channel_count": len(set(channels))},
     ).fetchall()
     return sorted(r[0] for r in rows)
 
@@ -189,12 +201,26 @@ def settle_alert_run(
     at: dt.datetime,
 ) -> None:
     con.execute(
-        "update alert_runs set status = ?, finished_at = ?, raised = ?, delivered = ?, pending = ?, message = ? "
-        "where alert_run_id = ?",
-        [status, at, raised, delivered, pending_after, message, alert_run_id],
+        sql_file("alert_ledger/settle_run.sql"),
+        {
+            "alert_run_id": alert_run_id,
+            "status": status,
+            "at": at,
+            "raised": raised,
+            "delivered": delivered,
+            "pending": pending_after,
+            "message": message,
+        },
     )
 
 
 def count_pending(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("select count(*) from alert_log where delivered_at is null").fetchone()
     return int(row[0]) if row else 0
+
+
+def expiring_soon(con: duckdb.DuckDBPyConnection, today: dt.date, days: int) -> list[dict[str, Any]]:
+    """Every listed label that lapses within `days` after `today`, soonest first."""
+    cur = con.execute(sql_file("alert_ledger/expiring_soon.sql"), {"today": today, "days": days})
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -165,10 +165,7 @@ def load_runs(con: duckdb.DuckDBPyConnection) -> list[ArchivedRun]:
         ).fetchall()
     }
     fetches: dict[int, list[Fetch]] = {}
-    for r in con.execute(
-        "select run_id, seq, url, requested_url, kind, status, content_type, fetched_at, sha256, error "
-        "from page_fetches order by run_id, seq"
-    ).fetchall():
+    for r in con.execute(sql_file("archive_fetches.sql")).fetchall():
         fetches.setdefault(r[0], []).append(Fetch(*r[1:]))
     runs = []
     for row in rows:
@@ -185,13 +182,10 @@ def load_runs(con: duckdb.DuckDBPyConnection) -> list[ArchivedRun]:
 
 def copy_bodies(con: duckdb.DuckDBPyConnection, source: Path) -> int:
     """Copy every body of another warehouse file into this one; returns how many were new."""
-    con.execute(f"attach '{str(source).replace(chr(39), chr(39) * 2)}' as archive_source (read_only)")
+    con.execute("attach ? as archive_source (read_only)", [str(source)])
     try:
         before = con.execute("select count(*) from page_bodies").fetchone()
-        con.execute(
-            "insert into page_bodies select * from archive_source.page_bodies as s "
-            "where not exists (select 1 from page_bodies as b where b.sha256 = s.sha256)"
-        )
+        con.execute(sql_file("archive_copy_bodies.sql"))
         after = con.execute("select count(*) from page_bodies").fetchone()
     finally:
         con.execute("detach archive_source")
@@ -200,11 +194,9 @@ def copy_bodies(con: duckdb.DuckDBPyConnection, source: Path) -> int:
 
 def copy_run(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> int:
     """Insert a runs row as it stands (a run with no archive, kept verbatim); returns its new id."""
+    # the row goes in as one struct, its fields matched to the columns by name; run_id is the new one's
     values = {k: v for k, v in row.items() if k != "run_id"}
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    new = con.execute(f"insert into runs ({columns}) values ({marks}) returning run_id", list(values.values()))
-    result = new.fetchone()
+    result = con.execute("insert into runs by name select unnest($run) returning run_id", {"run": values}).fetchone()
     assert result is not None
     return int(result[0])
 

@@ -39,16 +39,13 @@ def _fill_version_keys(con: duckdb.DuckDBPyConnection) -> None:
     if not pairs:
         return
     con.execute(
-        "update versions as v set country_key = k.country_key, name_key = k.name_key "
-        "from (select unnest(?::varchar[]) as country_id, unnest(?::varchar[]) as name, "
-        "unnest(?::varchar[]) as country_key, unnest(?::varchar[]) as name_key) as k "
-        "where v.country_id = k.country_id and v.name = k.name",
-        [
-            [p[0] for p in pairs],
-            [p[1] for p in pairs],
-            [country_key(p[0]) for p in pairs],
-            [name_key(p[1]) for p in pairs],
-        ],
+        sql_file("version_keys_fill.sql"),
+        {
+            "country_ids": [p[0] for p in pairs],
+            "names": [p[1] for p in pairs],
+            "country_keys": [country_key(p[0]) for p in pairs],
+            "name_keys": [name_key(p[1]) for p in pairs],
+        },
     )
 
 
@@ -58,10 +55,7 @@ _AFTER_SQL = {6: _fill_version_keys}
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the migrations this file lacks, each in its own transaction; returns those applied."""
-    con.execute(
-        "create table if not exists schema_migrations "
-        "(version integer primary key, name varchar not null, applied_at timestamp not null)"
-    )
+    con.execute(sql_file("schema_migrations.sql"))
     done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
     applied = []
     for version, name in migrations():

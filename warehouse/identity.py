@@ -8,8 +8,9 @@ gives the new name the old name's `cluster_id`, so the history goes on under one
 Every decision is a row of `cluster_links`; the latest row per pair is in force
 (`cluster_link_decisions`). Automatic decisions depend only on the warehouse and the staged run,
 and are dated by the run's start, so a replay of the same runs makes the same decisions. A
-person's decision (`ecei link` / `ecei unlink`) is honoured by later merges of the same pair and
-applied to the history by `resolve_identity`, which rewrites identity columns only.
+person's decision (`ecei link` / `ecei unlink`, whose rules live in ecei/identity.py) is recorded
+here, honoured by later merges of the same pair and applied to the history by `resolve_identity`,
+which rewrites identity columns only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 import duckdb
 from rapidfuzz import fuzz, process, utils
 
-from pipelines.keys import country_key, name_key
 from warehouse.db import sql_file
 
 # Norwegian cluster programme levels, which a cluster's name gains or drops as it moves between them
@@ -195,17 +195,7 @@ def break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt
     it, two staged rows would share one cluster_id and the merge would open two current versions
     for it. Returns how many links were broken.
     """
-    rows = con.execute(
-        """
-        select d.country_key, d.old_name_key, d.new_name_key, d.old_cluster_id, d.new_cluster_id,
-               d.old_name, d.new_name
-        from cluster_link_decisions as d
-        where d.linked
-          and exists (select 1 from stage_rows s where s.country_key = d.country_key and s.name_key = d.old_name_key)
-          and exists (select 1 from stage_rows s where s.country_key = d.country_key and s.name_key = d.new_name_key)
-        order by all
-        """
-    ).fetchall()
+    rows = con.execute(sql_file("identity_conflicts.sql")).fetchall()
     if not rows:
         return 0
     decisions = [
@@ -326,19 +316,14 @@ def link_renames(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt.da
         taken_old.add((c.country_key, c.old_name_key))
         taken_new.add((c.country_key, c.new_name_key))
         con.execute(
-            "update delta set key_cluster_id = ? "
-            "where country_key = ? and name_key = ? and old_cluster_id is null and key_first_run_id is null",
-            [c.old_cluster_id, c.country_key, c.new_name_key],
+            sql_file("identity_link_delta.sql"),
+            {"cluster_id": c.old_cluster_id, "country_key": c.country_key, "name_key": c.new_name_key},
         )
 
 
 def run_decisions(con: duckdb.DuckDBPyConnection, run_id: int) -> list[dict[str, Any]]:
     """The link decisions recorded in one run, for the refresh summary."""
-    cur = con.execute(
-        "select old_name, new_name, linked, score, evidence, decided_by from cluster_links "
-        "where run_id = ? order by linked desc, old_name, new_name, link_id",
-        [run_id],
-    )
+    cur = con.execute(sql_file("identity_run_decisions.sql"), {"run_id": run_id})
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -356,107 +341,49 @@ def resolve_identity(con: duckdb.DuckDBPyConnection) -> int:
     return int(moved[0]) if moved else 0
 
 
-class IdentityRefused(Exception):
-    """A person's link or unlink that the history does not allow; the message says why."""
+@dataclass(frozen=True)
+class KeySpan:
+    """The versions of one name key: the run of the first, the run that closed the last (None while
+    one is open), how many are open, and a name to show."""
+
+    first_run: int | None
+    last_run: int | None
+    open_versions: int
+    name: str | None
 
 
-def _pair_keys(con: duckdb.DuckDBPyConnection, old: str, new: str, country: str | None) -> tuple[str, str, str]:
-    """(country_key, old name key, new name key) of two names a person typed."""
-    old_key, new_key = name_key(old), name_key(new)
-    if old_key == new_key:
-        raise IdentityRefused("the old and the new name are the same cluster key")
-    rows = con.execute(
-        """
-        select o.country_key, any_value(v.country)
-        from cluster_keys as o
-        join cluster_keys as n on n.country_key = o.country_key and n.name_key = ?
-        left join versions as v on v.country_key = o.country_key
-        where o.name_key = ?
-        group by all
-        order by all
-        """,
-        [new_key, old_key],
-    ).fetchall()
-    if country is not None:
-        wanted = country.casefold().strip()
-        rows = [r for r in rows if r[0] == country_key(country) or (r[1] or "").casefold() == wanted]
-    if not rows:
-        where = f" in {country}" if country else ""
-        raise IdentityRefused(f"no country{where} has both names on record: {old!r} and {new!r}")
-    if len(rows) > 1:
-        listed = ", ".join(r[1] or r[0] for r in rows)
-        raise IdentityRefused(f"both names exist in several countries ({listed}): pass --country")
-    return rows[0][0], old_key, new_key
+@dataclass(frozen=True)
+class PairRecord:
+    """What a person's decision on a pair is recorded with (see identity_pair.sql)."""
+
+    old_cluster_id: str | None
+    new_cluster_id: str
+    first_run_id: int | None
+    last_score: float | None
 
 
-def _key_span(con: duckdb.DuckDBPyConnection, ckey: str, nkey: str) -> tuple[Any, ...]:
-    """(first run_from, last run_to, open versions, a shown name) of one key's versions."""
-    row = con.execute(
-        """
-        select min(v.run_from), max(v.run_to), count(*) filter (where v.valid_to is null), max(v.name)
-        from versions as v
-        where v.country_key = ? and v.name_key = ?
-        """,
-        [ckey, nkey],
-    ).fetchone()
-    assert row is not None
-    return row
+def countries_with_both(con: duckdb.DuckDBPyConnection, old_key: str, new_key: str) -> list[tuple[str, str | None]]:
+    """(country_key, country name) of every country with both name keys on record."""
+    rows = con.execute(sql_file("identity_pair_countries.sql"), {"old_name_key": old_key, "new_name_key": new_key})
+    return [(r[0], r[1]) for r in rows.fetchall()]
 
 
-def decide_by_person(
-    con: duckdb.DuckDBPyConnection, old: str, new: str, linked: bool, country: str | None = None
-) -> str:
-    """Record a person's link (or unlink) of OLD -> NEW and rewrite the identity columns to match.
+def key_span(con: duckdb.DuckDBPyConnection, ckey: str, nkey: str) -> KeySpan:
+    row = con.execute(sql_file("identity_key_span.sql"), {"country_key": ckey, "name_key": nkey}).fetchone()
+    assert row is not None  # an aggregate always answers one row
+    return KeySpan(row[0], row[1], int(row[2]), row[3])
 
-    Runs in one transaction. Returns a sentence saying what changed; IdentityRefused when the
-    history does not allow it (names unknown, overlapping, already linked elsewhere).
-    """
-    con.execute("begin transaction")
-    try:
-        ckey, old_key, new_key = _pair_keys(con, old, new, country)
-        in_force = con.execute(
-            "select old_name_key, new_name_key, old_name, new_name from cluster_link_decisions "
-            "where linked and country_key = ? and (old_name_key = ? or new_name_key = ?)",
-            [ckey, old_key, new_key],
-        ).fetchall()
-        already = any(r[:2] == (old_key, new_key) for r in in_force)
-        _, old_last, old_open, old_name = _key_span(con, ckey, old_key)
-        new_first, _, _, new_name = _key_span(con, ckey, new_key)
-        if linked and not already:
-            others = [r for r in in_force if r[:2] != (old_key, new_key)]
-            if others:
-                o, n = others[0][2:]
-                raise IdentityRefused(f"{o!r} -> {n!r} is linked: unlink that pair first (ecei unlink)")
-            if old_open or old_last is None or old_last != new_first:
-                raise IdentityRefused(
-                    f"{old_name!r} must have left the list in the run where {new_name!r} first appeared "
-                    f"(it left in run {old_last if not old_open else '-, it is still listed'}, "
-                    f"the new name appeared in run {new_first})"
-                )
-        if not linked and not already:
-            raise IdentityRefused(f"{old!r} -> {new!r} is not linked: nothing to undo")
-        ids = con.execute(
-            "select (select cluster_id from cluster_keys where country_key = $1 and name_key = $2), "
-            "cluster_id_of($1, $3), "
-            "(select first_run_id from cluster_keys where country_key = $1 and name_key = $3)",
-            [ckey, old_key, new_key],
-        ).fetchone()
-        assert ids is not None
-        last = con.execute(
-            "select score from cluster_links where country_key = ? and old_name_key = ? and new_name_key = ? "
-            "order by link_id desc limit 1",
-            [ckey, old_key, new_key],
-        ).fetchone()
-        candidate = Candidate(ckey, old_key, new_key, ids[0], ids[1], old_name, new_name, None, None, False, False)
-        what = "linked" if linked else "unlinked"
-        decision = Decision(candidate, linked, last[0] if last else None, f"{what} by a person", "person")
-        record(con, int(ids[2]), dt.datetime.now(dt.UTC).replace(tzinfo=None), [decision])
-        moved = resolve_identity(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    if linked and already:
-        return f"confirmed: {old_name} -> {new_name} stays linked"
-    verb = "now continues" if linked else "no longer continues"
-    return f"{new_name} {verb} the history of {old_name} ({moved} name key(s) moved to another cluster id)"
+
+def links_in_force(
+    con: duckdb.DuckDBPyConnection, ckey: str, old_key: str, new_key: str
+) -> list[tuple[str, str, str, str]]:
+    """(old key, new key, old name, new name) of the links in force touching either name key."""
+    params = {"country_key": ckey, "old_name_key": old_key, "new_name_key": new_key}
+    return [(r[0], r[1], r[2], r[3]) for r in con.execute(sql_file("identity_links_in_force.sql"), params).fetchall()]
+
+
+def pair_record(con: duckdb.DuckDBPyConnection, ckey: str, old_key: str, new_key: str) -> PairRecord:
+    params = {"country_key": ckey, "old_name_key": old_key, "new_name_key": new_key}
+    row = con.execute(sql_file("identity_pair.sql"), params).fetchone()
+    assert row is not None  # scalar subqueries: always one row
+    return PairRecord(row[0], row[1], row[2], row[3])

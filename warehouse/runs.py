@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 
+from warehouse.db import sql_file
+
 
 @dataclass
 class RunFigures:
@@ -36,6 +38,7 @@ def utcnow() -> dt.datetime:
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.datetime, pid: int) -> int:
+    """Record a run as 'running' before its crawl starts; returns its id."""
     row = con.execute(
         "insert into runs (started_at, status, start_url, pid) values (?, 'running', ?, ?) returning run_id",
         [started_at, start_url, pid],
@@ -46,12 +49,7 @@ def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.dat
 
 def abandon_running(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Mark runs left 'running' by a process that died as failed. Call only while holding the lock."""
-    rows = con.execute(
-        "update runs set status = 'failed', finished_at = ?, "
-        "message = 'abandoned: the refresh process ended before its merge committed' "
-        "where status = 'running' returning run_id",
-        [utcnow()],
-    ).fetchall()
+    rows = con.execute(sql_file("runs_abandon.sql"), {"finished_at": utcnow()}).fetchall()
     return sorted(r[0] for r in rows)
 
 
@@ -64,15 +62,20 @@ def settle_run(
     finished_at: dt.datetime | None = None,
 ) -> None:
     """Record how a run ended; `finished_at` defaults to now (a replay passes the original time)."""
-    values = asdict(figures)
-    columns = ", ".join(f"{k} = ?" for k in values)
     con.execute(
-        f"update runs set status = ?, finished_at = ?, message = ?, {columns} where run_id = ?",
-        [status, finished_at or utcnow(), message, *values.values(), run_id],
+        sql_file("runs_settle.sql"),
+        {
+            "run_id": run_id,
+            "status": status,
+            "finished_at": finished_at or utcnow(),
+            "message": message,
+            **asdict(figures),
+        },
     )
 
 
 def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, object]:
+    """Run `run_id` as `crawl_runs` shows it, column by column; KeyError when there is none."""
     cur = con.execute("select * from crawl_runs where run_id = ?", [run_id])
     names = [d[0] for d in cur.description]
     row = cur.fetchone()

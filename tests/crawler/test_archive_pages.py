@@ -10,8 +10,7 @@ from crawler.archive_pages import page_kind
 from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import refresh
 from ecei.settings import Settings
-from tests.conftest import COUNTRY_PATH, NORWAY, query
-from tests.ecei.test_refresh import POLAND, rename_header
+from tests.conftest import COUNTRY_PATH, NORWAY, POLAND, query, rename_header
 from warehouse.archive import find_body
 from warehouse.db import connect
 

@@ -11,7 +11,7 @@ from crawler import pages
 from crawler.pages import CountryTable, LayoutChanged, PageUnreadable, parse_country, parse_overview
 from ecei.mirror import demo_site
 from tests.conftest import ITALY, NORWAY
-from tests.pipelines.test_hostile_input import Page, country_page
+from tests.pipelines.hostile_pages import Page, country_page
 
 BASE = "https://www.cluster-analysis.org/benchmarked-clusters"
 SITE = demo_site("2018-10")

@@ -15,7 +15,7 @@ from ecei.alerts import run_alerts
 from ecei.settings import Settings
 from tests.conftest import query
 from tests.receivers import Mailbox, Webhook
-from tests.warehouse.test_merge import T0, merge, row
+from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
 
 Build = Callable[..., Settings]
@@ -115,7 +115,7 @@ def test_stale_once_per_incident(build: Build) -> None:
 def test_no_channel_keeps_alerts_pending_then_one_delivery(build: Build, webhook: Webhook) -> None:
     settings = build([row("A", "2018-08-01")])
     quiet = run_alerts(settings, day("2018-07-01"), [90], notify=[])
-    assert quiet.status == "ok" and quiet.exit_code == 0
+    assert quiet.status == "ok"
     assert quiet.pending_after == 1 and "no channel" in (quiet.message or "")
     loud = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
     assert (loud.delivered, loud.pending_after, len(webhook.posts)) == (1, 0, 1)
@@ -128,7 +128,7 @@ def test_digest_content_at_the_webhook(build: Build, webhook: Webhook) -> None:
     a["website"] = "http://arena.example/"
     settings = build([a, row("B", "2018-09-15")])
     result = run_alerts(settings, day("2018-07-01"), [90, 30], notify=[webhook.url()])
-    assert result.exit_code == 0 and [c.error for c in result.channels] == [None]
+    assert result.status == "ok" and [c.error for c in result.channels] == [None]
     (post,) = webhook.posts
     assert post["title"] == "ecei-watch: 2 label alerts (2018-07-01)"
     message = post["message"]
@@ -141,7 +141,7 @@ def test_failing_receiver_leaves_alerts_pending_and_the_next_run_delivers_once(b
     settings = build([row("A", "2018-08-01"), row("B", "2018-08-02")])
     webhook.fail = 1
     failed = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
-    assert failed.status == "undelivered" and failed.exit_code == 5
+    assert failed.status == "undelivered"
     assert failed.pending_after == 2 and webhook.posts == []
     assert "SECRET-TOKEN" not in (failed.message or "")
     logged = query(settings.db, "select name, delivered_at, attempts, last_error from alert_log order by name")
@@ -170,7 +170,7 @@ def test_a_channel_that_has_an_alert_never_gets_it_again(build: Build, webhook: 
 def test_mail_digest_escapes_names(build: Build, smtp: Mailbox) -> None:
     settings = build([row("<script>alert('x')</script> Cluster", "2018-08-01")])
     result = run_alerts(settings, day("2018-07-01"), [90], notify=[smtp.url()])
-    assert result.exit_code == 0
+    assert result.status == "ok"
     html = smtp.html_of(smtp.messages[0])
     assert "&lt;script&gt;" in html and "<script>" not in html
 
@@ -190,3 +190,18 @@ def test_alert_key_is_unique(build: Build) -> None:
             "insert into alert_log (alert_key, kind, today, alert_run_id, created_at) "
             "select alert_key, kind, today, alert_run_id, created_at from alert_log"
         )
+
+
+def test_a_rename_tells_the_subscribers_once(build: Build, webhook: Webhook) -> None:
+    settings = build([row("NCE Seafood Innovation Cluster", "2018-06-16"), row("B", "2030-01-01")])
+    run_alerts(settings, day("2018-07-01"), [30], notify=[])  # what the first refresh raised (a lapse)
+    build([row("Seafood Innovation Cluster", "2021-06-16"), row("B", "2030-01-01")])  # renamed and renewed
+    result = run_alerts(settings, day("2018-07-02"), [30], notify=[webhook.url()])
+    new_name = "Seafood Innovation Cluster"
+    assert sorted(kinds(result)) == [("renamed", new_name, None), ("renewed", new_name, None)]
+    (post,) = webhook.posts  # with the lapse the first run left pending
+    message = post["message"]
+    assert "Clusters renamed (1)" in message and "Labels renewed (1)" in message
+    assert "now listed as Seafood Innovation Cluster (was NCE Seafood Innovation Cluster)" in message
+    assert message.index("Labels renewed") < message.index("Clusters renamed")  # the declared order
+    assert kinds(run_alerts(settings, day("2018-07-03"), [30], notify=[webhook.url()])) == []

@@ -102,3 +102,10 @@ def test_failure_is_reported_without_the_token(webhook: Webhook, caplog: pytest.
 def test_unusable_url_is_an_error_not_a_crash() -> None:
     error = send("nosuchscheme://SECRET-TOKEN-9", "t", "b")
     assert error is not None and "SECRET-TOKEN-9" not in error
+
+
+def test_digest_of_a_rename_names_both_escaped() -> None:
+    renamed = alert("New <b>name</b>", "renamed", detail="Old & <i>name</i>", threshold_days=None)
+    body = render_digest([renamed, alert()], TODAY).body_html
+    assert "now listed as New &lt;b&gt;name&lt;/b&gt; (was Old &amp; &lt;i&gt;name&lt;/i&gt;)" in body
+    assert "<i>" not in body and body.index("Labels expiring") < body.index("Clusters renamed (1)")

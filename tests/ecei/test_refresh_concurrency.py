@@ -9,16 +9,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from ecei.mirror import Mirror, demo_site
 from ecei.settings import Settings
 from tests.conftest import query
-from tests.ecei.test_refresh_crash import start_refresh, wait_for
-
-ECEI = str(Path(sys.executable).with_name("ecei"))
+from tests.ecei.processes import ECEI, start_refresh, wait_for
 
 
 def hold_in_merge(settings: Settings, hold: Path) -> subprocess.Popen[str]:

@@ -11,7 +11,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,35 +22,9 @@ from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import refresh
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, NORWAY, query
+from tests.ecei.processes import ECEI, start_refresh, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds child processes in /proc")
-
-ECEI = str(Path(sys.executable).with_name("ecei"))
-
-
-def start_refresh(settings: Settings, **env: str) -> subprocess.Popen[str]:
-    environment = {
-        **os.environ,
-        "ECEI_POLITE": "false",
-        "ECEI_RETRY_TIMES": "0",
-        "ECEI_DOWNLOAD_TIMEOUT": "120",
-        **env,
-    }
-    return subprocess.Popen(
-        [ECEI, "refresh", "--start-url", settings.start_url, "--db", str(settings.db), "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-    )
-
-
-def wait_for(condition: Callable[[], bool], what: str, limit: float = 120.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def _stat(pid: int) -> list[str] | None:

@@ -125,6 +125,40 @@ def test_change_summary_adds_up_to_the_runs(history_db: Path) -> None:
     assert sum(s["renamed"] for s in data.change_summary) == 1  # the mirror's one rename
 
 
+def test_run_health_shows_every_run_figure_with_the_renames(history_db: Path) -> None:
+    con = open_when_free(history_db, 5, read_only=True)
+    try:
+        data = collect(con, TODAY)
+    finally:
+        con.close()
+    renamed = dict(query(history_db, "select run_id, renamed from crawl_runs"))
+    assert {r["run_id"]: r["renamed"] for r in data.runs} == renamed and sum(renamed.values()) == 1
+    html = render(data)
+    table = html[html.index('<table id="runs-table">') : html.index("</table>", html.index('id="runs-table"'))]
+    assert '<th class="num">Added / changed / removed / renamed</th>' in table
+    for r in data.runs:
+        row = table[table.index(f'<tr data-run-id="{r["run_id"]}">') :]
+        cell = row[row.index('data-run-figure="added changed removed renamed">') :]
+        counts = f"{r['added']} / {r['changed']} / {r['removed']} / {r['renamed']}"
+        assert cell.split(">", 1)[1].startswith(counts + "</td>")
+
+
+def test_the_lapsing_horizon_is_a_parameter(history_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = open_when_free(history_db, 5, read_only=True)
+    try:
+        wide = collect(con, TODAY)
+        monkeypatch.setattr("ecei.report.LAPSING_DAYS", 30)
+        narrow = collect(con, TODAY)
+    finally:
+        con.close()
+    (within_30,) = query(
+        history_db, "select count(*) from clusters_current where valid_until between $1 and $1 + 29", [TODAY]
+    )[0]
+    assert narrow.headline["lapsing_90_days"] == within_30 < wide.headline["lapsing_90_days"]
+    assert [c["status"] for c in narrow.clusters].count("lapsing") == within_30
+    assert "of them lapsing in 30 days" in render(narrow)
+
+
 def test_expiry_chart_covers_24_months_stacked_by_portfolio(history_db: Path) -> None:
     con = open_when_free(history_db, 5, read_only=True)
     try:

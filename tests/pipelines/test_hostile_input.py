@@ -9,17 +9,14 @@ crawl_runs, each loaded row is a current version, each rejected one is quarantin
 from __future__ import annotations
 
 import functools
-import html
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import duckdb
-import hypothesis.strategies as st
 from hypothesis import HealthCheck, Phase, given, note, settings
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
@@ -38,6 +35,7 @@ from pipelines.dedupe_rows import DedupeRowsPipeline
 from pipelines.stage_run import StageRunPipeline
 from pipelines.validate_rows import ValidateRowsPipeline
 from tests.conftest import COUNTRY_PATH, NORWAY, query
+from tests.pipelines.hostile_pages import Page, country_page
 from warehouse.db import connect
 from warehouse.runs import begin_run, run_row, utcnow
 
@@ -47,130 +45,6 @@ SITE = "http://127.0.0.1:9/benchmarked-clusters"
 COUNTRY_ID = "0f3c2a61-7d0e-4c55-9a8f-2b1e6f0d9c11"
 # shrinking pages with 200 kB cells takes minutes: report the failing example as generated
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
-HEADERS = ("Name", "Comparative portfolio", "www", "Label valid until")
-
-# --- the generator ------------------------------------------------------------------------------
-
-any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
-ugly_refs = st.sampled_from(["&#0;", "&#xD800;", "&#x110000;", "&#xFFFF;", "&bogus;", "&amp", "&lt", "&#65", "&nbsp"])
-safe_tags = st.sampled_from(
-    [
-        "<script>alert('x')</script>",
-        "<script>document.write('<table><tr><td>x')</script>",
-        "<style>td{}</style>",
-        "<b>",
-        "</b>",
-        "<span class='x'>",
-        "<br>",
-        "<img src=x onerror=alert(1)>",
-        "<!-- </table> -->",
-        "<template><tr><td>hidden</td></tr></template>",
-        "<table><tr><th>Name</th><th>www</th></tr><tr><td>inner</td><td>x</td></tr></table>",
-    ]
-)
-# fragments that break the table's structure: the run may then fail, but never crash
-raw_breakers = st.sampled_from(
-    ["</td>", "<td>", "<tr>", "</tr>", "</table>", "<th>", "<", "<plaintext>", "<textarea>", "<title>", "\x00"]
-)
-huge = st.sampled_from(["x" * 200_000, "Ω" * 50_000 + "<b>" * 2_000, "&amp;" * 40_000])
-
-
-@st.composite
-def fragment(draw: st.DrawFn, allow_raw: bool) -> tuple[str, bool]:
-    """One piece of a cell's HTML, and whether it may break the table's structure."""
-    kinds = ["text", "text", "entities", "ugly", "tag"] + (["raw"] if allow_raw else [])
-    kind = draw(st.sampled_from(kinds))
-    if kind == "text":
-        return html.escape(draw(any_text)), False
-    if kind == "entities":
-        return "".join(f"&#{ord(c)};" for c in draw(any_text)), False
-    if kind == "ugly":
-        return draw(ugly_refs), False
-    if kind == "tag":
-        return draw(safe_tags), False
-    return draw(raw_breakers), True
-
-
-@st.composite
-def cell_html(draw: st.DrawFn, column: str, allow_raw: bool) -> tuple[str, bool]:
-    raw = False
-    parts = []
-    if column == "Label valid until" and draw(st.booleans()):
-        parts.append(draw(st.sampled_from(["2024/02/29", "2021/02/30", "2030/12/31", " 2019/1/5 ", "9999/99/99", ""])))
-    elif column == "www" and draw(st.booleans()):
-        href = draw(
-            st.sampled_from(
-                [
-                    "http://cluster.example/",
-                    "javascript:alert(1)",
-                    "mailto:x@y.example",
-                    "//cluster.example/x",
-                    "data:text/html,<b>x</b>",
-                    "www.cluster.example",
-                    "http://" + "a" * 3000 + ".example/",
-                    "",
-                ]
-            )
-        )
-        parts.append(f'<a href="{html.escape(href)}"><img src="/i.gif" alt=""></a>')
-    for _ in range(draw(st.integers(0, 3))):
-        piece, breaks = draw(fragment(allow_raw))
-        parts.append(piece)
-        raw = raw or breaks
-    if draw(st.integers(0, 40)) == 0:
-        parts.append(draw(huge))
-    tag = draw(st.sampled_from(["td", "td", "td", "th"]))
-    return f"<{tag}>{''.join(parts)}</{tag}>", raw
-
-
-@dataclass
-class Page:
-    body: bytes
-    rows_with_cells: int  # table rows with at least one cell: each must be seen
-    # raw fragments were used, or a second table precedes: the run may fail, the counts may change
-    may_break: bool
-
-
-@st.composite
-def country_page(draw: st.DrawFn) -> Page:
-    allow_raw = draw(st.integers(0, 4)) == 0
-    order = draw(st.permutations(HEADERS))
-    pads = st.sampled_from(["", " ", "&nbsp;", "\n"])
-    header = "".join(f"<th>{draw(pads)}{h if draw(st.booleans()) else h.upper()}</th>" for h in order)
-    rows: list[str] = []
-    with_cells = 0
-    may_break = False
-    for _ in range(draw(st.integers(0, 12))):
-        width = draw(st.sampled_from([0, 2, 3, 4, 4, 4, 4, 5, 6]))
-        cells = []
-        for i in range(width):
-            column = order[i] if i < len(order) else "extra"
-            cell, raw = draw(cell_html(column, allow_raw))
-            cells.append(cell)
-            may_break = may_break or raw
-        with_cells += 1 if width else 0
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    # exact repeats and repeats with other values: the dedupe step's two cases
-    for index in draw(st.lists(st.integers(0, max(len(rows) - 1, 0)), max_size=3)) if rows else []:
-        copy = rows[index]
-        if draw(st.booleans()):
-            copy = copy.replace("2030/12/31", "2031/01/01")
-        rows.append(copy)
-        with_cells += 1 if copy != "<tr></tr>" else 0
-    thead = draw(st.booleans())
-    table = (
-        "<table class='clusterlist'>"
-        + (f"<thead><tr>{header}</tr></thead><tbody>" if thead else f"<tr>{header}</tr>")
-        + "".join(rows)
-        + ("</tbody>" if thead else "")
-        + "</table>"
-    )
-    junk, raw = draw(fragment(allow_raw))
-    raw = raw or "<table>" in junk  # a table before the cluster table sharing two headers: a layout change
-    body = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head><body>{junk}{table}</body></html>'
-    return Page(body.encode("utf-8", "surrogatepass"), with_cells, may_break or raw)
-
-
 # --- the in-process path ------------------------------------------------------------------------
 
 

@@ -9,11 +9,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.warehouse.test_merge import T0, merge, row
-from warehouse.alerts import begin_alert_run, candidates, record_alerts, settle_alert_run, window
-from warehouse.db import connect
+from ecei.alert_kinds import names
+from tests.warehouse.staged_runs import T0, merge, row
+from warehouse.alerts import (
+    Alert,
+    begin_alert_run,
+    candidates,
+    record_alerts,
+    settle_alert_run,
+    sql_kinds,
+    window,
+)
+from warehouse.db import connect, migrations, sql_file
 
 TODAY = dt.date(2018, 7, 1)
+KINDS = names()
 
 
 @pytest.fixture
@@ -37,20 +47,110 @@ def test_later_window_starts_where_the_previous_run_ended(con: duckdb.DuckDBPyCo
     merge(con, tmp_path, [row("A")], T0)
     w = window(con, TODAY, [90], stale_days=3)
     run_id = begin_alert_run(con, w, 0, T0)
-    record_alerts(con, candidates(con, w), run_id, TODAY, T0)
+    record_alerts(con, candidates(con, w, KINDS), run_id, TODAY, T0)
     settle_alert_run(con, run_id, "ok", 0, 0, 0, None, T0)
     merge(con, tmp_path, [row("A", "2030-01-01")], T0 + dt.timedelta(days=1))
     later = window(con, dt.date(2018, 7, 8), [90], stale_days=3)
     assert (later.first_run, later.lapsed_from, later.changes_after, later.through_run_id) == (False, TODAY, 1, 2)
-    assert [(a.kind, a.label_date) for a in candidates(con, later)] == [("renewed", dt.date(2030, 1, 1))]
+    assert [(a.kind, a.label_date) for a in candidates(con, later, KINDS)] == [("renewed", dt.date(2030, 1, 1))]
 
 
 def test_a_raised_alert_is_not_found_again(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     merge(con, tmp_path, [row("A", "2018-08-01"), row("B", "2018-06-01")], T0)
     w = window(con, TODAY, [90], stale_days=3)
-    found = candidates(con, w)
+    found = candidates(con, w, KINDS)
     assert sorted((a.kind, a.name) for a in found) == [("expiring", "A"), ("lapsed", "B")]
     record_alerts(con, found, begin_alert_run(con, w, 0, T0), TODAY, T0)
-    assert candidates(con, w) == []
+    assert candidates(con, w, KINDS) == []
     record_alerts(con, found, 1, TODAY, T0)  # the same keys again: skipped, not duplicated
     assert con.execute("select count(*) from alert_log").fetchone() == (2,)
+
+
+RENAME_BEFORE, RENAME_AFTER = "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"
+
+
+def raise_all(con: duckdb.DuckDBPyConnection, today: dt.date) -> list[tuple[str, str | None, str | None]]:
+    """One alerts run's candidates, recorded: (kind, name, detail) of each."""
+    w = window(con, today, [30], stale_days=3)
+    found = candidates(con, w, KINDS)
+    record_alerts(con, found, begin_alert_run(con, w, 0, T0), today, T0)
+    return [(a.kind, a.name, a.detail) for a in found]
+
+
+def test_a_rename_that_moves_the_label_later_raises_renewed_and_renamed(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    merge(con, tmp_path, [row(RENAME_BEFORE, "2030-06-16"), row("B", "2030-01-01")], T0)
+    raise_all(con, TODAY)
+    merge(con, tmp_path, [row(RENAME_AFTER, "2031-06-16"), row("B", "2030-01-01")], T0 + dt.timedelta(days=1))
+    assert con.execute("select change from changes where run_id = 2").fetchall() == [("renamed",)]
+    later = window(con, TODAY, [30], stale_days=3)
+    found = {a.kind: a for a in candidates(con, later, KINDS)}
+    assert set(found) == {"renewed", "renamed"}  # still listed: no delisted
+    renewed = found["renewed"]
+    assert (renewed.name, renewed.previous_label_date, renewed.label_date) == (
+        RENAME_AFTER,
+        dt.date(2030, 6, 16),
+        dt.date(2031, 6, 16),
+    )
+    assert (found["renamed"].name, found["renamed"].detail) == (RENAME_AFTER, RENAME_BEFORE)
+
+
+def test_a_rename_is_raised_once(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    merge(con, tmp_path, [row(RENAME_BEFORE, "2030-06-16"), row("B", "2030-01-01")], T0)
+    merge(con, tmp_path, [row(RENAME_AFTER, "2030-06-16"), row("B", "2030-01-01")], T0 + dt.timedelta(days=1))
+    # the first alerts run covers the latest refresh: the rename, which kept its label date
+    assert raise_all(con, TODAY) == [("renamed", RENAME_AFTER, RENAME_BEFORE)]
+    (key,) = con.execute("select alert_key from alert_log").fetchone() or ("",)
+    assert key.startswith("renamed:") and key.endswith(":" + RENAME_AFTER)
+    assert raise_all(con, TODAY + dt.timedelta(days=1)) == []
+
+
+def test_alerts_come_in_the_order_of_the_kinds_given(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    merge(con, tmp_path, [row("A", "2018-07-20"), row("B", "2018-06-01"), row(RENAME_BEFORE, "2030-01-01")], T0)
+    merge(con, tmp_path, [row("A", "2018-07-20"), row("B", "2018-06-01"), row(RENAME_AFTER, "2030-01-01")], T0)
+    w = window(con, TODAY, [30], stale_days=3)
+    assert [a.kind for a in candidates(con, w, KINDS)] == ["expiring", "lapsed", "renamed"]
+    reverse = list(reversed(KINDS))
+    assert [a.kind for a in candidates(con, w, reverse)] == ["renamed", "lapsed", "expiring"]
+    assert [a.kind for a in candidates(con, w, ["lapsed"])] == ["lapsed"]
+
+
+def test_a_kind_without_a_query_is_refused(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(ValueError, match=r"no query .* for alert kinds vanished"):
+        candidates(con, window(con, TODAY, [30], stale_days=3), ["expiring", "vanished"])
+
+
+def test_every_kind_query_runs_on_an_empty_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    # a new warehouse: only the watcher has something to say
+    assert [a.kind for a in candidates(con, window(con, TODAY, [30], stale_days=3), sql_kinds())] == ["stale"]
+    # the frame leaves nothing behind on the connection
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+
+
+def test_migration_008_keeps_the_ledger_and_takes_any_declared_kind(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("create table schema_migrations (version integer primary key, name varchar, applied_at timestamp)")
+        for version, name in migrations():
+            if version < 8:
+                old.execute(sql_file(f"migrations/{name}"))
+                old.execute("insert into schema_migrations values (?, ?, now())", [version, name])
+        old.execute(
+            "insert into alert_log (alert_key, kind, today, alert_run_id, created_at) "
+            "values ('stale:watcher:0', 'stale', ?, 1, ?)",
+            [TODAY, T0],
+        )
+        with pytest.raises(duckdb.ConstraintException):  # what 008 lifts
+            old.execute(
+                "insert into alert_log (alert_key, kind, today, alert_run_id, created_at) "
+                "values ('renamed:x:y', 'renamed', ?, 1, ?)",
+                [TODAY, T0],
+            )
+    con = connect(path)
+    assert con.execute("select alert_id, alert_key from alert_log").fetchall() == [(1, "stale:watcher:0")]
+    record_alerts(con, [Alert("renamed:x:y", "renamed", "x", *[None] * 10)], 2, TODAY, T0)
+    # the sequence goes on (the refused insert above took a number of it too)
+    rows = con.execute("select alert_id, kind from alert_log order by alert_id").fetchall()
+    assert [kind for _, kind in rows] == ["stale", "renamed"] and rows[1][0] > 1
+    con.close()

@@ -11,9 +11,19 @@ import duckdb
 import pytest
 
 from ecei.mirror import demo_site
-from warehouse.archive import ArchivedRun, Fetch, find_body, load_runs, store_bodies, store_run_archive
+from warehouse.archive import (
+    ArchivedRun,
+    Fetch,
+    copy_bodies,
+    copy_run,
+    find_body,
+    load_runs,
+    read_body,
+    store_bodies,
+    store_run_archive,
+)
 from warehouse.db import connect
-from warehouse.runs import begin_run
+from warehouse.runs import RunFigures, begin_run, settle_run
 
 T0 = dt.datetime(2024, 1, 1, 5)
 
@@ -73,3 +83,32 @@ def test_runs_read_back_with_their_fetches(con: duckdb.DuckDBPyConnection) -> No
     assert runs[0].fetches == fetches and runs[0].finish_reason == "closespider_timeout"
     assert find_body(con, "http://x/robots.txt/", None) == (archived, 404, page)
     assert find_body(con, "http://x/robots.txt", plain) is None
+
+
+def test_bodies_are_copied_from_another_warehouse_once(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    shared, theirs_only = b"<html>both</html>", b"<html>theirs</html>"
+    store_bodies(con, {sha(shared): shared})
+    source = tmp_path / "it's elsewhere" / "source.duckdb"  # a quote in the path is a path, not SQL
+    with connect(source) as other:
+        store_bodies(other, {sha(shared): shared, sha(theirs_only): theirs_only})
+    assert copy_bodies(con, source) == 1
+    assert read_body(con, sha(theirs_only)) == theirs_only
+    assert copy_bodies(con, source) == 0
+    assert con.execute("select count(*) from duckdb_databases() where database_name = 'archive_source'").fetchone() == (
+        0,
+    )
+
+
+def test_a_run_is_copied_verbatim_under_a_new_id(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    with connect(tmp_path / "source.duckdb") as other:
+        run_id = begin_run(other, "http://x/there", T0, 1)
+        settle_run(other, run_id, "partial", RunFigures(added=4, new_portfolios=["ICT"]), "Norway incomplete", T0)
+        cur = other.execute("select * from runs where run_id = ?", [run_id])
+        names = [d[0] for d in cur.description]
+        original = dict(zip(names, cur.fetchone(), strict=True))
+    here = [begin_run(con, "http://x/here", T0, 3) for _ in range(2)]
+    new_id = copy_run(con, original)
+    assert new_id not in (run_id, *here) and new_id > max(here)
+    copied = con.execute("select * from runs where run_id = ?", [new_id]).fetchone()
+    assert dict(zip(names, copied, strict=True)) == {**original, "run_id": new_id}
+    assert (original["stated_total"], original["new_portfolios"]) == (None, ["ICT"])  # a NULL and a list made it

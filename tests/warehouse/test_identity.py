@@ -1,9 +1,11 @@
-"""Rename decisions on hand-made staged runs: what is linked, what is not, and how a person undoes it."""
+"""Rename decisions on hand-made staged runs: what is linked, what is not, and why.
+
+A person's link and unlink are tested with their use case, in tests/ecei/test_identity.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from pathlib import Path
 from typing import Any
@@ -11,47 +13,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.keys import country_key, name_key
-from tests.warehouse.history_rules import assert_history_consistent
+from pipelines.keys import name_key
+from tests.warehouse.identity_runs import KEEP, T0, T1, T2, changes, decisions, ids_of, merge, row
 from warehouse.db import connect, sql_file
-from warehouse.identity import (
-    NAME_WEAK,
-    Candidate,
-    IdentityRefused,
-    core_name,
-    decide,
-    decide_by_person,
-    name_similarity,
-    pair_candidates,
-)
-from warehouse.merge import merge_run
-from warehouse.runs import RunFigures, begin_run
-
-T0 = dt.datetime(2024, 1, 1, 5)
-T1 = T0 + dt.timedelta(days=1)
-T2 = T0 + dt.timedelta(days=2)
-NORWAY = "9e0e2d07-b7a9-47ae-a816-cf7692205403"
-
-
-def row(
-    name: str,
-    website: str | None = None,
-    portfolio: str = "Food industry",
-    valid_until: str = "2025-01-01",
-    country_id: str = NORWAY,
-) -> dict[str, Any]:
-    return {
-        "page_url": "http://x/?country=" + country_id,
-        "row_number": 1,
-        "country": "Norway",
-        "country_id": country_id,
-        "name": name,
-        "portfolio": portfolio,
-        "website": website,
-        "valid_until": valid_until,
-        "country_key": country_key(country_id),
-        "name_key": name_key(name),
-    }
+from warehouse.identity import NAME_WEAK, Candidate, core_name, decide, name_similarity, pair_candidates
 
 
 @pytest.fixture
@@ -59,48 +24,6 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = connect(tmp_path / "w.duckdb")
     yield c
     c.close()
-
-
-def merge(
-    con: duckdb.DuckDBPyConnection, tmp: Path, rows: list[dict[str, Any]], at: dt.datetime, complete: bool = True
-) -> RunFigures:
-    run_id = begin_run(con, "http://x/", at, 1)
-    folder = tmp / f"run-{run_id}"
-    folder.mkdir(parents=True)
-    (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (folder / "rejected.jsonl").write_text("")
-    status = "ok" if complete else "partial"
-    figures = merge_run(
-        con, run_id, at, folder / "rows.jsonl", folder / "rejected.jsonl", complete, status, RunFigures()
-    )
-    assert_history_consistent(con)
-    return figures
-
-
-def changes(con: duckdb.DuckDBPyConnection, run_id: int) -> list[tuple[Any, ...]]:
-    return con.execute(
-        "select change, old_name, new_name from cluster_changes where run_id = ? order by all", [run_id]
-    ).fetchall()
-
-
-def decisions(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
-    return con.execute("select old_name, new_name, linked, decided_by from cluster_links order by link_id").fetchall()
-
-
-def ids_of(con: duckdb.DuckDBPyConnection, *names: str) -> set[str]:
-    rows = con.execute(
-        "select distinct cluster_id from cluster_history where name in (select unnest(?::varchar[]))", [list(names)]
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def identity_state(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
-    return {
-        t: con.execute(f"select * from {t} order by all").fetchall() for t in ("versions", "changes", "cluster_keys")
-    }
-
-
-KEEP = [row("Oslo Medtech", "http://www.oslo-medtech.example/", "Health and medical science")]
 
 
 def test_same_website_links_the_rename(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
@@ -188,66 +111,6 @@ def test_both_names_listed_again_breaks_the_link(con: duckdb.DuckDBPyConnection,
     assert figures.added == 1
     # the history now reads: Digin left at T1 and came back at T2; the other name is new at T1
     assert changes(con, 2) == [("added", None, "Digital Innovation North"), ("removed", "Digin", None)]
-
-
-def test_link_and_unlink_by_hand_round_trip(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    seafood = "http://www.nce-seafood-innovation-cluster.example/"
-    merge(con, tmp_path, [*KEEP, row("NCE Seafood Innovation Cluster", seafood)], T0)
-    merge(con, tmp_path, [*KEEP, row("Seafood Innovation Cluster", seafood)], T1)
-    linked = identity_state(con)
-    observed = con.execute("select * exclude (cluster_id) from versions order by all").fetchall()
-
-    decide_by_person(con, "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster", linked=False)
-    assert changes(con, 2) == [
-        ("added", None, "Seafood Innovation Cluster"),
-        ("removed", "NCE Seafood Innovation Cluster", None),
-    ]
-    assert len(ids_of(con, "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster")) == 2
-    assert con.execute("select first_seen_at from clusters_current where name like '%Seafood%'").fetchall() == [(T1,)]
-    assert con.execute("select * exclude (cluster_id) from versions order by all").fetchall() == observed
-
-    decide_by_person(con, "nce seafood innovation cluster", "SEAFOOD innovation cluster", linked=True)
-    assert identity_state(con) == linked
-    assert [d[2:] for d in decisions(con)] == [(True, "auto"), (False, "person"), (True, "person")]
-
-
-def test_person_links_what_the_scoring_left_apart(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    merge(con, tmp_path, [*KEEP, row("IKT Grenland", None, "ICT")], T0)
-    merge(con, tmp_path, [*KEEP, row("Digital Grenland", None, "ICT")], T1)
-    decide_by_person(con, "IKT Grenland", "Digital Grenland", linked=True)
-    assert changes(con, 2) == [("renamed", "IKT Grenland", "Digital Grenland")]
-    with pytest.raises(IdentityRefused, match="unlink that pair first"):
-        decide_by_person(con, "Oslo Medtech", "Digital Grenland", linked=True)
-
-
-def test_person_cannot_link_overlapping_names(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    merge(con, tmp_path, [*KEEP, row("IKT Grenland")], T0)
-    merge(con, tmp_path, [*KEEP, row("IKT Grenland"), row("Digital Grenland")], T1)
-    with pytest.raises(IdentityRefused, match="still listed"):
-        decide_by_person(con, "IKT Grenland", "Digital Grenland", linked=True)
-    with pytest.raises(IdentityRefused, match="not linked"):
-        decide_by_person(con, "IKT Grenland", "Digital Grenland", linked=False)
-    with pytest.raises(IdentityRefused, match="no country"):
-        decide_by_person(con, "IKT Grenland", "Nowhere Cluster", linked=True)
-
-
-def test_replay_honours_a_persons_decision(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    site = "http://www.digin.example/"
-    runs = [[*KEEP, row("Digin", site)], [*KEEP, row("Digital Innovation North", site)]]
-    for rows, at in zip(runs, (T0, T1), strict=True):
-        merge(con, tmp_path, rows, at)
-    decide_by_person(con, "Digin", "Digital Innovation North", linked=False)
-    person = con.execute("select * exclude (link_id) from cluster_links where decided_by = 'person'").fetchall()
-
-    # a replay into a fresh warehouse: seed the person's decisions, merge the same runs again
-    replay = connect(tmp_path / "replay.duckdb")
-    columns = [d[0] for d in con.execute("select * exclude (link_id) from cluster_links").description]
-    marks = ", ".join("?" for _ in columns)
-    replay.executemany(f"insert into cluster_links ({', '.join(columns)}) values ({marks})", person)
-    for rows, at in zip(runs, (T0, T1), strict=True):
-        merge(replay, tmp_path / "replay", rows, at)
-    assert identity_state(replay) == identity_state(con)
-    replay.close()
 
 
 def test_programme_prefix_is_dropped_for_the_name_score() -> None:

@@ -3,43 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from pipelines.keys import country_key, name_key
-from tests.warehouse.history_rules import assert_history_consistent
+from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
-from warehouse.merge import merge_run
-from warehouse.runs import RunFigures, begin_run
-
-T0 = dt.datetime(2024, 1, 1, 5)
-
-
-def row(name: str, valid_until: str = "2025-01-01", portfolio: str = "ICT", country_id: str = "c-1") -> dict[str, Any]:
-    return {
-        "page_url": "http://x/?country=" + country_id,
-        "row_number": 1,
-        "country": "Norway",
-        "country_id": country_id,
-        "name": name,
-        "portfolio": portfolio,
-        "website": None,
-        "valid_until": valid_until,
-        "country_key": country_key(country_id),
-        "name_key": name_key(name) if name else "",
-    }
-
-
-def stage(tmp: Path, rows: list[dict[str, Any]], rejected: list[dict[str, Any]] | None = None) -> tuple[Path, Path]:
-    tmp.mkdir(parents=True, exist_ok=True)
-    rows_file, rejected_file = tmp / "rows.jsonl", tmp / "rejected.jsonl"
-    rows_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    rejected_file.write_text("".join(json.dumps(r) + "\n" for r in rejected or []))
-    return rows_file, rejected_file
 
 
 @pytest.fixture
@@ -47,17 +18,6 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = connect(tmp_path / "w.duckdb")
     yield c
     c.close()
-
-
-def merge(
-    con: duckdb.DuckDBPyConnection, tmp: Path, rows: list[dict[str, Any]], at: dt.datetime, complete: bool = True
-) -> RunFigures:
-    run_id = begin_run(con, "http://x/", at, 1)
-    rows_file, rejected_file = stage(tmp / str(run_id), rows)
-    status = "ok" if complete else "partial"
-    figures = merge_run(con, run_id, at, rows_file, rejected_file, complete, status, RunFigures())
-    assert_history_consistent(con)
-    return figures
 
 
 def history(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:

@@ -1,5 +1,6 @@
--- What each of the last $runs refreshes changed: added, changed, renewed (the label's
--- `valid_until` moved later), renamed and removed clusters. A renewal is not counted again as changed.
+-- How many clusters each of the last $runs refreshes changed, per change kind: one row per run and
+-- kind it had (a run without changes has one row, `change` NULL). A `changed` cluster whose label
+-- date (`valid_until`) moved later counts as `renewed`, not again as changed.
 with recent_runs as (
     select run_id, started_at, status from crawl_runs
     order by run_id desc
@@ -21,15 +22,12 @@ final as (
         r.run_id,
         r.started_at,
         r.status,
-        count(*) filter (where c.change = 'added') as added,
-        count(*) filter (where c.change = 'changed') as changed,
-        count(*) filter (where c.change = 'renewed') as renewed,
-        count(*) filter (where c.change = 'renamed') as renamed,
-        count(*) filter (where c.change = 'removed') as removed
+        c.change,
+        count(c.change) as clusters
     from recent_runs as r
     left join changes as c using (run_id)
     group by all
 )
 
 select * from final
-order by run_id desc;
+order by run_id desc, change;

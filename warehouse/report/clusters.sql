@@ -1,4 +1,5 @@
--- Every cluster the site lists now, with its label status as of the date $today.
+-- Every cluster the site lists now, with its label status as of the date $today: lapsed, lapsing
+-- (it lapses within $lapsing_days days) or valid.
 with current_list as (
     select * from clusters_current
 ),
@@ -15,7 +16,7 @@ final as (
         datediff('day', $today::date, valid_until) as days_left,
         case
             when valid_until < $today::date then 'lapsed'
-            when valid_until < $today::date + 90 then 'lapsing'
+            when valid_until < $today::date + $lapsing_days::integer then 'lapsing'
             else 'valid'
         end as status
     from current_list

@@ -1,4 +1,4 @@
--- Labels of listed clusters that lapse in the 24 months from the month of $today, per month and
+-- Labels of listed clusters that lapse in the $months months from the month of $today, per month and
 -- portfolio (only the months and portfolios that have any).
 with current_list as (
     select * from clusters_current
@@ -7,7 +7,7 @@ with current_list as (
 window_bounds as (
     select
         $today::date as first_day,
-        (date_trunc('month', $today::date) + interval 24 month)::date as end_day
+        (date_trunc('month', $today::date) + to_months($months::integer))::date as end_day
 ),
 
 final as (

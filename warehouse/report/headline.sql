@@ -1,5 +1,6 @@
 -- The report's headline figures, as of the date $today.
--- A label is valid through its `valid_until` day; it is lapsing when it lapses within 90 days.
+-- A label is valid through its `valid_until` day; it is lapsing when it lapses within $lapsing_days
+-- days (counted as `lapsing_90_days`, a name older than the parameter).
 with current_list as (
     select * from clusters_current
 ),
@@ -9,7 +10,7 @@ final as (
         count(*) as clusters_listed,
         count(*) filter (where valid_until >= $today::date) as labels_valid,
         count(*) filter (
-            where valid_until >= $today::date and valid_until < $today::date + 90
+            where valid_until >= $today::date and valid_until < $today::date + $lapsing_days::integer
         ) as lapsing_90_days,
         count(*) filter (where valid_until < $today::date) as labels_lapsed,
         count(distinct country) as countries

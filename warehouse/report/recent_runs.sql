@@ -1,4 +1,4 @@
--- The last $runs refreshes, newest first, with their figures.
+-- The last $runs refreshes, newest first, with their figures (every field ecei/run_figures.py reads).
 with runs as (
     select * from crawl_runs
 ),
@@ -16,10 +16,14 @@ final as (
         rows_seen,
         stated_total,
         rows_loaded,
+        rows_duplicate,
         rows_rejected,
+        websites_invalid,
         added,
         changed,
         removed,
+        renamed,
+        new_portfolios,
         message
     from runs
 )

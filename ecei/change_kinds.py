@@ -1,0 +1,47 @@
+"""The change kinds, declared once: what a refresh can do to a cluster, in the order every view
+shows them (the refresh summary, the Prefect artifact, the HTML report, the flows' log lines).
+
+A kind's name is the value of `changes.change`, the run figure (`RunFigures.<name>`) and the
+column of `crawl_runs` that counts it. `renewed` is no change kind of its own: it is a `changed`
+cluster whose label date moved later, which the report counts apart (RENEWED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from warehouse.runs import RunFigures
+
+
+@dataclass(frozen=True)
+class ChangeKind:
+    name: str  # changes.change, RunFigures.<name>, crawl_runs.<name>
+    label: str  # the word in a line of figures: "added / changed / ..."
+    heading: str  # the heading of a section or column that lists or counts them
+
+
+ADDED = ChangeKind("added", "added", "Added")
+CHANGED = ChangeKind("changed", "changed", "Changed")
+REMOVED = ChangeKind("removed", "removed", "Removed")
+RENAMED = ChangeKind("renamed", "renamed", "Renamed")
+KINDS: tuple[ChangeKind, ...] = (ADDED, CHANGED, REMOVED, RENAMED)
+
+# the report's change summary counts the renewals among the changed clusters apart
+RENEWED = ChangeKind("renewed", "renewed", "Renewed")
+SUMMARY: tuple[ChangeKind, ...] = (ADDED, CHANGED, RENEWED, REMOVED, RENAMED)
+
+
+def names() -> list[str]:
+    return [k.name for k in KINDS]
+
+
+def figure_label() -> str:
+    """`added / changed / removed / renamed`: the label of the run figure that counts them all."""
+    return " / ".join(k.label for k in KINDS)
+
+
+def figure_value(figures: RunFigures | Mapping[str, object]) -> str:
+    """The counts of one run, in the order of `figure_label` (`?` for a count the run lacks)."""
+    values = vars(figures) if isinstance(figures, RunFigures) else figures
+    return " / ".join("?" if values.get(k.name) is None else str(values[k.name]) for k in KINDS)

@@ -1,0 +1,95 @@
+"""`ecei alerts`: raise label alerts into the ledger and deliver them through Apprise, each once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ecei.alert_kinds import names, note
+from ecei.cli.kit import DbOption, TodayOption, err, existing_db, finish, out, outcomes, say, settings
+from warehouse.alerts import DEFAULT_THRESHOLDS
+
+if TYPE_CHECKING:
+    from ecei.alerts import AlertsResult
+
+
+def alerts_command(
+    db: DbOption = None,
+    today: TodayOption = None,
+    within: Annotated[
+        list[int] | None,
+        typer.Option("--within", help="A rung of the ladder in days, repeatable (default 90, 30, 7)"),
+    ] = None,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option("--notify", help="Apprise URL to deliver to, repeatable (default: ECEI_NOTIFY)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be raised; record and send nothing")
+    ] = False,
+) -> None:
+    """Raise label alerts ({kinds}) and deliver them, each once.
+
+    The alerts are computed as of --today, by default today in ECEI_TIMEZONE. Exit codes: 0 done
+    (also when no channel is configured: the alerts stay pending), 2 usage or no warehouse,
+    4 busy (another alerts run), 5 a channel failed (its alerts stay pending and the next run
+    delivers them).
+    """
+    from ecei.alerts import run_alerts  # Apprise takes half a second to import: only when needed
+
+    thresholds = within or list(DEFAULT_THRESHOLDS)
+    if any(t <= 0 for t in thresholds):
+        raise typer.BadParameter("days must be positive", param_hint="--within")
+    chosen = settings(db=db)
+    existing_db(chosen)
+    urls = [SecretStr(u) for u in notify] if notify else None
+    with outcomes():
+        result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run)
+    print_alerts(result)
+    finish(result.status)
+
+
+# the help lists the kinds as ecei/alert_kinds.py declares them
+alerts_command.__doc__ = (alerts_command.__doc__ or "").replace("{kinds}", ", ".join(names()))
+
+
+def print_alerts(result: AlertsResult) -> None:
+    """The alerts due in this run as one table, then each channel's delivery and how it ended."""
+    new = {a.alert_key for a in result.raised}
+    table = Table(title=f"alerts as of {result.today.isoformat()} (ladder {', '.join(map(str, result.thresholds))})")
+    for column in ("kind", "name", "country", "portfolio", "label date", "days left", "note", "website", "state"):
+        table.add_column(column, justify="right" if column == "days left" else "left")
+    for a in result.due:
+        if result.status == "dry-run":
+            state = "would raise" if a.alert_key in new else "pending"
+        else:
+            state = "delivered" if a.alert_id in result.delivered_ids else "pending"
+            state = f"new, {state}" if a.alert_key in new else state
+        values = [
+            a.kind,
+            a.name,
+            a.country,
+            a.portfolio,
+            a.label_date.isoformat() if a.label_date else None,
+            None if a.days_left is None else str(a.days_left),
+            note(a),
+            a.website,
+            state,
+        ]
+        table.add_row(*(Text(v or "") for v in values))
+    # piped into a file or grep: one line per alert, however long the names
+    (out if out.is_terminal else Console(width=320)).print(table)
+    for c in result.channels:
+        if c.error:
+            err.print(f"[red]{c.channel}: not delivered[/red] ({c.alerts} alerts): {escape(c.error)}", highlight=False)
+        else:
+            err.print(f"{c.channel}: delivered a digest of {c.alerts} alerts", highlight=False)
+    say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
+    if result.message:
+        err.print(escape(result.message), highlight=False)

@@ -1,0 +1,30 @@
+"""`ecei export`: every public view, one file each, written by DuckDB from a read-only warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ecei.cli.kit import DbOption, cell, existing_db, out, outcomes, settings
+from ecei.export import FORMATS, export_views
+
+
+def export_command(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per view into (created if missing)")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json")] = "parquet",
+    db: DbOption = None,
+) -> None:
+    """Export every public view, one file each, written by DuckDB (the warehouse is opened read-only)."""
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
+    chosen = settings(db=db)
+    path = existing_db(chosen)
+    with outcomes():
+        written = export_views(path, out_dir, fmt, chosen.busy_timeout)
+    table = Table("view", "file", "rows", title=f"exported as {fmt}")
+    for item in written:
+        table.add_row(item.view, cell(item.path), str(item.rows))
+    out.print(table, soft_wrap=True)

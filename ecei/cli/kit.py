@@ -1,0 +1,141 @@
+"""What every command shares: its common options, its two consoles, the warehouse it needs, and how
+an outcome becomes a one-line message and an exit code.
+
+A use case returns a result whose `status` is an `ecei.outcome.Status`, or raises `Refused` or
+`Busy`; a command hands the status to `finish` and wraps the call in `outcomes()`, so the exit
+codes below are written here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from ecei.outcome import Busy, Refused, Status
+from ecei.settings import Settings
+from warehouse.db import WarehouseBusy
+from warehouse.query import QueryRefused
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines, for logs and grep
+
+EXIT_CODES: dict[Status, int] = {
+    Status.OK: 0,
+    Status.DRY_RUN: 0,
+    Status.FAILED: 1,
+    Status.REFUSED: 2,  # also a usage error or a missing warehouse
+    Status.PARTIAL: 3,
+    Status.BUSY: 4,
+    Status.UNDELIVERED: 5,
+}
+COLOURS: dict[Status, str] = {
+    Status.OK: "green",
+    Status.DRY_RUN: "cyan",
+    Status.FAILED: "red",
+    Status.REFUSED: "red",
+    Status.PARTIAL: "yellow",
+    Status.BUSY: "yellow",
+    Status.UNDELIVERED: "red",
+}
+# the warehouse layer cannot import ecei.outcome: its own refusal and busy errors count as these
+REFUSALS: tuple[type[Exception], ...] = (Refused, QueryRefused)
+BUSY_ERRORS: tuple[type[Exception], ...] = (Busy, WarehouseBusy)
+
+
+def parse_day(value: str) -> dt.date:
+    """A day written YYYY-MM-DD, or a usage error naming --today."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint="--today") from None
+
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file [env ECEI_DB, default ./ecei.duckdb]")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as one JSON document, and nothing else on stdout")
+]
+StartUrlOption = Annotated[
+    str | None,
+    typer.Option("--start-url", help="The site's overview page [env ECEI_START_URL, default the live site]"),
+]
+TodayOption = Annotated[
+    dt.date | None,
+    typer.Option("--today", parser=parse_day, metavar="YYYY-MM-DD", help="Judge as of this day [default: today]"),
+]
+
+
+def settings(**overrides: Any) -> Settings:
+    """The settings from the environment, with the options a person gave (None: not given)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def existing_db(chosen: Settings) -> Path:
+    """The warehouse file the settings name, or exit 2 saying how to get one."""
+    path = Path(chosen.db)
+    if not path.exists():
+        err.print(f"[red]no warehouse at {escape(str(path))}[/red]: run `ecei refresh` first, or pass --db")
+        raise typer.Exit(EXIT_CODES[Status.REFUSED])
+    return path
+
+
+def exit_code(status: str) -> int:
+    """The exit code of a use case's status (a plain string as well as a Status)."""
+    return EXIT_CODES[Status(status)]
+
+
+def say(status: str, message: str) -> None:
+    """The one line that tells a person how it ended: `status: message`, coloured by the status."""
+    colour = COLOURS[Status(status)]
+    err.print(f"[{colour}]{status}:[/{colour}] {escape(message)}", highlight=False)
+
+
+def finish(status: str) -> NoReturn:
+    """Leave the command with the exit code of `status`."""
+    raise typer.Exit(exit_code(status))
+
+
+@contextmanager
+def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str) -> Iterator[None]:
+    """Turn a refusal or a busy warehouse raised inside into its one line and exit code (2, 4).
+
+    With `failed`, any other error is a failure too: `failed: <detail>` and exit 1, no traceback.
+    """
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except REFUSALS as exc:
+        say(Status.REFUSED, str(exc))
+        finish(Status.REFUSED)
+    except BUSY_ERRORS as exc:
+        say(Status.BUSY, str(exc))
+        finish(Status.BUSY)
+    except Exception as exc:
+        if failed is None:
+            raise
+        err.print(f"[red]{escape(failed)}:[/red] {escape(detail(exc))}", highlight=False)
+        finish(Status.FAILED)
+
+
+def with_type(exc: Exception) -> str:
+    """An error as `Type: message`, for failures whose kind says what went wrong."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def cell(value: Any) -> Text:
+    """A value as a table shows it: Text, not markup, so a name like [bold] or <script> is shown as it is."""
+    if value is None:
+        return Text("")
+    if isinstance(value, dt.datetime):
+        return Text(value.strftime("%Y-%m-%d %H:%M"))
+    if isinstance(value, list | tuple):
+        return Text(", ".join(map(str, value)))
+    return Text(str(value))

@@ -1,0 +1,130 @@
+"""`ecei refresh`: crawl the site and merge what it lists, with progress, a summary and its exit code."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from ecei.cli.kit import COLOURS, DbOption, JsonOption, StartUrlOption, err, exit_code, finish, out, say, settings
+from ecei.mirror import SNAPSHOTS, demo_site, serve
+from ecei.outcome import Status
+from ecei.refresh import Event, RefreshResult, refresh
+from ecei.run_figures import summary_rows
+from ecei.settings import Settings
+
+
+def refresh_command(
+    start_url: StartUrlOption = None,
+    db: DbOption = None,
+    demo: Annotated[bool, typer.Option(help="Crawl the bundled demo mirror, served on loopback")] = False,
+    demo_snapshot: Annotated[str, typer.Option(help=f"Demo snapshot to serve: {', '.join(SNAPSHOTS)}")] = "2018-10",
+    as_json: JsonOption = False,
+) -> None:
+    """Crawl the site and merge what it lists into the warehouse.
+
+    Exit codes: 0 complete, 1 failed (nothing written), 3 partial (loaded what it saw, closed
+    nothing), 4 busy (another refresh holds the warehouse).
+    """
+    with ExitStack() as stack:
+        if demo:
+            try:
+                folder = demo_site(demo_snapshot)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--demo-snapshot") from exc
+            mirror = stack.enter_context(serve(folder))
+            # the demo mirror is ours: no need to be polite to it
+            chosen = settings(start_url=mirror.start_url, db=db, polite=False)
+            if not as_json:
+                err.print(f"[dim]serving demo snapshot {demo_snapshot} at {mirror.start_url}[/dim]")
+        else:
+            chosen = settings(start_url=start_url, db=db)
+        result = _run_with_progress(chosen, quiet=as_json)
+    if as_json:
+        typer.echo(json.dumps(result_dict(result), default=str))
+    else:
+        print_summary(result)
+    finish(result.status)
+
+
+def _run_with_progress(chosen: Settings, quiet: bool) -> RefreshResult:
+    if quiet or not err.is_terminal:
+        return refresh(chosen, on_event=None if quiet else _log_event)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("overview", total=None)
+
+        def on_event(event: Event) -> None:
+            if event["event"] == "overview":
+                progress.update(task, description="country pages", total=event["countries"], completed=0)
+            elif event["event"] == "page":
+                progress.advance(task)
+
+        return refresh(chosen, on_event=on_event)
+
+
+def _log_event(event: Event) -> None:
+    if event["event"] == "overview":
+        err.print(f"overview: {event['countries']} countries, stated total {event['stated']}")
+    elif event["event"] == "page" and not event.get("ok"):
+        err.print(f"[yellow]page failed[/yellow] {escape(event['url'])}: {escape(str(event.get('reason')))}")
+
+
+def result_dict(result: RefreshResult) -> dict[str, Any]:
+    """The run as `--json` prints it; `exit_code` is the command's, computed from the status."""
+    return {
+        "run_id": result.run_id,
+        "status": result.status,
+        "exit_code": exit_code(result.status),
+        "db": result.db,
+        "message": result.message,
+        "abandoned_runs": result.abandoned_runs,
+        **vars(result.figures),
+        "link_decisions": result.link_decisions,
+    }
+
+
+def print_summary(result: RefreshResult) -> None:
+    """The run's figures as one table, its rename decisions beneath, and how it ended."""
+    colour = COLOURS[Status(result.status)]
+    table = Table(title=f"refresh run {result.run_id if result.run_id is not None else '-'}", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("status", f"[{colour}]{result.status}[/{colour}]")
+    table.add_row("warehouse", result.db)
+    for label, value in summary_rows(result.figures):
+        table.add_row(label, Text(value))  # a new portfolio's name comes from the site: not markup
+    if result.abandoned_runs:
+        table.add_row("abandoned runs marked failed", ", ".join(map(str, result.abandoned_runs)))
+    out.print(table)
+    print_link_decisions(result.link_decisions)
+    if result.message:
+        say(result.status, result.message)
+
+
+def print_link_decisions(decisions: list[dict[str, Any]]) -> None:
+    """The rename decisions of one refresh, under its summary."""
+    if not decisions:
+        return
+    table = Table("old name", "new name", "decision", "score", "evidence", title="identity: rename decisions")
+    for d in decisions:
+        verdict = "[green]linked[/green]" if d["linked"] else "[yellow]not linked[/yellow]"
+        if d["decided_by"] == "person":
+            verdict += " (person)"
+        score = "" if d["score"] is None else f"{d['score']:.2f}"
+        table.add_row(escape(d["old_name"]), escape(d["new_name"]), verdict, score, escape(d["evidence"]))
+    out.print(table)
+    if any(not d["linked"] for d in decisions):
+        out.print("settle a pair with `ecei link OLD NEW` or undo a link with `ecei unlink OLD NEW`")

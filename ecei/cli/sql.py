@@ -1,0 +1,54 @@
+"""`ecei sql`: one read-only query against the warehouse, printed as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ecei.cli.kit import DbOption, existing_db, out, outcomes, settings
+from warehouse.query import run_query
+
+
+def sql_command(
+    query: Annotated[str, typer.Argument(help="One read-only SQL statement, e.g. select * from clusters_current")],
+    db: DbOption = None,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Run a read-only query against the warehouse (writes and outside access are refused)."""
+    if output not in ("table", "csv", "json"):
+        raise typer.BadParameter("choose table, csv or json", param_hint="--format")
+    chosen = settings(db=db)
+    path = existing_db(chosen)
+    # a SQL error is the user's to fix: say it plainly, no traceback
+    with outcomes(failed="query failed"):
+        columns, rows = run_query(path, query, busy_timeout=chosen.busy_timeout)
+    _print_rows(columns, rows, output)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) -> None:
+    if output == "json":
+        typer.echo(
+            json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable, ensure_ascii=False)
+        )
+    elif output == "csv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns)
+        for r in rows:
+            table.add_row(*(Text("" if v is None else str(v)) for v in r))
+        out.print(table)

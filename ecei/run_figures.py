@@ -1,0 +1,79 @@
+"""The run figures, declared once: what a refresh shows of itself, in order, wherever it is shown
+(the terminal summary, the Prefect artifact and log line, the HTML report's run health).
+
+A figure reads one or more fields of `warehouse.runs.RunFigures`, which are also the columns of
+`crawl_runs` of the same names, so a figure reads a report row as it reads a run's figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ecei import change_kinds
+from warehouse.runs import RunFigures
+
+Figures = RunFigures | Mapping[str, Any]
+
+
+def _values(figures: Figures) -> Mapping[str, Any]:
+    return asdict(figures) if isinstance(figures, RunFigures) else figures
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "?"  # not recorded: a run that failed before counting it, or a count the site did not state
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RunFigure:
+    label: str
+    fields: tuple[str, ...]  # RunFigures fields (crawl_runs columns), shown joined by " / "
+    optional: bool = False  # shown only when it has a value (a list that is not empty)
+    brief: bool = False  # part of the one-line summary of a run
+
+    @property
+    def heading(self) -> str:
+        return self.label[:1].upper() + self.label[1:]
+
+    def value(self, figures: Figures) -> str:
+        values = _values(figures)
+        return " / ".join(_text(values.get(name)) for name in self.fields)
+
+    def shown(self, figures: Figures) -> bool:
+        values = _values(figures)
+        return not self.optional or any(values.get(name) for name in self.fields)
+
+
+CHANGES = RunFigure(change_kinds.figure_label(), tuple(change_kinds.names()), brief=True)
+
+FIGURES: tuple[RunFigure, ...] = (
+    RunFigure("pages fetched / failed", ("pages_fetched", "pages_failed")),
+    RunFigure("countries loaded / listed", ("countries_loaded", "countries_listed")),
+    RunFigure("rows seen / stated total", ("rows_seen", "stated_total"), brief=True),
+    RunFigure("rows loaded", ("rows_loaded",)),
+    RunFigure("exact duplicates", ("rows_duplicate",)),
+    RunFigure("rejected (quarantined)", ("rows_rejected",), brief=True),
+    RunFigure("websites unusable (stored NULL)", ("websites_invalid",)),
+    CHANGES,
+    RunFigure("new portfolios", ("new_portfolios",), optional=True),
+)
+
+
+def fields() -> list[str]:
+    """Every field the figures read: what a query for them must select."""
+    return [name for figure in FIGURES for name in figure.fields]
+
+
+def summary_rows(figures: Figures) -> list[tuple[str, str]]:
+    """(label, value) of every figure shown for this run, in order: a summary table's rows."""
+    return [(f.label, f.value(figures)) for f in FIGURES if f.shown(figures)]
+
+
+def one_line(figures: Figures) -> str:
+    """The brief figures in one line, for a log: `rows seen / stated total 35 / 35, ...`."""
+    return ", ".join(f"{f.label} {f.value(figures)}" for f in FIGURES if f.brief)

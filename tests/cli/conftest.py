@@ -1,0 +1,33 @@
+"""Warehouses the CLI tests share: built once per session, by the commands or the use cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ecei.mirror import demo_site, serve
+from ecei.refresh import refresh
+from ecei.settings import Settings
+from tests.cli.helpers import ecei
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One refresh of the 2016-06 demo snapshot, by `ecei refresh`."""
+    db = tmp_path_factory.mktemp("cli") / "demo.duckdb"
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2016-06", "--db", str(db), "--json")
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+@pytest.fixture(scope="session")
+def archived_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two refreshes (2018-10, then 2021-09) whose pages the archive keeps; tests read it or copy it."""
+    db = tmp_path_factory.mktemp("archive-cli") / "demo.duckdb"
+    with serve(demo_site("2018-10")) as mirror:
+        settings = Settings(start_url=mirror.start_url, db=db, polite=False)
+        assert refresh(settings).status == "ok"
+        mirror.switch(demo_site("2021-09"))
+        assert refresh(settings).status == "ok"
+    return db

@@ -1,0 +1,80 @@
+"""`ecei alerts` as a user runs it: a real process, a real warehouse, a real webhook receiver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import ecei
+from tests.conftest import query
+from tests.receivers import Webhook
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("alerts-cli") / "demo.duckdb"
+    for snapshot in ("2016-06", "2018-10"):
+        done = ecei("refresh", "--demo", "--demo-snapshot", snapshot, "--db", str(db), "--json")
+        assert done.returncode == 0, done.stderr
+    return db
+
+
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path) -> Path:
+    """A copy of the refreshed warehouse that no alerts run has touched yet."""
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    return copy
+
+
+def test_alerts_deliver_to_the_webhook_once(db: Path, webhook: Webhook) -> None:
+    args = ("alerts", "--db", str(db), "--today", "2018-07-01", "--within", "90", "--notify", webhook.url())
+    done = ecei(*args)
+    assert done.returncode == 0, done.stderr
+    assert "Norwegian Smart Care Cluster" in done.stdout and "expiring" in done.stdout
+    assert len(webhook.posts) == 1
+    message = webhook.posts[0]["message"]
+    assert message.count("<li>") == query(db, "select count(*) from alert_log")[0][0]
+    assert "Labels expiring (9)" in message
+    for output in (done.stdout, done.stderr):
+        assert "SECRET-TOKEN" not in output and str(webhook.port) not in output
+
+    again = ecei(*args)
+    assert again.returncode == 0 and len(webhook.posts) == 1
+
+
+def test_failed_delivery_exits_5_and_keeps_them_pending(db: Path, webhook: Webhook) -> None:
+    webhook.fail = 1
+    args = ("alerts", "--db", str(db), "--today", "2018-07-01", "--notify", webhook.url())
+    done = ecei(*args)
+    assert done.returncode == 5, done.stderr
+    assert "not delivered" in done.stderr and "SECRET-TOKEN" not in done.stderr
+    pending = query(db, "select count(*) from alert_log where delivered_at is null")[0][0]
+    assert pending > 0
+    assert ecei(*args).returncode == 0
+    assert len(webhook.posts) == 1 and webhook.posts[0]["message"].count("<li>") == pending
+
+
+def test_dry_run_and_no_channel(db: Path) -> None:
+    dry = ecei("alerts", "--db", str(db), "--today", "2018-07-01", "--dry-run")
+    assert dry.returncode == 0 and "would raise" in dry.stdout
+    assert query(db, "select count(*) from alert_log") == [(0,)]
+    quiet = ecei("alerts", "--db", str(db), "--today", "2018-07-01")
+    assert quiet.returncode == 0 and "no channel configured" in quiet.stderr
+
+
+def test_bad_day_and_missing_warehouse(tmp_path: Path) -> None:
+    assert ecei("alerts", "--db", str(tmp_path / "x.duckdb"), "--today", "01.07.2018").returncode == 2
+    missing = ecei("alerts", "--db", str(tmp_path / "x.duckdb"))
+    assert missing.returncode == 2 and "no warehouse" in missing.stderr
+
+
+def test_second_alerts_run_at_once_is_busy(db: Path) -> None:
+    from filelock import FileLock
+
+    from ecei.locks import alerts_lock_path
+
+    with FileLock(str(alerts_lock_path(db))):
+        done = ecei("alerts", "--db", str(db), "--today", "2018-07-01")
+    assert done.returncode == 4 and "busy" in done.stderr

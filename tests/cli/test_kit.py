@@ -1,0 +1,109 @@
+"""The command kit: how an outcome becomes an exit code and one line, and the warehouse a command needs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from ecei.cli.kit import EXIT_CODES, existing_db, exit_code, outcomes, parse_day, settings, with_type
+from ecei.outcome import Busy, Refused, Status
+from ecei.replay import ReplayBusy, ReplayRefused
+from tests.cli.helpers import ecei
+from warehouse.db import WarehouseBusy
+from warehouse.query import QueryRefused
+
+
+def test_every_status_has_its_documented_exit_code() -> None:
+    assert {s.value: exit_code(s) for s in Status} == {
+        "ok": 0,
+        "dry-run": 0,
+        "failed": 1,
+        "refused": 2,
+        "partial": 3,
+        "busy": 4,
+        "undelivered": 5,
+    }
+    assert set(EXIT_CODES) == set(Status)
+    assert exit_code("partial") == 3  # a use case's plain string maps as its Status does
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "line"),
+    [
+        (Refused("the pair is not linked"), 2, "refused: the pair is not linked"),
+        (ReplayRefused("x.duckdb exists"), 2, "refused: x.duckdb exists"),
+        (QueryRefused("give exactly one statement"), 2, "refused: give exactly one statement"),
+        (Busy("a refresh is running"), 4, "busy: a refresh is running"),
+        (ReplayBusy("a refresh holds the lock"), 4, "busy: a refresh holds the lock"),
+        (WarehouseBusy("the warehouse is busy"), 4, "busy: the warehouse is busy"),
+    ],
+)
+def test_outcomes_turn_a_refusal_or_busy_into_one_line_and_its_code(
+    error: Exception, code: int, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(typer.Exit) as exited, outcomes():
+        raise error
+    assert exited.value.exit_code == code
+    captured = capsys.readouterr()
+    assert captured.err == line + "\n" and captured.out == ""
+
+
+def test_outcomes_name_a_failure_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit) as exited, outcomes(failed="failed", detail=with_type):
+        raise OSError("disk full")
+    assert exited.value.exit_code == 1
+    assert capsys.readouterr().err == "failed: OSError: disk full\n"
+    with pytest.raises(OSError, match="disk full"), outcomes():
+        raise OSError("disk full")
+    with pytest.raises(typer.Exit) as passed, outcomes(failed="failed"):
+        raise typer.Exit(3)  # a command's own exit goes through untouched
+    assert passed.value.exit_code == 3
+
+
+def test_markup_in_a_message_is_shown_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit), outcomes():
+        raise Refused("'[bold]Cluster[/bold]' -> 'X' is not linked")
+    assert "[bold]Cluster[/bold]" in capsys.readouterr().err
+
+
+def test_existing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none.duckdb"
+    with pytest.raises(typer.Exit) as exited:
+        existing_db(settings(db=missing))
+    assert exited.value.exit_code == 2
+    assert capsys.readouterr().err == f"no warehouse at {missing}: run `ecei refresh` first, or pass --db\n"
+    assert not missing.exists()
+    missing.touch()
+    assert existing_db(settings(db=missing, start_url=None)) == missing
+
+
+def test_parse_day() -> None:
+    assert parse_day("2018-07-01").isoformat() == "2018-07-01"
+    with pytest.raises(typer.BadParameter, match=re.escape("not a date YYYY-MM-DD: '01.07.2018'")):
+        parse_day("01.07.2018")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sql", "select 1"],
+        ["link", "A", "B"],
+        ["unlink", "A", "B"],
+        ["archive", "list"],
+        ["archive", "show", "http://x/"],
+        ["replay"],
+        ["report"],
+        ["export", "out"],
+        ["history", "A"],
+        ["alerts"],
+    ],
+)
+def test_every_command_that_needs_a_warehouse_says_so_the_same_way(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "none.duckdb"
+    done = ecei(*command, "--db", str(missing), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"no warehouse at {missing}: run `ecei refresh` first, or pass --db\n"
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,73 @@
+"""`ecei refresh` as a user runs it: a real process, its exit codes and its output."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+from filelock import FileLock
+
+from ecei.locks import refresh_lock_path
+from tests.cli.helpers import ecei
+from tests.conftest import expected_rows
+
+
+def test_refresh_json_prints_one_object(demo_db: Path) -> None:
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2018-10", "--db", str(demo_db), "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["status"] == "ok"
+    assert figures["exit_code"] == 0
+    assert figures["rows_seen"] == len(expected_rows("2018-10"))
+    assert figures["rows_rejected"] == 1
+
+
+def test_refresh_summary_names_the_figures(tmp_path: Path) -> None:
+    done = ecei("refresh", "--demo", "--db", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 0, done.stderr
+    for words in ("status", "rows seen / stated total", "added / changed / removed", "rejected"):
+        assert words in done.stdout
+
+
+def test_unknown_demo_snapshot_is_a_usage_error(tmp_path: Path) -> None:
+    done = ecei("refresh", "--demo", "--demo-snapshot", "1999-01", "--db", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 2
+    assert "1999-01" in done.stderr
+
+
+def test_refresh_exits_4_when_busy(demo_db: Path) -> None:
+    with FileLock(str(refresh_lock_path(demo_db))):
+        done = ecei("refresh", "--demo", "--db", str(demo_db))
+    assert done.returncode == 4
+    assert "another refresh" in done.stderr
+
+
+def test_settings_from_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.duckdb"
+    done = ecei("refresh", "--demo", "--json", env={**os.environ, "ECEI_DB": str(db)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["db"] == str(db) and db.exists()
+
+
+def test_refresh_json_stays_one_object_when_the_run_fails(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ECEI_RETRY_TIMES": "0", "ECEI_DOWNLOAD_TIMEOUT": "2"}
+    done = ecei(
+        "refresh",
+        "--json",
+        "--start-url",
+        f"http://127.0.0.1:{port}/benchmarked-clusters",
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        env=env,
+        wide=True,
+    )
+    assert done.returncode == 1, done.stderr
+    figures = json.loads(done.stdout)  # exactly one JSON document, nothing else on stdout
+    assert isinstance(figures, dict) and figures["status"] == "failed" and figures["message"]
+    assert figures["exit_code"] == 1
+    assert done.stdout.strip().count("\n") == 0

@@ -1,0 +1,68 @@
+"""The run figures: one declaration read from a run's figures and from a crawl_runs row alike."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from ecei import run_figures
+from warehouse.db import connect, sql_file
+from warehouse.runs import RunFigures
+
+FIGURES = RunFigures(
+    pages_fetched=5,
+    pages_failed=1,
+    countries_listed=4,
+    countries_loaded=3,
+    stated_total=None,
+    rows_seen=70,
+    rows_loaded=67,
+    rows_duplicate=2,
+    rows_rejected=1,
+    websites_invalid=3,
+    added=4,
+    changed=5,
+    removed=6,
+    renamed=1,
+)
+
+
+def test_summary_rows_in_order() -> None:
+    assert run_figures.summary_rows(FIGURES) == [
+        ("pages fetched / failed", "5 / 1"),
+        ("countries loaded / listed", "3 / 4"),
+        ("rows seen / stated total", "70 / ?"),  # the overview stated no total
+        ("rows loaded", "67"),
+        ("exact duplicates", "2"),
+        ("rejected (quarantined)", "1"),
+        ("websites unusable (stored NULL)", "3"),
+        ("added / changed / removed / renamed", "4 / 5 / 6 / 1"),
+    ]
+
+
+def test_new_portfolios_are_shown_only_when_there_are_some() -> None:
+    with_new = RunFigures(new_portfolios=["Space", "Water"])
+    assert run_figures.summary_rows(with_new)[-1] == ("new portfolios", "Space, Water")
+    assert "new portfolios" not in dict(run_figures.summary_rows(RunFigures()))
+
+
+def test_one_line_has_the_brief_figures() -> None:
+    assert run_figures.one_line(FIGURES) == (
+        "rows seen / stated total 70 / ?, rejected (quarantined) 1, added / changed / removed / renamed 4 / 5 / 6 / 1"
+    )
+
+
+def test_every_figure_reads_a_run_field_that_recent_runs_selects(tmp_path: Path) -> None:
+    assert set(run_figures.fields()) <= {f.name for f in fields(RunFigures)}
+    con = connect(tmp_path / "w.duckdb")
+    cur = con.execute(sql_file("report/recent_runs.sql"), {"runs": 1})
+    selected = {d[0] for d in cur.description}
+    con.close()
+    assert set(run_figures.fields()) <= selected
+
+
+def test_a_report_row_reads_as_the_figures_do() -> None:
+    row = {f.name: getattr(FIGURES, f.name) for f in fields(RunFigures)}
+    changes = run_figures.CHANGES
+    assert changes.value(row) == changes.value(FIGURES) == "4 / 5 / 6 / 1"
+    assert changes.heading == "Added / changed / removed / renamed"

@@ -1,0 +1,36 @@
+-- expiring: a listed label inside the ladder, at the tightest rung it has crossed. Once per
+-- cluster, label date and rung (the frame drops a looser rung raised after a tighter one).
+with params as (
+    select * from alert_params
+),
+
+current_labels as (
+    select * from alert_current_labels
+),
+
+expiring as (
+    select
+        c.*,
+        c.valid_until - p.today as days_left,
+        list_min(list_filter(p.thresholds, lambda t: t >= c.valid_until - p.today)) as threshold_days
+    from current_labels as c
+    cross join params as p
+    where c.valid_until > p.today and c.valid_until - p.today <= list_max(p.thresholds)
+),
+
+final as (
+    select
+        'expiring:' || cluster_id || ':' || valid_until || ':' || threshold_days as alert_key,
+        'expiring' as kind,
+        cluster_id,
+        country,
+        name,
+        portfolio,
+        website,
+        valid_until as label_date,
+        threshold_days,
+        days_left
+    from expiring
+)
+
+select * from final

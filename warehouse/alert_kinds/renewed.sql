@@ -1,0 +1,32 @@
+-- renewed: a refresh since the previous alerts run moved a label's date later, whether the
+-- cluster kept its name or was renamed in the same run. Once per cluster and new label date.
+with params as (
+    select * from alert_params
+),
+
+new_changes as (
+    select * from alert_new_changes
+),
+
+renewed as (
+    select * from new_changes
+    where change in ('changed', 'renamed') and new_valid_until > old_valid_until
+),
+
+final as (
+    select
+        'renewed:' || r.cluster_id || ':' || r.new_valid_until as alert_key,
+        'renewed' as kind,
+        r.cluster_id,
+        r.country,
+        r.name,
+        r.new_portfolio as portfolio,
+        r.new_website as website,
+        r.new_valid_until as label_date,
+        r.old_valid_until as previous_label_date,
+        r.new_valid_until - p.today as days_left
+    from renewed as r
+    cross join params as p
+)
+
+select * from final

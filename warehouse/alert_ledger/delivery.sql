@@ -1,0 +1,7 @@
+-- One attempt to send an alert to one channel: delivered ($delivered_at set) or not ($error says why).
+insert into alert_deliveries (alert_id, channel, delivered_at, attempts, last_error)
+values ($alert_id, $channel, $delivered_at, 1, $error)
+on conflict (alert_id, channel) do update set
+    delivered_at = excluded.delivered_at,
+    attempts = alert_deliveries.attempts + 1,
+    last_error = excluded.last_error
