@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
+from ecei.outcome import Status
+from ecei.settings import Settings
 from pipelines.keys import country_key, name_key
-from warehouse.db import sql_file
+from warehouse.db import open_when_free, sql_file
 
 Row = dict[str, Any]
 
@@ -49,3 +53,29 @@ def cluster_versions(con: duckdb.DuckDBPyConnection, cluster_ids: list[str]) -> 
     cur = con.execute(sql_file("report/history.sql"), {"cluster_ids": cluster_ids})
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
+
+
+@dataclass
+class Timeline:
+    cluster_id: str
+    versions: list[Row]  # oldest first, each with what it changed (report/history.sql)
+
+
+@dataclass
+class HistoryResult:
+    """`ok` with one timeline per cluster that had the name, or `failed` with names to suggest."""
+
+    status: Status
+    timelines: list[Timeline] = field(default_factory=list)
+    similar: list[tuple[str, str]] = field(default_factory=list)  # (name, country)
+
+
+def history(settings: Settings, name: str, country: str | None = None) -> HistoryResult:
+    """The timelines of the clusters ever listed as `name`, read from the warehouse opened read-only."""
+    with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
+        ids = find_clusters(con, name, country)
+        if not ids:
+            return HistoryResult(Status.FAILED, similar=similar_names(con, name))
+        versions = cluster_versions(con, ids)
+    timelines = [Timeline(i, [v for v in versions if v["cluster_id"] == i]) for i in ids]
+    return HistoryResult(Status.OK, timelines)

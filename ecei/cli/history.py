@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import duckdb
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ecei.cli.kit import DbOption, cell, err, existing_db, finish, out, outcomes, settings
-from ecei.history import cluster_versions, find_clusters, similar_names
+from ecei.history import history
 from ecei.outcome import Status
-from warehouse.db import open_when_free
 
 
 def history_command(
@@ -23,27 +21,21 @@ def history_command(
 ) -> None:
     """Show one cluster's versions as a timeline: when each was listed, and what it changed."""
     chosen = settings(db=db)
-    path = existing_db(chosen)
+    existing_db(chosen)
     with outcomes():
-        con = open_when_free(path, chosen.busy_timeout, read_only=True)
-    try:
-        ids = find_clusters(con, name, country)
-        if not ids:
-            _no_such_cluster(con, name, country)
-        versions = cluster_versions(con, ids)
-    finally:
-        con.close()
-    for cluster_id in ids:
-        _print_timeline(cluster_id, [v for v in versions if v["cluster_id"] == cluster_id])
+        result = history(chosen, name, country)
+    if result.status != Status.OK:
+        _no_such_cluster(name, country, result.similar)
+    for timeline in result.timelines:
+        _print_timeline(timeline.cluster_id, timeline.versions)
 
 
-def _no_such_cluster(con: duckdb.DuckDBPyConnection, name: str, country: str | None) -> None:
+def _no_such_cluster(name: str, country: str | None, similar: list[tuple[str, str]]) -> None:
     where = f" in {country}" if country else ""
     err.print(f"[red]no cluster named {escape(repr(name))}{escape(where)}[/red] in the history", highlight=False)
-    hits = similar_names(con, name)
-    if hits:
+    if similar:
         err.print("names containing those words:")
-        for hit_name, hit_country in hits:
+        for hit_name, hit_country in similar:
             err.print(f"  {escape(hit_name)} ({escape(hit_country)})", highlight=False)
     finish(Status.FAILED)
 

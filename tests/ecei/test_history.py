@@ -9,7 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.history import cluster_versions, find_clusters, similar_names
+from ecei.history import cluster_versions, find_clusters, history, similar_names
+from ecei.outcome import Status
+from ecei.settings import Settings
 from tests.conftest import NORWAY
 
 
@@ -58,3 +60,17 @@ def test_suggestions_on_a_miss(con: duckdb.DuckDBPyConnection) -> None:
     assert find_clusters(con, "Seafood") == []
     names = [n for n, _ in similar_names(con, "seafood")]
     assert names == ["NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"]
+
+
+def test_the_use_case_gives_one_timeline_per_cluster(history_db: Path) -> None:
+    found = history(Settings(db=history_db), "arena legasea", country="Norway")
+    assert found.status == Status.OK
+    assert [len(t.versions) for t in found.timelines] == [2]
+    assert {v["cluster_id"] for v in found.timelines[0].versions} == {found.timelines[0].cluster_id}
+
+
+def test_the_use_case_fails_with_suggestions(history_db: Path) -> None:
+    missed = history(Settings(db=history_db), "Seafood")
+    assert missed.status == Status.FAILED
+    assert missed.timelines == []
+    assert [n for n, _ in missed.similar] == ["NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"]
