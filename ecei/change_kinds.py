@@ -8,10 +8,7 @@ cluster whose label date moved later, which the report counts apart (RENEWED).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-
-from warehouse.runs import RunFigures
 
 
 @dataclass(frozen=True)
@@ -39,9 +36,3 @@ def names() -> list[str]:
 def figure_label() -> str:
     """`added / changed / removed / renamed`: the label of the run figure that counts them all."""
     return " / ".join(k.label for k in KINDS)
-
-
-def figure_value(figures: RunFigures | Mapping[str, object]) -> str:
-    """The counts of one run, in the order of `figure_label` (`?` for a count the run lacks)."""
-    values = vars(figures) if isinstance(figures, RunFigures) else figures
-    return " / ".join("?" if values.get(k.name) is None else str(values[k.name]) for k in KINDS)

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import closing, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +52,8 @@ class RefreshResult:
 
 def crawl_config(settings: Settings) -> CrawlConfig:
     """What the crawl needs of the settings, and nothing more: no secret (notify) is written to disk."""
-    return CrawlConfig(
-        start_url=settings.start_url,
-        user_agent=settings.user_agent,
-        retry_times=settings.retry_times,
-        download_timeout=settings.download_timeout,
-        concurrent_requests=settings.concurrent_requests,
-        polite=settings.polite,
-        download_delay=settings.download_delay,
-        crawl_timeout=settings.crawl_timeout,
-        parse_workers=settings.parse_workers,
-        max_retry_after=settings.max_retry_after,
-        outputs=CRAWL_OUTPUTS,
-    )
+    wanted = {f.name for f in fields(CrawlConfig)} - {"outputs"}
+    return CrawlConfig(**settings.model_dump(include=wanted), outputs=CRAWL_OUTPUTS)
 
 
 def run_crawl(

@@ -90,11 +90,11 @@ def merge_staged(
         if complete:
             link_renames(con, run_id, observed_at)
         con.execute(sql_file("merge.sql"))
-        counts = dict(con.execute("select change, count(*) from outcome group by change").fetchall())
-        figures.added = counts.get("added", 0)
-        figures.changed = counts.get("changed", 0)
-        figures.removed = counts.get("removed", 0)
-        figures.renamed = counts.get("renamed", 0)
+        # each change kind is counted by the run figure of its name (ecei/change_kinds.py declares them)
+        for change, count in con.execute("select change, count(*) from outcome group by change").fetchall():
+            if not hasattr(figures, change):
+                raise ValueError(f"no run figure counts the change kind {change!r}")
+            setattr(figures, change, count)
         if (archive := options.get("archive")) is not None:
             archive(con)
         settle_run(con, run_id, status, figures, options.get("message"), options.get("finished_at"))

@@ -17,7 +17,13 @@ from warehouse.runs import RunFigures, begin_run
 T0 = dt.datetime(2024, 1, 1, 5)
 
 
-def row(name: str, valid_until: str = "2025-01-01", portfolio: str = "ICT", country_id: str = "c-1") -> dict[str, Any]:
+def row(
+    name: str,
+    valid_until: str = "2025-01-01",
+    portfolio: str = "ICT",
+    country_id: str = "c-1",
+    website: str | None = None,
+) -> dict[str, Any]:
     """A cluster row as the pipeline stages it (Norway unless told), its identity keys computed."""
     return {
         "page_url": "http://x/?country=" + country_id,
@@ -26,7 +32,7 @@ def row(name: str, valid_until: str = "2025-01-01", portfolio: str = "ICT", coun
         "country_id": country_id,
         "name": name,
         "portfolio": portfolio,
-        "website": None,
+        "website": website,
         "valid_until": valid_until,
         "country_key": country_key(country_id),
         "name_key": name_key(name) if name else "",
