@@ -16,12 +16,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-from filelock import FileLock, Timeout
 from pydantic import SecretStr
 
 from ecei import alert_kinds
-from ecei.locks import alerts_lock_path
+from ecei.locks import alerts_lock
 from ecei.notify import channel_id, render_digest, send
+from ecei.outcome import Busy
 from ecei.settings import Settings
 from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
@@ -85,21 +85,14 @@ def run_alerts(
     today = today or local_today(settings)
     urls = _urls(notify, settings)
     result = AlertsResult("ok", today, sorted(set(thresholds)))
-    lock = FileLock(str(alerts_lock_path(db)))
     try:
-        lock.acquire(timeout=settings.lock_wait)
-    except Timeout:
-        result.status, result.message = "busy", f"another alerts run holds {alerts_lock_path(db)}"
-        return result
-    try:
-        if dry_run:
-            return _dry_run(settings, db, result)
-        return _run_locked(settings, db, urls, result)
-    except WarehouseBusy as exc:
+        with alerts_lock(db, settings.lock_wait):
+            if dry_run:
+                return _dry_run(settings, db, result)
+            return _run_locked(settings, db, urls, result)
+    except (Busy, WarehouseBusy) as exc:
         result.status, result.message = "busy", str(exc)
         return result
-    finally:
-        lock.release()
 
 
 def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult:

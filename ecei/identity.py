@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from filelock import FileLock, Timeout
 
-from ecei.locks import refresh_lock_path
-from ecei.outcome import Busy, Refused, Status
+from ecei.locks import refresh_lock
+from ecei.outcome import Refused, Status
 from ecei.settings import Settings
 from pipelines.keys import country_key, name_key
 from warehouse.db import open_when_free
@@ -53,16 +52,8 @@ def decide_link(settings: Settings, old: str, new: str, *, linked: bool, country
     """
     db = Path(settings.db)
     # a refresh holds this lock from its crawl to its commit: never rewrite identity under a merge
-    lock = FileLock(str(refresh_lock_path(db)))
-    try:
-        lock.acquire(timeout=settings.lock_wait)
-    except Timeout:
-        raise Busy(f"a refresh is running on {settings.db}; try again when it has finished") from None
-    try:
-        with closing(open_when_free(db, settings.busy_timeout)) as con:
-            return decide_link_on(con, old, new, linked=linked, country=country)
-    finally:
-        lock.release()
+    with refresh_lock(db, settings.lock_wait), closing(open_when_free(db, settings.busy_timeout)) as con:
+        return decide_link_on(con, old, new, linked=linked, country=country)
 
 
 def decide_link_on(

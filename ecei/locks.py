@@ -7,7 +7,13 @@ runs take a lock of their own, so that two runs never send the same pending aler
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from ecei.outcome import Busy
 
 
 def refresh_lock_path(db: Path) -> Path:
@@ -16,3 +22,32 @@ def refresh_lock_path(db: Path) -> Path:
 
 def alerts_lock_path(db: Path) -> Path:
     return db.with_name(db.name + ".alerts.lock")
+
+
+@contextmanager
+def _held(path: Path, wait: float, busy: str) -> Iterator[None]:
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise Busy(busy) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def refresh_lock(db: Path, wait: float) -> AbstractContextManager[None]:
+    """Hold the refresh lock of `db`; Busy when another holder keeps it past `wait` seconds."""
+    path = refresh_lock_path(db)
+    return _held(
+        path,
+        wait,
+        f"another refresh is running on {db} (it holds {path}); waited {wait:g} s. Try again when it has finished.",
+    )
+
+
+def alerts_lock(db: Path, wait: float) -> AbstractContextManager[None]:
+    """Hold the alerts lock of `db`; Busy when another alerts run keeps it past `wait` seconds."""
+    path = alerts_lock_path(db)
+    return _held(path, wait, f"another alerts run holds {path}")

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from filelock import FileLock, Timeout
 
 from crawler.config import CrawlConfig
 from ecei.completeness import Verdict, assess
-from ecei.locks import refresh_lock_path
+from ecei.locks import refresh_lock
+from ecei.outcome import Busy
 from ecei.settings import Settings
 from pipelines.stage import CRAWL_OUTPUTS, Stage
 from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
@@ -112,24 +112,11 @@ def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None)
     says what happened, and crawl_runs records it."""
     db = Path(settings.db)
     db.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(refresh_lock_path(db)))
     try:
-        lock.acquire(timeout=settings.lock_wait)
-    except Timeout:
-        return RefreshResult(
-            "busy",
-            None,
-            RunFigures(),
-            f"another refresh is running on {db} (it holds {refresh_lock_path(db)}); "
-            f"waited {settings.lock_wait:g} s. Try again when it has finished.",
-            db=str(db),
-        )
-    try:
-        return _refresh_locked(settings, db, on_event)
-    except WarehouseBusy as exc:
+        with refresh_lock(db, settings.lock_wait):
+            return _refresh_locked(settings, db, on_event)
+    except (Busy, WarehouseBusy) as exc:
         return RefreshResult("busy", None, RunFigures(), str(exc), db=str(db))
-    finally:
-        lock.release()
 
 
 def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], None] | None) -> RefreshResult:

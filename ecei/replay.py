@@ -24,13 +24,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
-from filelock import FileLock, Timeout
 
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
 from ecei.completeness import assess
-from ecei.locks import refresh_lock_path
-from ecei.outcome import Busy, Refused
+from ecei.locks import refresh_lock
+from ecei.outcome import Refused
 from ecei.refresh import load_run
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage import RunStage
@@ -47,14 +46,6 @@ from warehouse.archive import (
 )
 from warehouse.db import connect, open_when_free
 from warehouse.runs import begin_run
-
-
-class ReplayRefused(Refused):
-    """The replay cannot be done as asked (nothing written)."""
-
-
-class ReplayBusy(Busy):
-    """A refresh holds the warehouse."""
 
 
 @dataclass
@@ -163,7 +154,7 @@ def rebuild(
     `source`'s archive and `bodies`."""
     unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in ("ok", "partial")]
     if unreplayable:
-        raise ReplayRefused(
+        raise Refused(
             f"runs {', '.join(map(str, unreplayable))} loaded rows but have no archived pages "
             "(they ran before the archive existed): a replay would lose what they loaded"
         )
@@ -209,19 +200,14 @@ def replay(
     """
     started = time.monotonic()
     if in_place and into is not None:
-        raise ReplayRefused("give either --into or --in-place, not both")
+        raise Refused("give either --into or --in-place, not both")
     target = db.with_name(db.name + ".replay-tmp") if in_place else (into or default_target(db))
     if not in_place and target.exists():
-        raise ReplayRefused(f"{target} exists: remove it or choose another --into")
+        raise Refused(f"{target} exists: remove it or choose another --into")
     if not in_place and target.resolve() == db.resolve():
-        raise ReplayRefused("--into names the warehouse itself: use --in-place")
+        raise Refused("--into names the warehouse itself: use --in-place")
     db.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(refresh_lock_path(db)))
-    try:
-        lock.acquire(timeout=lock_wait)
-    except Timeout as exc:
-        raise ReplayBusy(f"a refresh is running on {db} (it holds {refresh_lock_path(db)}); try again later") from exc
-    try:
+    with refresh_lock(db, lock_wait):
         runs: list[ArchivedRun] = []
         if db.exists():
             # opened for writing: brings an older file up to date and leaves no WAL behind on close
@@ -241,8 +227,6 @@ def replay(
         if in_place:
             result.backup = _swap(target, db, keep_backup)
             result.target = db
-    finally:
-        lock.release()
     result.seconds = time.monotonic() - started
     return result
 

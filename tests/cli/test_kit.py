@@ -10,7 +10,6 @@ import typer
 
 from ecei.cli.kit import EXIT_CODES, existing_db, exit_code, outcomes, parse_day, settings, with_type
 from ecei.outcome import Busy, Refused, Status
-from ecei.replay import ReplayBusy, ReplayRefused
 from tests.cli.helpers import ecei
 from warehouse.db import WarehouseBusy
 from warehouse.query import QueryRefused
@@ -34,10 +33,8 @@ def test_every_status_has_its_documented_exit_code() -> None:
     ("error", "code", "line"),
     [
         (Refused("the pair is not linked"), 2, "refused: the pair is not linked"),
-        (ReplayRefused("x.duckdb exists"), 2, "refused: x.duckdb exists"),
         (QueryRefused("give exactly one statement"), 2, "refused: give exactly one statement"),
         (Busy("a refresh is running"), 4, "busy: a refresh is running"),
-        (ReplayBusy("a refresh holds the lock"), 4, "busy: a refresh holds the lock"),
         (WarehouseBusy("the warehouse is busy"), 4, "busy: the warehouse is busy"),
     ],
 )

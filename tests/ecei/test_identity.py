@@ -112,7 +112,7 @@ def test_decide_link_is_busy_while_a_refresh_holds_the_lock(tmp_path: Path) -> N
     with closing(connect(db)) as con:
         seafood_renamed(con, tmp_path)
         before = decisions(con)
-    with FileLock(str(refresh_lock_path(db))), pytest.raises(Busy, match="a refresh is running on"):
+    with FileLock(str(refresh_lock_path(db))), pytest.raises(Busy, match="another refresh is running on"):
         decide_link(Settings(db=db, lock_wait=0.1), "NCE Seafood Innovation Cluster", "x", linked=False, country=None)
     with closing(connect(db)) as con:
         assert decisions(con) == before

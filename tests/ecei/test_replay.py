@@ -14,8 +14,9 @@ from pydantic import field_validator
 import ecei.replay
 import pipelines.validate_rows
 from ecei.mirror import Fault, demo_site, serve
+from ecei.outcome import Refused
 from ecei.refresh import load_run, refresh
-from ecei.replay import ReplayRefused, replay
+from ecei.replay import replay
 from ecei.settings import Settings
 from pipelines.contract import ClusterRow
 from tests.conftest import COUNTRY_PATH, NORWAY, query
@@ -79,7 +80,7 @@ def test_in_place_replay_that_fails_leaves_the_warehouse_as_it_was(warehouse: Pa
         # a run that loaded rows but whose pages are not in the archive cannot be replayed
         con.execute("delete from archive_runs where run_id = 2")
     before = query(warehouse, RUNS)
-    with pytest.raises(ReplayRefused, match="runs 2 "):
+    with pytest.raises(Refused, match="runs 2 "):
         replay(warehouse, in_place=True)
     assert query(warehouse, RUNS) == before
     assert not warehouse.with_name("ecei.duckdb.replay-tmp").exists()
@@ -109,7 +110,7 @@ def test_a_replay_that_breaks_midway_leaves_the_warehouse_and_no_file(
 def test_into_an_existing_file_is_refused(warehouse: Path, tmp_path: Path) -> None:
     taken = tmp_path / "taken.duckdb"
     taken.write_bytes(b"")
-    with pytest.raises(ReplayRefused, match="exists"):
+    with pytest.raises(Refused, match="exists"):
         replay(warehouse, into=taken)
 
 
