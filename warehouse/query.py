@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +18,55 @@ _SAFE_CONFIG: dict[str, object] = {
     "autoinstall_known_extensions": False,
     "lock_configuration": True,
 }
-_ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
-# EXPLAIN ANALYZE runs the statement it explains: what follows EXPLAIN must be a read as well
-_EXPLAIN = re.compile(r"^(\s+|--[^\n]*\n|/\*.*?\*/)*explain(\s+analy[sz]e)?\s+", re.IGNORECASE | re.DOTALL)
+# the statement types DuckDB's own parser gives a read; DESCRIBE, SHOW, SUMMARIZE, FROM-first and
+# VALUES are SELECTs to it. EXPLAIN is a read only when what it explains is (EXPLAIN ANALYZE runs it).
+_READ = duckdb.StatementType.SELECT
+_EXPLAIN = duckdb.StatementType.EXPLAIN
+_ANALYZE = {"analyze", "analyse"}
+_READS_NAMED = "SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN [ANALYZE] SELECT"
 
 
 class QueryRefused(Exception):
     """The statement would write or reach outside the warehouse."""
 
 
-def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Statement]:
     try:
-        statements = con.extract_statements(sql)
+        return con.extract_statements(sql)
     except duckdb.Error as exc:
         raise QueryRefused(f"the query does not parse: {exc}") from exc
+
+
+def _keyword(raw: bytes, position: int) -> str:
+    """The word starting at `position` (a keyword is at most 8 letters here), lower case."""
+    return "".join(itertools.takewhile(str.isalpha, raw[position : position + 8].decode("ascii", "replace"))).lower()
+
+
+def _explained(query: str) -> str:
+    """What an EXPLAIN [ANALYZE] statement explains, cut where DuckDB's own tokenizer says it starts."""
+    raw = query.encode("utf-8")  # the tokenizer's positions count bytes
+    starts = [pos for pos, kind in duckdb.tokenize(query) if kind != duckdb.token_type.comment]
+    words = [_keyword(raw, pos) for pos in starts[:2]]
+    skip = 2 if words[1:] and words[1] in _ANALYZE else 1
+    if words[:1] != ["explain"] or len(starts) <= skip:
+        raise QueryRefused(f"EXPLAIN is allowed only in front of a read ({_READS_NAMED})")
+    return raw[starts[skip] :].decode("utf-8")
+
+
+def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Refuse anything but one read: the statement types are DuckDB's own, from its parser."""
+    statements = _statements(con, sql)
     if len(statements) != 1:
         raise QueryRefused(f"give exactly one statement (got {len(statements)})")
     kind = statements[0].type
-    if kind == duckdb.StatementType.EXPLAIN:
-        explained = _EXPLAIN.sub("", statements[0].query, count=1)
-        if explained == statements[0].query:
-            raise QueryRefused("EXPLAIN is allowed only in front of a SELECT")
-        check_query(con, explained)
+    if kind == _EXPLAIN:
+        explained = _statements(con, _explained(statements[0].query))
+        if len(explained) != 1 or explained[0].type != _READ:
+            raise QueryRefused(f"EXPLAIN is allowed only in front of a read ({_READS_NAMED})")
         return
-    if kind not in _ALLOWED:
+    if kind != _READ:
         name = kind.name if hasattr(kind, "name") else str(kind)
-        raise QueryRefused(
-            f"{name} statements are not allowed: `ecei sql` only reads (SELECT, WITH ... SELECT, "
-            "DESCRIBE, SHOW, SUMMARIZE, EXPLAIN)"
-        )
+        raise QueryRefused(f"{name} statements are not allowed: `ecei sql` only reads ({_READS_NAMED})")
 
 
 def run_query(db: Path | str, sql: str, busy_timeout: float) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -54,7 +74,11 @@ def run_query(db: Path | str, sql: str, busy_timeout: float) -> tuple[list[str],
     con = open_when_free(db, busy_timeout, read_only=True, config=_SAFE_CONFIG)
     try:
         check_query(con, sql)
-        cur = con.execute(sql)
+        try:
+            cur = con.execute(sql)
+        except duckdb.PermissionException as exc:
+            # a read of a file or URL (read_csv, glob, 'http://...'): refused by the connection's settings
+            raise QueryRefused(f"the query reaches outside the warehouse file: {exc}") from exc
         columns = [d[0] for d in cur.description] if cur.description else []
         return columns, cur.fetchall()
     finally:

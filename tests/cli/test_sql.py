@@ -60,8 +60,16 @@ def test_sql_refuses_anything_but_reading(demo_db: Path, statement: str) -> None
 
 def test_sql_cannot_read_outside_the_file(demo_db: Path) -> None:
     done = ecei("sql", "--db", str(demo_db), "select * from read_csv('/etc/passwd')")
-    assert done.returncode == 1
-    assert "query failed" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert "refused" in done.stderr and "outside the warehouse" in done.stderr and "Traceback" not in done.stderr
+    assert "root:" not in done.stdout
+
+
+def test_sql_refuses_a_write_hidden_behind_nested_comments(demo_db: Path) -> None:
+    hidden = "/* /* */ explain select 1 -- */ explain analyze create table t (x integer)"
+    done = ecei("sql", "--db", str(demo_db), hidden)
+    assert done.returncode == 2
+    assert "refused: EXPLAIN is allowed only in front of a read" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_sql_error_is_plain(demo_db: Path) -> None:

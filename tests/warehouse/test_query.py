@@ -6,10 +6,15 @@ type is checked against a real warehouse file, in-process, and the file is check
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from warehouse.db import connect
 from warehouse.query import QueryRefused, run_query
@@ -29,6 +34,11 @@ def contents(db: Path) -> list[object]:
         return [con.execute(f"select * from {t} order by all").fetchall() for t in tables] + [
             con.execute("select count(*) from duckdb_views() where not internal").fetchall()
         ]
+
+
+def fingerprint(db: Path) -> tuple[bytes, int, bool]:
+    """The file's bytes and time, and whether a write-ahead log appeared: cheaper than reading every table."""
+    return hashlib.sha256(db.read_bytes()).digest(), db.stat().st_mtime_ns, db.with_name(db.name + ".wal").exists()
 
 
 REFUSED = {
@@ -82,16 +92,31 @@ OUTSIDE = {
     "read_csv": "select * from read_csv('/etc/passwd')",
     "read_text": "select * from read_text('/etc/hostname')",
     "glob": "select * from glob('/etc/*')",
-    "a file as a table": "select * from '/etc/passwd'",
     "a URL as a table": "select * from 'http://127.0.0.1:9/x.csv'",
 }
 
 
 @pytest.mark.parametrize("statement", OUTSIDE.values(), ids=OUTSIDE.keys())
-def test_reading_outside_the_file_fails(warehouse: Path, statement: str) -> None:
-    # external access is off (or, for a bare path, the replacement scan that would read it)
-    with pytest.raises(duckdb.Error):
+def test_reading_outside_the_file_is_refused(warehouse: Path, statement: str) -> None:
+    # external access is off on the connection: DuckDB itself refuses, and that is a refusal
+    with pytest.raises(QueryRefused, match="reaches outside the warehouse"):
         run_query(warehouse, statement, busy_timeout=1)
+
+
+def test_a_bare_path_is_no_table(warehouse: Path) -> None:
+    # the replacement scan that would read it is off with external access
+    with pytest.raises(duckdb.CatalogException):
+        run_query(warehouse, "select * from '/etc/passwd'", busy_timeout=1)
+
+
+def test_a_write_hidden_behind_nested_comments_is_refused(warehouse: Path) -> None:
+    # a pattern that knows no nesting closed the comment early and saw `explain select 1`;
+    # DuckDB's parser sees one comment, then EXPLAIN ANALYZE of a CREATE
+    hidden = "/* /* */ explain select 1 -- */ explain analyze create table t (x integer)"
+    before = contents(warehouse)
+    with pytest.raises(QueryRefused, match="EXPLAIN is allowed only in front of a read"):
+        run_query(warehouse, hidden, busy_timeout=1)
+    assert contents(warehouse) == before
 
 
 @pytest.mark.parametrize(
@@ -104,8 +129,151 @@ def test_reading_outside_the_file_fails(warehouse: Path, statement: str) -> None
         "summarize crawl_runs",
         "explain select * from clusters_current",
         "-- why\nexplain analyze select count(*) from cluster_history",
+        "/* é */ EXPLAIN/* x */ANALYSE /* y */ select 'ü'",
+        "explain analyze (select 1)",
+        "select 1 as analyze",
     ],
 )
 def test_reads_are_answered(warehouse: Path, statement: str) -> None:
     columns, _ = run_query(warehouse, statement, busy_timeout=1)
     assert columns
+
+
+# --- statement text as an attacker writes it: DuckDB's parser decides, so no spelling gets past ---
+
+OUT = Path(tempfile.gettempdir()) / f"ecei-guard-{os.getpid()}"  # must never be created
+LIT = "{lit}"
+READ_TOKENS = [
+    ["select", LIT, "as", "x"],
+    [
+        "select",
+        "count",
+        "(",
+        "*",
+        ")",
+        "from",
+        "crawl_runs",
+        "where",
+        "run_id",
+        "is",
+        "not",
+        "null",
+        "or",
+        LIT,
+        "=",
+        LIT,
+    ],
+    ["with", "a", "as", "(", "select", LIT, "as", "x", ")", "select", "*", "from", "a"],
+    ["from", "versions", "limit", "1"],
+    ["describe", "versions"],
+    ["show", "tables"],
+    ["summarize", "select", LIT, "as", "x"],
+    ["explain", "select", LIT],
+    ["explain", "analyze", "select", LIT],
+    ["values", "(", LIT, ")"],
+    ["select", LIT, "union", "all", "select", LIT],
+]
+INSERT = ["insert", "into", "runs", "(", "started_at", ",", "status", ",", "start_url", ")"]
+WRITE_TOKENS = [
+    [*INSERT, "values", "(", "now", "(", ")", ",", "'ok'", ",", LIT, ")"],
+    ["with", "x", "as", "(", "select", "1", ")", *INSERT, "select", "now", "(", ")", ",", "'ok'", ",", LIT],
+    ["update", "runs", "set", "start_url", "=", LIT],
+    ["delete", "from", "versions", "where", "name", "=", LIT],
+    ["drop", "view", "clusters_current"],
+    ["create", "table", "t", "as", "select", LIT, "as", "x"],
+    ["copy", "(", "select", LIT, ")", "to", f"'{OUT}.csv'"],
+    ["attach", f"'{OUT}.duckdb'", "as", "other"],
+    ["export", "database", f"'{OUT}'"],
+    ["set", "enable_external_access", "=", "true"],
+    ["pragma", "enable_profiling"],
+    ["call", "pragma_version", "(", ")"],
+    ["explain", "analyze", "delete", "from", "versions"],
+    ["explain", "analyze", "copy", "(", "select", LIT, ")", "to", f"'{OUT}.csv'"],
+    ["checkpoint"],
+    ["load", "httpfs"],
+    ["select", "*", "from", "read_csv", "(", "'/etc/passwd'", ")"],
+    ["select", "*", "from", "glob", "(", f"'{OUT}*'", ")"],
+]
+# text that means something elsewhere: keywords, terminators, comment marks, controls, bidi
+HOSTILE = ["drop table versions", ";", "--", "/*", "*/", "'", '"', "\n", "\x1b[31m", "\u202e", "é", "$1", "explain"]
+# a comment's own text holds no / or * so that it opens or closes nothing by accident
+BODY = st.text(st.characters(blacklist_characters="/*\x00", blacklist_categories=("Cs",)), max_size=12)
+QUIET = st.sampled_from([h for h in HOSTILE if "/" not in h and "*" not in h])
+BLOCK = st.recursive(
+    BODY.map(lambda b: f"/*{b}*/"),
+    lambda inner: st.lists(st.one_of(BODY, QUIET, inner), max_size=3).map(lambda parts: "/*" + "".join(parts) + "*/"),
+    max_leaves=6,
+)
+LINE = st.lists(st.one_of(BODY, st.sampled_from(HOSTILE)), max_size=4).map(
+    lambda parts: "--" + "".join(parts).replace("\n", " ").replace("\r", " ") + "\n"
+)
+SPACE = st.sampled_from([" ", "\t", "\n", "\r\n", "  "])
+GAP = st.lists(st.tuples(st.one_of(BLOCK, LINE), SPACE), max_size=2).flatmap(
+    lambda comments: SPACE.map(lambda s: s + "".join(c + w for c, w in comments))
+)
+LITERAL = st.lists(st.one_of(BODY, st.sampled_from(HOSTILE)), max_size=4).map(
+    lambda parts: "'" + "".join(parts).replace("\x00", "").replace("'", "''") + "'"
+)
+
+
+@st.composite
+def spelled(draw: st.DrawFn, tokens: list[str]) -> str:
+    """Tokens in any case, each literal drawn, joined by whitespace and comments (nested ones too)."""
+    text = draw(GAP) if draw(st.booleans()) else ""
+    for i, token in enumerate(tokens):
+        if token == LIT:
+            token = draw(LITERAL)
+        elif not token.startswith("'"):
+            token = "".join(c.upper() if draw(st.booleans()) else c for c in token)
+        text += token + (draw(GAP) if i < len(tokens) - 1 else "")
+    return text + draw(st.sampled_from(["", ";", " ;", ";  ", f"{draw(GAP)};"]))
+
+
+READS = st.sampled_from(READ_TOKENS).flatmap(spelled)
+WRITES = st.one_of(
+    st.sampled_from(WRITE_TOKENS).flatmap(spelled),
+    # a read first, then a write: two statements
+    st.tuples(READS, st.sampled_from(WRITE_TOKENS).flatmap(spelled)).map(lambda rw: rw[0].rstrip(";") + ";" + rw[1]),
+    # the issue's trick: a nested comment that a pattern closes early, holding a read
+    st.tuples(READS, st.sampled_from(WRITE_TOKENS).flatmap(spelled)).map(
+        lambda rw: f"/* /* */ explain {rw[0].rstrip(';')} -- */ explain analyze {rw[1]}"
+    ),
+)
+HYPOTHESIS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@HYPOTHESIS
+@given(READS)
+def test_every_read_however_spelled_is_answered(warehouse: Path, statement: str) -> None:
+    columns, _ = run_query(warehouse, statement, busy_timeout=1)
+    assert columns
+
+
+@HYPOTHESIS
+@given(WRITES)
+def test_every_write_or_outside_reach_however_spelled_is_refused(warehouse: Path, statement: str) -> None:
+    before = fingerprint(warehouse)
+    with pytest.raises(QueryRefused) as refused:
+        run_query(warehouse, statement, busy_timeout=1)
+    assert str(refused.value).strip() and "Traceback" not in str(refused.value)
+    assert fingerprint(warehouse) == before
+    assert not list(OUT.parent.glob(OUT.name + "*"))
+
+
+ANY_TOKEN = sorted({t for ts in READ_TOKENS + WRITE_TOKENS for t in ts} - {LIT})
+
+
+@HYPOTHESIS
+@given(st.lists(st.one_of(st.sampled_from(ANY_TOKEN), LITERAL, GAP, st.sampled_from(HOSTILE)), max_size=14))
+def test_no_text_gets_a_write_past_the_guard(warehouse: Path, parts: list[str]) -> None:
+    # whatever the text, it is answered, refused, or a SQL error; never a write that only the
+    # read-only connection stopped (that error would mean the guard let it through)
+    before = fingerprint(warehouse)
+    try:
+        run_query(warehouse, " ".join(parts), busy_timeout=1)
+    except QueryRefused:
+        pass
+    except duckdb.Error as exc:
+        assert "read-only mode" not in str(exc)
+    assert fingerprint(warehouse) == before
+    assert not list(OUT.parent.glob(OUT.name + "*"))
