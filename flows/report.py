@@ -19,14 +19,27 @@ from warehouse.db import open_when_free, sql_file
 ROW_LIMIT = 200  # per section; the warehouse has the rest
 
 
+# Names come from a web page: a control or bidi character is named (U+202E), not obeyed; HTML is
+# escaped; then the punctuation that means something inside a table cell is backslash-escaped, so
+# that no name forms a link, an image, emphasis, code, strikethrough or a cell of its own, and ':'
+# and '.' cannot start an autolink (http://, www., a@b.c). A cell is never at the start of a line:
+# '#', '-', '+', '>' and '=' cannot make a heading or a list there. '&' and ';' stay live: they spell
+# the entities html.escape wrote.
+_CONTROLS: dict[int, str] = {
+    c: f"U+{c:04X}"
+    for c in (*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x2028, 0x202F), *range(0x2066, 0x206A))
+}
+_MARKDOWN: dict[int, str] = {ord(c): "\\" + c for c in "\\`*_[]()!|~<>:."}
+
+
 def cell(value: Any) -> str:
-    """A table cell: markup escaped (names come from a web page), no pipes or line breaks."""
+    """A table cell of untrusted text: inert in Markdown and HTML, on one line, controls named."""
     if value is None:
         return ""
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    text = html.escape(" ".join(str(value).split()), quote=False)
-    return text.replace("|", "\\|")
+    text = " ".join(str(value).split()).translate(_CONTROLS)
+    return html.escape(text, quote=False).translate(_MARKDOWN)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import SecretStr
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from ecei.alert_kinds import names, note
-from ecei.cli.kit import DbOption, TodayOption, err, existing_db, finish, out, outcomes, say, settings
+from ecei.cli.kit import DbOption, TodayOption, cell, err, existing_db, finish, out, outcomes, say, settings, shown
 from warehouse.alerts import DEFAULT_THRESHOLDS
 
 if TYPE_CHECKING:
@@ -82,14 +80,14 @@ def print_alerts(result: AlertsResult) -> None:
             a.website,
             state,
         ]
-        table.add_row(*(Text(v or "") for v in values))
+        table.add_row(*(cell(v) for v in values))
     # piped into a file or grep: one line per alert, however long the names
     (out if out.is_terminal else Console(width=320)).print(table)
     for c in result.channels:
         if c.error:
-            err.print(f"[red]{c.channel}: not delivered[/red] ({c.alerts} alerts): {escape(c.error)}", highlight=False)
+            err.print(f"[red]{c.channel}: not delivered[/red] ({c.alerts} alerts): {shown(c.error)}", highlight=False)
         else:
             err.print(f"{c.channel}: delivered a digest of {c.alerts} alerts", highlight=False)
     say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
     if result.message:
-        err.print(escape(result.message), highlight=False)
+        err.print(shown(result.message), highlight=False)

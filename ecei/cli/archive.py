@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from ecei.archive import ArchiveListing, kept_body, list_pages
-from ecei.cli.kit import DbOption, JsonOption, err, existing_db, finish, out, outcomes, settings, with_type
+from ecei.cli.kit import (
+    DbOption,
+    JsonOption,
+    err,
+    existing_db,
+    finish,
+    json_text,
+    out,
+    outcomes,
+    settings,
+    shown,
+    with_type,
+)
 from ecei.outcome import Status
 
 archive_app = typer.Typer(help="What the refreshes fetched: every page, its status and its body.", no_args_is_help=True)
@@ -28,7 +38,7 @@ def list_command(db: DbOption = None, run: RunOption = None, as_json: JsonOption
     with outcomes(failed="failed", detail=with_type):
         listing = list_pages(chosen, run)
     if as_json:
-        typer.echo(json.dumps([asdict(p) for p in listing.pages], default=str, ensure_ascii=False))
+        typer.echo(json_text([asdict(p) for p in listing.pages], default=str))
         return
     _print_listing(listing)
 
@@ -40,9 +50,9 @@ def _print_listing(listing: ArchiveListing) -> None:
         table.add_column(name)
     table.add_column("url", overflow="fold")
     for p in listing.pages:
-        status = str(p.status) if p.status is not None else f"[red]{escape(str(p.error))}[/red]"
+        status = str(p.status) if p.status is not None else f"[red]{shown(str(p.error))}[/red]"
         size = "" if p.size is None else str(p.size)
-        table.add_row(str(p.run_id), str(p.seq), str(p.fetched_at)[:19], p.kind, status, size, escape(p.url))
+        table.add_row(str(p.run_id), str(p.seq), str(p.fetched_at)[:19], p.kind, status, size, shown(p.url))
     out.print(table)
     s = listing.storage
     if s is not None:
@@ -65,7 +75,7 @@ def show_command(
         found = kept_body(chosen, url, run)
     if found is None:
         where = f" in run {run}" if run is not None else ""
-        err.print(f"[red]no kept body for {escape(url)}{where}[/red]: see `ecei archive list`", highlight=False)
+        err.print(f"[red]no kept body for {shown(url)}{where}[/red]: see `ecei archive list`", highlight=False)
         finish(Status.REFUSED)
     err.print(f"[dim]run {found.run_id}, HTTP {found.status}[/dim]")
     sys.stdout.buffer.write(found.body)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from ecei.cli.kit import DbOption, JsonOption, StartUrlOption, err, outcomes, settings, with_type
+from ecei.cli.kit import DbOption, JsonOption, StartUrlOption, err, outcomes, settings, shown, with_type
 from ecei.cli.replay import log_run, print_replay
 
 
@@ -47,7 +46,7 @@ def backfill_command(
             on_run=log_run(as_json),
         )
     for why in result.skipped:
-        err.print(f"[dim]skipped: {escape(why)}[/dim]", highlight=False)
+        err.print(f"[dim]skipped: {shown(why)}[/dim]", highlight=False)
     if result.replay is None:
         if as_json:
             typer.echo(json.dumps({"captures": result.captures, "new_runs": 0, "skipped": result.skipped}))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from ecei.check import CheckResult, check_site
-from ecei.cli.kit import StartUrlOption, cell, err, finish, out, settings
+from ecei.cli.kit import StartUrlOption, cell, err, finish, out, settings, shown
 from ecei.outcome import Status
 
 
@@ -24,12 +22,12 @@ def check_command(start_url: StartUrlOption = None) -> None:
         out.print("[green]ok[/green]: the site looks as the spider expects", soft_wrap=True)
         return
     for problem in result.problems:
-        err.print(f"[red]problem:[/red] {escape(problem)}", highlight=False)
+        err.print(f"[red]problem:[/red] {shown(problem)}", highlight=False)
     finish(Status.FAILED)
 
 
 def _print_check(result: CheckResult) -> None:
-    table = Table("what", "found", title=Text(f"check of {result.start_url}"), title_justify="left", show_header=False)
+    table = Table("what", "found", title=cell(f"check of {result.start_url}"), title_justify="left", show_header=False)
     allowed = {True: "allowed", False: "forbidden", None: "not checked"}[result.robots_allows]
     rows: list[tuple[str, Any]] = [
         ("robots.txt", f"{result.robots_url}: {result.robots}"),
@@ -49,4 +47,4 @@ def _print_check(result: CheckResult) -> None:
     table.columns[1].overflow = "fold"  # URLs whole, not cut
     out.print(table, soft_wrap=True)
     for note in result.notes:
-        err.print(f"[dim]note:[/dim] {escape(note)}", highlight=False)
+        err.print(f"[dim]note:[/dim] {shown(note)}", highlight=False)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ecei.cli.kit import DbOption, cell, err, existing_db, finish, out, outcomes, settings
+from ecei.cli.kit import DbOption, cell, err, existing_db, finish, out, outcomes, settings, shown, visible
 from ecei.history import history
 from ecei.outcome import Status
 
@@ -32,11 +31,11 @@ def history_command(
 
 def _no_such_cluster(name: str, country: str | None, similar: list[tuple[str, str]]) -> None:
     where = f" in {country}" if country else ""
-    err.print(f"[red]no cluster named {escape(repr(name))}{escape(where)}[/red] in the history", highlight=False)
+    err.print(f"[red]no cluster named {shown(repr(name))}{shown(where)}[/red] in the history", highlight=False)
     if similar:
         err.print("names containing those words:")
         for hit_name, hit_country in similar:
-            err.print(f"  {escape(hit_name)} ({escape(hit_country)})", highlight=False)
+            err.print(f"  {shown(hit_name)} ({shown(hit_country)})", highlight=False)
     finish(Status.FAILED)
 
 
@@ -55,12 +54,12 @@ def _changes(version: dict[str, Any]) -> Text:
             parts.append(f"label date moved earlier (was {version['prev_valid_until']})")
         else:
             parts.append(f"{_WAS[what]} (was {version['prev_' + what] or 'none'})")
-    return Text("; ".join(parts))
+    return Text(visible("; ".join(parts)))
 
 
 def _print_timeline(cluster_id: str, versions: list[dict[str, Any]]) -> None:
     last = versions[-1]
-    title = Text(f"{last['name']} ({last['country']}), cluster {cluster_id}")
+    title = Text(visible(f"{last['name']} ({last['country']}), cluster {cluster_id}"))
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     for column in ("from (UTC)", "to (UTC)", "valid until"):
@@ -77,7 +76,7 @@ def _print_timeline(cluster_id: str, versions: list[dict[str, Any]]) -> None:
             _changes(v),
         )
     out.print(table, soft_wrap=True)
-    out.print(Text(f"website: {last['website'] or 'none'}"), soft_wrap=True)
+    out.print(Text(visible(f"website: {last['website'] or 'none'}")), soft_wrap=True)
     if last["is_current"]:
         out.print(Text(f"listed now; label valid until {last['valid_until']}"), soft_wrap=True)
     else:

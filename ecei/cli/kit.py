@@ -9,6 +9,7 @@ codes below are written here and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,7 +95,7 @@ def exit_code(status: str) -> int:
 def say(status: str, message: str) -> None:
     """The one line that tells a person how it ended: `status: message`, coloured by the status."""
     colour = COLOURS[Status(status)]
-    err.print(f"[{colour}]{status}:[/{colour}] {escape(message)}", highlight=False)
+    err.print(f"[{colour}]{status}:[/{colour}] {shown(message)}", highlight=False)
 
 
 def finish(status: str) -> NoReturn:
@@ -121,7 +122,7 @@ def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str
     except Exception as exc:
         if failed is None:
             raise
-        err.print(f"[red]{escape(failed)}:[/red] {escape(detail(exc))}", highlight=False)
+        err.print(f"[red]{escape(failed)}:[/red] {shown(detail(exc))}", highlight=False)
         finish(Status.FAILED)
 
 
@@ -130,12 +131,45 @@ def with_type(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# What a terminal acts on instead of showing: C0 controls (ESC starts a colour or a cursor move) and
+# DEL as their Control Pictures (U+2400...), C1 controls (0x9B is CSI on its own), line separators and
+# bidirectional overrides (U+202E turns the rest of a line around) as \xNN and \uNNNN. A line break
+# stays one: query results such as EXPLAIN's hold them, and a table or CSV keeps them in their cell.
+_SHOWN: dict[int, str] = {
+    **{c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A},
+    0x7F: "\N{SYMBOL FOR DELETE}",
+    **{c: f"\\x{c:02x}" for c in range(0x80, 0xA0)},
+    **{
+        c: f"\\u{c:04x}"
+        for c in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+}
+# in JSON the same characters become escapes of the very same value (\uNNNN), not pictures
+_JSON_SHOWN: dict[int, str] = {c: f"\\u{c:04x}" for c in _SHOWN}
+
+
+def visible(text: str) -> str:
+    """Text the site (or a query) wrote, made safe for a terminal: every control shown, none obeyed."""
+    return text.translate(_SHOWN)
+
+
+def shown(text: str) -> str:
+    """Untrusted text for a message that holds markup: controls shown, markup escaped."""
+    return escape(visible(text))
+
+
+def json_text(document: Any, **dumps: Any) -> str:
+    """One JSON document whose strings carry no raw control or bidi character (they are \\u escapes)."""
+    return json.dumps(document, ensure_ascii=False, **dumps).translate(_JSON_SHOWN)
+
+
 def cell(value: Any) -> Text:
-    """A value as a table shows it: Text, not markup, so a name like [bold] or <script> is shown as it is."""
+    """A value as a table shows it: Text, not markup, so a name like [bold] or <script> is shown as it
+    is, and its control characters are shown, not obeyed."""
     if value is None:
         return Text("")
     if isinstance(value, dt.datetime):
         return Text(value.strftime("%Y-%m-%d %H:%M"))
     if isinstance(value, list | tuple):
-        return Text(", ".join(map(str, value)))
-    return Text(str(value))
+        return Text(visible(", ".join(map(str, value))))
+    return Text(visible(str(value)))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import DbOption, existing_db, outcomes, settings
+from ecei.cli.kit import DbOption, existing_db, outcomes, settings, visible
 from ecei.identity import LinkResult, decide_link
 
 OldName = Annotated[str, typer.Argument(help="The name the cluster had before, as listed (case and spacing ignored)")]
@@ -38,7 +38,7 @@ def _decide(old: str, new: str, linked: bool, country: str | None, db: DbOption)
     existing_db(chosen)
     with outcomes():
         result = decide_link(chosen, old, new, linked=linked, country=country)
-    typer.echo(sentence(result))
+    typer.echo(visible(sentence(result)))
 
 
 def sentence(result: LinkResult) -> str:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import ExitStack
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
-from ecei.cli.kit import COLOURS, DbOption, JsonOption, StartUrlOption, err, exit_code, finish, out, say, settings
+from ecei.cli.kit import (
+    COLOURS,
+    DbOption,
+    JsonOption,
+    StartUrlOption,
+    cell,
+    err,
+    exit_code,
+    finish,
+    json_text,
+    out,
+    say,
+    settings,
+    shown,
+)
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.outcome import Status
 from ecei.refresh import Event, RefreshResult, refresh
@@ -47,7 +58,7 @@ def refresh_command(
             chosen = settings(start_url=start_url, db=db)
         result = _run_with_progress(chosen, quiet=as_json)
     if as_json:
-        typer.echo(json.dumps(result_dict(result), default=str))
+        typer.echo(json_text(result_dict(result), default=str))
     else:
         print_summary(result)
     finish(result.status)
@@ -79,7 +90,7 @@ def _log_event(event: Event) -> None:
     if event["event"] == "overview":
         err.print(f"overview: {event['countries']} countries, stated total {event['stated']}")
     elif event["event"] == "page" and not event.get("ok"):
-        err.print(f"[yellow]page failed[/yellow] {escape(event['url'])}: {escape(str(event.get('reason')))}")
+        err.print(f"[yellow]page failed[/yellow] {shown(event['url'])}: {shown(str(event.get('reason')))}")
 
 
 def result_dict(result: RefreshResult) -> dict[str, Any]:
@@ -105,7 +116,7 @@ def print_summary(result: RefreshResult) -> None:
     table.add_row("status", f"[{colour}]{result.status}[/{colour}]")
     table.add_row("warehouse", result.db)
     for label, value in summary_rows(result.figures):
-        table.add_row(label, Text(value))  # a new portfolio's name comes from the site: not markup
+        table.add_row(label, cell(value))  # a new portfolio's name comes from the site: not markup
     if result.abandoned_runs:
         table.add_row("abandoned runs marked failed", ", ".join(map(str, result.abandoned_runs)))
     out.print(table)
@@ -124,7 +135,7 @@ def print_link_decisions(decisions: list[dict[str, Any]]) -> None:
         if d["decided_by"] == "person":
             verdict += " (person)"
         score = "" if d["score"] is None else f"{d['score']:.2f}"
-        table.add_row(escape(d["old_name"]), escape(d["new_name"]), verdict, score, escape(d["evidence"]))
+        table.add_row(shown(d["old_name"]), shown(d["new_name"]), verdict, score, shown(d["evidence"]))
     out.print(table)
     if any(not d["linked"] for d in decisions):
         out.print("settle a pair with `ecei link OLD NEW` or undo a link with `ecei unlink OLD NEW`")

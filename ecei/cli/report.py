@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from ecei.cli.kit import DbOption, TodayOption, existing_db, out, outcomes, settings
+from ecei.cli.kit import DbOption, TodayOption, existing_db, out, outcomes, settings, shown
 
 
 def report_command(
@@ -31,7 +30,7 @@ def report_command(
     h = data.headline
     size = output.stat().st_size / 1e6
     out.print(
-        f"wrote {escape(str(output))} ({size:.1f} MB) as of {as_of}: {h['clusters_listed']} clusters listed, "
+        f"wrote {shown(str(output))} ({size:.1f} MB) as of {as_of}: {h['clusters_listed']} clusters listed, "
         f"{h['labels_valid']} labels valid, {h['lapsing_90_days']} lapsing in {LAPSING_DAYS} days, "
         f"{h['labels_lapsed']} lapsed, {h['countries']} countries",
         highlight=False,

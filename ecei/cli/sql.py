@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ecei.cli.kit import DbOption, existing_db, out, outcomes, settings
+from ecei.cli.kit import DbOption, cell, existing_db, json_text, out, outcomes, settings, visible
 from warehouse.query import run_query
 
 
@@ -37,18 +36,19 @@ def _jsonable(value: Any) -> Any:
 
 def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) -> None:
     if output == "json":
-        typer.echo(
-            json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable, ensure_ascii=False)
-        )
+        typer.echo(json_text([dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable))
     elif output == "csv":
         import csv
         import sys
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        # CSV to a terminal is a terminal: control characters shown, as in the table
+        writer.writerow([visible(c) for c in columns])
+        writer.writerows([None if v is None else visible(str(v)) for v in r] for r in rows)
     else:
-        table = Table(*columns)
+        table = Table()
+        for c in columns:
+            table.add_column(cell(c))
         for r in rows:
-            table.add_row(*(Text("" if v is None else str(v)) for v in r))
+            table.add_row(*(Text("" if v is None else visible(str(v))) for v in r))
         out.print(table)

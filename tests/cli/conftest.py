@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ecei.mirror import demo_site, serve
+from ecei.mirror import Fault, demo_site, serve
 from ecei.refresh import refresh
 from ecei.settings import Settings
-from tests.cli.helpers import ecei
+from tests.cli.helpers import ecei, hostile_page
+from tests.conftest import COUNTRY_PATH, NORWAY
 
 
 @pytest.fixture(scope="session")
@@ -30,4 +31,15 @@ def archived_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert refresh(settings).status == "ok"
         mirror.switch(demo_site("2021-09"))
         assert refresh(settings).status == "ok"
+    return db
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One refresh of the 2016-06 snapshot whose Norway page names one cluster HOSTILE_NAME."""
+    db = tmp_path_factory.mktemp("hostile") / "demo.duckdb"
+
+    with serve(demo_site("2016-06")) as mirror:
+        mirror.faults[COUNTRY_PATH + NORWAY] = Fault(rewrite=hostile_page)
+        assert refresh(Settings(start_url=mirror.start_url, db=db, polite=False)).status == "ok"
     return db

@@ -17,3 +17,16 @@ def ecei(
     if wide:
         env = {**(env or os.environ), "COLUMNS": "200"}
     return subprocess.run([ECEI, *args], capture_output=True, text=True, timeout=180, cwd=cwd, env=env)
+
+
+# A cluster name as an attacker would write it on the site: colour and screen-clearing escapes, a
+# bell, C1's CSI, a bidi override, a Markdown link, emphasis, a heading mark, a pipe and HTML.
+HOSTILE_NAME = "Arena \x1b[31mEyde\x1b[0m\x1b[2J \x07\x9b2J \u202eevil](javascript:alert(1)) *em* # h | <img src=x>"
+# what the terminal shows instead: every control as its picture or its escape, nothing obeyed
+CONTROLS = "\x1b\x07\x9b\u202e"
+
+
+def hostile_page(body: bytes) -> bytes:
+    """A Norway page of the demo snapshot whose first cluster is named HOSTILE_NAME (a mirror rewrite)."""
+    hostile = "<td>" + HOSTILE_NAME.replace("<", "&lt;") + "</td>"
+    return body.replace(b"<td>Arena Eyde</td>", hostile.encode())

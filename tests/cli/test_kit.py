@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
 from pathlib import Path
 
 import pytest
 import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.table import Table
 
-from ecei.cli.kit import EXIT_CODES, existing_db, exit_code, outcomes, parse_day, settings, with_type
+from ecei.cli import kit
+from ecei.cli.kit import EXIT_CODES, cell, existing_db, exit_code, json_text, outcomes, parse_day, visible, with_type
 from ecei.outcome import Busy, Refused, Status
-from tests.cli.helpers import ecei
+from tests.cli.helpers import CONTROLS, HOSTILE_NAME, ecei
 from warehouse.db import WarehouseBusy
 from warehouse.query import QueryRefused
 
@@ -69,12 +76,12 @@ def test_markup_in_a_message_is_shown_as_written(capsys: pytest.CaptureFixture[s
 def test_existing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "none.duckdb"
     with pytest.raises(typer.Exit) as exited:
-        existing_db(settings(db=missing))
+        existing_db(kit.settings(db=missing))
     assert exited.value.exit_code == 2
     assert capsys.readouterr().err == f"no warehouse at {missing}: run `ecei refresh` first, or pass --db\n"
     assert not missing.exists()
     missing.touch()
-    assert existing_db(settings(db=missing, start_url=None)) == missing
+    assert existing_db(kit.settings(db=missing, start_url=None)) == missing
 
 
 def test_parse_day() -> None:
@@ -104,3 +111,56 @@ def test_every_command_that_needs_a_warehouse_says_so_the_same_way(tmp_path: Pat
     assert done.returncode == 2
     assert done.stderr == f"no warehouse at {missing}: run `ecei refresh` first, or pass --db\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# --- what the site writes never drives the terminal ---
+
+# what a terminal would obey: C0 but the line break, DEL, C1, line separators, bidi controls
+OBEYED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+UNTRUSTED = st.text(
+    st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from(["\x1b", "\x9b", "\x07", "\r", "\u202e", "\u2066", "\x7f", "[", "]", "\n", "\t"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(UNTRUSTED)
+def test_no_control_character_in_a_cell_reaches_the_terminal(text: str) -> None:
+    assert not OBEYED.search(visible(text))
+    buffer = io.StringIO()
+    table = Table()
+    table.add_column(cell(text))
+    table.add_column("list")
+    table.add_row(cell(text), cell([text, text]))
+    Console(file=buffer, width=60, color_system=None).print(table)
+    assert not OBEYED.search(buffer.getvalue())
+
+
+@settings(max_examples=300, deadline=None)
+@given(UNTRUSTED)
+def test_json_carries_the_same_value_without_a_raw_control(text: str) -> None:
+    document = json_text({"name": text, "names": [text]})
+    assert not OBEYED.search(document)
+    assert json.loads(document) == {"name": text, "names": [text]}
+
+
+HOSTILE_RUNS = {
+    "sql table": ("sql", "select name from clusters_current where name like 'Arena %'"),
+    "sql csv": ("sql", "--format", "csv", "select name from clusters_current where name like 'Arena %'"),
+    "sql json": ("sql", "--format", "json", "select name from clusters_current where name like 'Arena %'"),
+    "history": ("history", HOSTILE_NAME),
+    "alerts": ("alerts", "--today", "2013-02-20", "--dry-run"),
+}
+
+
+@pytest.mark.parametrize("args", HOSTILE_RUNS.values(), ids=HOSTILE_RUNS.keys())
+def test_a_hostile_name_from_the_site_is_shown_not_obeyed(hostile_db: Path, args: tuple[str, ...]) -> None:
+    done = ecei(*args[:1], "--db", str(hostile_db), *args[1:], wide=True)
+    assert done.returncode == 0, done.stderr
+    assert not any(c in done.stdout + done.stderr for c in CONTROLS)
+    # the name is there, its escapes visible: as pictures and escapes, or in JSON as \u escapes
+    shown = "\\u001b[31mEyde" if "json" in args else "\N{SYMBOL FOR ESCAPE}[31mEyde"
+    assert shown in done.stdout and "evil](javascript:alert(1))" in done.stdout
