@@ -75,11 +75,97 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
-def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse for writing, creating and migrating it as needed."""
+class WarehouseUnreadable(Exception):
+    """The path holds no DuckDB database this program can open (`reason` says why)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = str(path), reason
+
+
+class NotAWarehouse(Exception):
+    """A DuckDB database without the ledger of our migrations: someone else's, never migrated."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(f"{path}: a DuckDB database without schema_migrations")
+        self.path = str(path)
+
+
+class WarehouseReadOnly(Exception):
+    """The warehouse file (or its folder) cannot be written."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = str(path), reason
+
+
+# a DuckDB file starts with a checksum (8 bytes) and then its magic bytes
+_MAGIC = b"DUCK"
+_MAGIC_AT = 8
+
+
+def inspect_file(path: Path | str) -> None:
+    """Refuse, before DuckDB touches it, a path that exists but cannot be a DuckDB database."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(target))
+    if not target.exists():
+        return
+    if target.is_dir():
+        raise WarehouseUnreadable(target, "a directory")
+    if not target.is_file():
+        raise WarehouseUnreadable(target, "not a regular file")
+    try:
+        with target.open("rb") as f:
+            head = f.read(_MAGIC_AT + len(_MAGIC))
+    except OSError as exc:
+        raise WarehouseUnreadable(target, f"cannot be read ({exc.strerror})") from exc
+    if not head:
+        raise WarehouseUnreadable(target, "an empty file")
+    if head[_MAGIC_AT:] != _MAGIC:
+        raise WarehouseUnreadable(target, "not a DuckDB database")
+
+
+def _is_ours(con: duckdb.DuckDBPyConnection, read_only: bool) -> bool:
+    """True for a warehouse (it has the migrations' ledger), or, to write, a database with nothing in it yet."""
+    found = con.execute(sql_file("db_objects.sql")).fetchone()
+    has_ledger, objects = found if found is not None else (False, 0)
+    return bool(has_ledger) or (objects == 0 and not read_only)
+
+
+def _open(path: Path, read_only: bool, config: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, with the ways a file can be wrong told apart from a busy file."""
+    inspect_file(path)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
+    except duckdb.IOException as exc:
+        if _is_lock_error(exc):
+            raise
+        text = str(exc)
+        if "Permission denied" in text or "Read-only file system" in text:
+            raise WarehouseReadOnly(path, "permission denied") from exc
+        if ".wal" in text and "WAL" in text:
+            raise WarehouseUnreadable(path, f"its write-ahead log {path}.wal does not belong to it") from exc
+        raise WarehouseUnreadable(path, f"damaged or truncated: {_first_line(text)}") from exc
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(path, f"damaged or truncated: {_first_line(str(exc))}") from exc
+    if not _is_ours(con, read_only):
+        con.close()
+        raise NotAWarehouse(path)
+    return con
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse for writing, creating and migrating it as needed; refuse a file that is
+    not one (WarehouseUnreadable, NotAWarehouse) or cannot be written (WarehouseReadOnly)."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseReadOnly(target.parent, f"the folder cannot be made ({exc.strerror})") from exc
+    con = _open(target, read_only=False)
     con.execute("set timezone = 'UTC'")
     migrate(con)
     return con
@@ -104,7 +190,7 @@ def open_when_free(
     while True:
         try:
             if read_only:
-                return duckdb.connect(str(path), read_only=True, config=config or {})
+                return _open(Path(path), read_only=True, config=config)
             return connect(path)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):

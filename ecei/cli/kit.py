@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
-from warehouse.db import WarehouseBusy
+from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
 from warehouse.query import QueryRefused
 
 out = Console()
@@ -73,9 +74,59 @@ TodayOption = Annotated[
 ]
 
 
+_SECRET_SETTINGS = {"notify"}  # their values are never shown, not even when they are wrong
+
+
 def settings(**overrides: Any) -> Settings:
-    """The settings from the environment, with the options a person gave (None: not given)."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """The settings from the environment, with the options a person gave (None: not given); a bad
+    value is one line naming its variable (or option) and what is wrong, exit 2."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else "?"
+            name = f"--{field.replace('_', '-')}" if field in given else f"ECEI_{field.upper()}"
+            value = "" if field in _SECRET_SETTINGS else f"={e.get('input')!r}"
+            problems.append(f"{name}{value}: {e['msg']}")
+        say(Status.REFUSED, f"bad setting {'; '.join(problems)}; fix the value (see the settings table in the README)")
+        finish(Status.REFUSED)
+
+
+# what to do about each way a --db can be wrong; the warehouse says what it found, the kit says this
+_DB_ADVICE = (
+    "pass --db with an ecei warehouse file, or a path where none exists yet to start one; "
+    "a damaged warehouse is restored from a backup"
+)
+DB_ERRORS: tuple[type[Exception], ...] = (WarehouseUnreadable, NotAWarehouse, WarehouseReadOnly)
+
+
+def db_problem(exc: Exception) -> str:
+    """The one line for a --db that cannot be used: what is wrong, that nothing changed, what to do."""
+    if isinstance(exc, NotAWarehouse):
+        return (
+            f"{exc.path} is a DuckDB database but not an ecei warehouse (no schema_migrations table); "
+            f"it was left as it is: {_DB_ADVICE}"
+        )
+    if isinstance(exc, WarehouseReadOnly):
+        return f"{exc.path} cannot be written ({exc.reason}); nothing was changed: make it writable, or use a copy"
+    assert isinstance(exc, WarehouseUnreadable)
+    advice = _DB_ADVICE
+    if "write-ahead log" in exc.reason:
+        advice = f"if {exc.path}.wal came from another file, move it aside; or {_DB_ADVICE}"
+    return f"{exc.path} is not a usable ecei warehouse ({exc.reason}); nothing was changed: {advice}"
+
+
+def usable_db(chosen: Settings) -> Path:
+    """The warehouse file the settings name, existing or not, or exit 2 if it cannot be one."""
+    path = Path(chosen.db)
+    try:
+        inspect_file(path)
+    except DB_ERRORS as exc:
+        say(Status.REFUSED, db_problem(exc))
+        finish(Status.REFUSED)
+    return path
 
 
 def existing_db(chosen: Settings) -> Path:
@@ -84,7 +135,7 @@ def existing_db(chosen: Settings) -> Path:
     if not path.exists():
         err.print(f"[red]no warehouse at {escape(str(path))}[/red]: run `ecei refresh` first, or pass --db")
         raise typer.Exit(EXIT_CODES[Status.REFUSED])
-    return path
+    return usable_db(chosen)
 
 
 def exit_code(status: str) -> int:
@@ -115,6 +166,15 @@ def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str
         raise
     except REFUSALS as exc:
         say(Status.REFUSED, str(exc))
+        finish(Status.REFUSED)
+    except DB_ERRORS as exc:
+        say(Status.REFUSED, db_problem(exc))
+        finish(Status.REFUSED)
+    except PermissionError as exc:
+        # a lock file or the warehouse's folder that this user may not write
+        say(
+            Status.REFUSED, f"{exc.filename}: permission denied; nothing was changed: run as a user who may write there"
+        )
         finish(Status.REFUSED)
     except BUSY_ERRORS as exc:
         say(Status.BUSY, str(exc))

@@ -20,9 +20,11 @@ from ecei.cli.kit import (
     finish,
     json_text,
     out,
+    outcomes,
     say,
     settings,
     shown,
+    usable_db,
 )
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.outcome import Status
@@ -56,7 +58,9 @@ def refresh_command(
                 err.print(f"[dim]serving demo snapshot {demo_snapshot} at {mirror.start_url}[/dim]")
         else:
             chosen = settings(start_url=start_url, db=db)
-        result = _run_with_progress(chosen, quiet=as_json)
+        usable_db(chosen)  # before any lock file or crawl: a --db that cannot be a warehouse is refused
+        with outcomes():
+            result = _run_with_progress(chosen, quiet=as_json)
     if as_json:
         typer.echo(json_text(result_dict(result), default=str))
     else:

@@ -30,3 +30,20 @@ def hostile_page(body: bytes) -> bytes:
     """A Norway page of the demo snapshot whose first cluster is named HOSTILE_NAME (a mirror rewrite)."""
     hostile = "<td>" + HOSTILE_NAME.replace("<", "&lt;") + "</td>"
     return body.replace(b"<td>Arena Eyde</td>", hostile.encode())
+
+
+def stale_wal(beside: Path) -> Path:
+    """A write-ahead log left by another database's process that died before its checkpoint."""
+    other = beside.parent / "other-process.duckdb"
+    script = (
+        "import duckdb, os, sys\n"
+        "con = duckdb.connect(sys.argv[1])\n"
+        "con.execute(\"set wal_autocheckpoint = '1GB'\")\n"
+        "con.execute('pragma disable_checkpoint_on_shutdown')\n"
+        "con.execute('create table x as select range as r from range(1000)')\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(other)], check=True, timeout=60)
+    wal = other.with_name(other.name + ".wal")
+    assert wal.exists()
+    return wal

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 import typer
 from hypothesis import given, settings
@@ -17,7 +22,7 @@ from rich.table import Table
 from ecei.cli import kit
 from ecei.cli.kit import EXIT_CODES, cell, existing_db, exit_code, json_text, outcomes, parse_day, visible, with_type
 from ecei.outcome import Busy, Refused, Status
-from tests.cli.helpers import CONTROLS, HOSTILE_NAME, ecei
+from tests.cli.helpers import CONTROLS, ECEI, HOSTILE_NAME, ecei, stale_wal
 from warehouse.db import WarehouseBusy
 from warehouse.query import QueryRefused
 
@@ -164,3 +169,155 @@ def test_a_hostile_name_from_the_site_is_shown_not_obeyed(hostile_db: Path, args
     # the name is there, its escapes visible: as pictures and escapes, or in JSON as \u escapes
     shown = "\\u001b[31mEyde" if "json" in args else "\N{SYMBOL FOR ESCAPE}[31mEyde"
     assert shown in done.stdout and "evil](javascript:alert(1))" in done.stdout
+
+
+# --- a --db that cannot be a warehouse: one line, exit 2, nothing written ---
+
+
+def _text(d: Path, good: Path) -> Path:
+    (d / "notes.txt").write_text("not a database\n")
+    return d / "notes.txt"
+
+
+def _directory(d: Path, good: Path) -> Path:
+    (d / "folder.duckdb").mkdir()
+    return d / "folder.duckdb"
+
+
+def _empty(d: Path, good: Path) -> Path:
+    (d / "empty.duckdb").touch()
+    return d / "empty.duckdb"
+
+
+def _truncated(d: Path, good: Path) -> Path:
+    (d / "cut.duckdb").write_bytes(good.read_bytes()[:100_000])
+    return d / "cut.duckdb"
+
+
+def _corrupt(d: Path, good: Path) -> Path:
+    body = bytearray(good.read_bytes())
+    body[4096 : 4096 + 8192] = b"\xff" * 8192
+    (d / "corrupt.duckdb").write_bytes(bytes(body))
+    return d / "corrupt.duckdb"
+
+
+def _stale_wal(d: Path, good: Path) -> Path:
+    target = d / "stale.duckdb"
+    shutil.copyfile(good, target)
+    shutil.copyfile(stale_wal(d / "x"), d / "stale.duckdb.wal")
+    return target
+
+
+def _someone_elses(d: Path, good: Path) -> Path:
+    with duckdb.connect(str(d / "theirs.duckdb")) as con:
+        con.execute("create table invoices (id integer, total decimal(10, 2))")
+        con.execute("insert into invoices values (1, 9.99)")
+    return d / "theirs.duckdb"
+
+
+BAD_DBS: dict[str, Callable[[Path, Path], Path]] = {
+    "a text file": _text,
+    "a directory": _directory,
+    "/dev/null": lambda d, good: Path("/dev/null"),
+    "an empty file": _empty,
+    "a truncated file": _truncated,
+    "a corrupt file": _corrupt,
+    "a stale write-ahead log": _stale_wal,
+    "someone else's database": _someone_elses,
+}
+COMMANDS = {
+    "refresh": ("refresh", "--start-url", "http://127.0.0.1:9/never-asked"),
+    "sql": ("sql", "select 1"),
+    "report": ("report", "--out", "{out}"),
+    "history": ("history", "Arena Eyde"),
+    "alerts": ("alerts", "--dry-run"),
+    "link": ("link", "Arena Eyde", "Arena Magica"),
+}
+
+
+def state(path: Path) -> object:
+    """What a command could have changed: the file's bytes and time, and its write-ahead log."""
+    if not path.is_file():
+        return (path.is_dir(), path.is_char_device(), sorted(p.name for p in path.iterdir()) if path.is_dir() else None)
+    wal = path.with_name(path.name + ".wal")
+    return (path.read_bytes(), path.stat().st_mtime_ns, wal.read_bytes() if wal.exists() else None)
+
+
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
+@pytest.mark.parametrize("make", BAD_DBS.values(), ids=BAD_DBS.keys())
+def test_a_db_that_cannot_be_a_warehouse_is_one_line_and_exit_2(
+    make: Callable[[Path, Path], Path], command: tuple[str, ...], demo_db: Path, tmp_path: Path
+) -> None:
+    db = make(tmp_path, demo_db)
+    before = state(db)
+    out = tmp_path / "report.html"
+    args = [a.replace("{out}", str(out)) for a in command]
+    done = ecei(args[0], "--db", str(db), *args[1:])
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"refused: {db}"), done.stderr
+    assert "nothing was changed" in lines[0] or "left as it is" in lines[0]
+    assert state(db) == before and not out.exists()
+
+
+def test_someone_elses_database_gets_no_tables(demo_db: Path, tmp_path: Path) -> None:
+    theirs = _someone_elses(tmp_path, demo_db)
+    done = ecei("alerts", "--db", str(theirs))
+    assert done.returncode == 2 and "not an ecei warehouse" in done.stderr
+    with duckdb.connect(str(theirs), read_only=True) as con:
+        assert con.execute("select table_name from duckdb_tables()").fetchall() == [("invoices",)]
+
+
+def _as_nobody() -> None:
+    os.setgid(65534)
+    os.setgroups([])
+    os.setuid(65534)
+
+
+@pytest.mark.parametrize("command", ["refresh", "alerts", "link"])
+def test_a_read_only_warehouse_is_refused_by_commands_that_write(
+    command: str, demo_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("read-only")
+    db = folder / "ecei.duckdb"
+    shutil.copyfile(demo_db, db)
+    db.chmod(0o444)
+    # root may write any file: the command runs as nobody then, in a folder it may write (for its locks)
+    for part in (folder, *folder.parents):
+        if os.geteuid() == 0 and part != Path("/"):
+            part.chmod(part.stat().st_mode | 0o011 | (0o777 if part == folder else 0))
+    before = state(db)
+    args = [a.replace("{out}", str(folder / "r.html")) for a in COMMANDS[command]]
+    done = subprocess.run(
+        [ECEI, args[0], "--db", str(db), *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_as_nobody if os.geteuid() == 0 else None,
+    )
+    assert done.returncode == 2, done.stderr
+    assert (
+        done.stderr.strip()
+        == f"refused: {db} cannot be written (permission denied); nothing was changed: make it writable, or use a copy"
+    )
+    assert state(db) == before
+
+
+BAD_SETTINGS = {
+    "ECEI_BUSY_TIMEOUT": ("abc", "a valid number"),
+    "ECEI_RETRY_TIMES": ("-1", "greater than or equal to 0"),
+    "ECEI_CONCURRENT_REQUESTS": ("9", "less than or equal to 2"),
+    "ECEI_POLITE": ("perhaps", "a valid boolean"),
+}
+
+
+@pytest.mark.parametrize("variable", BAD_SETTINGS, ids=BAD_SETTINGS.keys())
+@pytest.mark.parametrize(
+    "command", [("sql", "select 1"), ("refresh",), ("alerts", "--dry-run")], ids=["sql", "refresh", "alerts"]
+)
+def test_a_bad_setting_is_one_line_naming_it(variable: str, command: tuple[str, ...], demo_db: Path) -> None:
+    value, what = BAD_SETTINGS[variable]
+    done = ecei(*command[:1], "--db", str(demo_db), *command[1:], env={**os.environ, variable: value})
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"refused: bad setting {variable}={value!r}: ") and what in lines[0]

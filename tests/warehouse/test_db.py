@@ -1,4 +1,4 @@
-"""Migrations on an older warehouse file: what they carry over."""
+"""Migrations on an older warehouse file: what they carry over; and the files that are no warehouse."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipelines.keys import country_key, name_key
-from warehouse.db import connect, migrations, sql_file
+from warehouse.db import NotAWarehouse, WarehouseUnreadable, connect, inspect_file, migrations, open_when_free, sql_file
 
 
 def test_version_keys_migration_fills_every_version(tmp_path: Path) -> None:
@@ -37,3 +38,35 @@ def test_version_keys_migration_fills_every_version(tmp_path: Path) -> None:
     ]
     assert con.execute("select count(*) from duckdb_tables() where table_name = 'name_keys'").fetchone() == (0,)
     con.close()
+
+
+def test_someone_elses_database_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(theirs)) as con:
+        con.execute("create view v as select 1 as x")
+    before = theirs.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(NotAWarehouse):
+            open_when_free(theirs, 1, read_only=read_only)
+    assert theirs.read_bytes() == before
+
+
+def test_an_empty_duckdb_file_becomes_a_warehouse(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.duckdb"
+    duckdb.connect(str(blank)).close()
+    with connect(blank) as con:
+        assert con.execute("select count(*) from schema_migrations").fetchone() == (len(migrations()),)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"", "an empty file"), (b"SQLite format 3\x00" + bytes(100), "not a DuckDB database")],
+)
+def test_a_file_that_is_no_duckdb_database_is_refused_before_duckdb_opens_it(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "x.duckdb"
+    path.write_bytes(content)
+    with pytest.raises(WarehouseUnreadable) as refused:
+        inspect_file(path)
+    assert refused.value.reason == reason and path.read_bytes() == content
