@@ -223,6 +223,15 @@ def json_text(document: Any, **dumps: Any) -> str:
     return json.dumps(document, ensure_ascii=False, **dumps).translate(_JSON_SHOWN)
 
 
+def first_cause(exc: BaseException) -> str:
+    """The first line of what went wrong first: a failed write (a full disk) under the errors it caused."""
+    seen = exc
+    while (seen.__cause__ or seen.__context__) is not None:
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    text = str(seen).strip()
+    return text.splitlines()[0] if text else type(seen).__name__
+
+
 def cell(value: Any) -> Text:
     """A value as a table shows it: Text, not markup, so a name like [bold] or <script> is shown as it
     is, and its control characters are shown, not obeyed."""

@@ -18,6 +18,7 @@ from ecei.cli.kit import (
     err,
     exit_code,
     finish,
+    first_cause,
     json_text,
     out,
     outcomes,
@@ -59,7 +60,8 @@ def refresh_command(
         else:
             chosen = settings(start_url=start_url, db=db)
         usable_db(chosen)  # before any lock file or crawl: a --db that cannot be a warehouse is refused
-        with outcomes():
+        # a merge that cannot write (a full disk) rolls back: one line naming the failed write, exit 1
+        with outcomes(failed="failed, nothing merged", detail=first_cause):
             result = _run_with_progress(chosen, quiet=as_json)
     if as_json:
         typer.echo(json_text(result_dict(result), default=str))

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import shutil
 import socket
+import subprocess
+import time
 from pathlib import Path
 
+import duckdb
 from filelock import FileLock
 
 from ecei.locks import refresh_lock_path
-from tests.cli.helpers import ecei
+from ecei.mirror import demo_site, serve
+from tests.cli.helpers import ECEI, ecei
 from tests.conftest import expected_rows
 
 
@@ -71,3 +77,37 @@ def test_refresh_json_stays_one_object_when_the_run_fails(tmp_path: Path) -> Non
     assert isinstance(figures, dict) and figures["status"] == "failed" and figures["message"]
     assert figures["exit_code"] == 1
     assert done.stdout.strip().count("\n") == 0
+
+
+def test_a_full_disk_during_the_merge_is_one_line_and_merges_nothing(demo_db: Path, tmp_path: Path) -> None:
+    # the disk fills while the merge waits to commit: the process may then write no byte past 4 kB
+    # of any file (RLIMIT_FSIZE; Python ignores SIGXFSZ, so the write fails as on a full disk)
+    db = tmp_path / "ecei.duckdb"
+    shutil.copyfile(demo_db, db)
+    hold = tmp_path / "hold"
+    hold.touch()
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = con.execute("select * from versions order by all").fetchall()
+    with serve(demo_site("2018-10")) as mirror:
+        env = {**os.environ, "ECEI_MERGE_HOLD": str(hold), "ECEI_POLITE": "false"}
+        child = subprocess.Popen(
+            [ECEI, "refresh", "--start-url", mirror.start_url, "--db", str(db)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        reached = hold.with_name("hold.reached")
+        deadline = time.monotonic() + 120
+        while not reached.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert reached.exists(), "the merge never reached its commit"
+        resource.prlimit(child.pid, resource.RLIMIT_FSIZE, (4096, 4096))
+        hold.unlink()
+        _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("failed, nothing merged: ") and "File too large" in last
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select * from versions order by all").fetchall() == before
