@@ -23,7 +23,7 @@ from ecei.cli import kit
 from ecei.cli.kit import EXIT_CODES, cell, existing_db, exit_code, json_text, outcomes, parse_day, visible, with_type
 from ecei.outcome import Busy, Refused, Status
 from tests.cli.helpers import CONTROLS, ECEI, HOSTILE_NAME, ecei, stale_wal
-from warehouse.db import WarehouseBusy
+from warehouse.db import WarehouseBusy, connect
 from warehouse.query import QueryRefused
 
 
@@ -85,7 +85,7 @@ def test_existing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert exited.value.exit_code == 2
     assert capsys.readouterr().err == f"no warehouse at {missing}: run `ecei refresh` first, or pass --db\n"
     assert not missing.exists()
-    missing.touch()
+    connect(missing).close()
     assert existing_db(kit.settings(db=missing, start_url=None)) == missing
 
 
