@@ -29,7 +29,7 @@ def demo_site(snapshot: str) -> Path:
 
 @dataclass
 class Fault:
-    """What a path answers instead of its page: a status, a hang, or a rewritten body."""
+    """What a path answers instead of its page: a status, a hang, a rewritten body or a raw answer."""
 
     status: int | None = None
     hang: bool = False
@@ -40,6 +40,9 @@ class Fault:
     times: int | None = None
     # with a 3xx status: where to redirect
     location: str | None = None
+    # answer 200 with this body as it is, and these headers (e.g. a gzip bomb: Content-Encoding: gzip)
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +99,14 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                return
+            if fault is not None and fault.body is not None:
+                headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(fault.body))}
+                self.send_response(200)
+                for header, value in {**headers, **fault.headers}.items():
+                    self.send_header(header, value)
+                self.end_headers()
+                self.wfile.write(fault.body)
                 return
             name = mirror.routes().get(self.path)
             if name is None:

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     parse_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=8)
     # longest Retry-After (429/503) waited out before a retry; a longer one fails the page instead
     max_retry_after: float = Field(60.0, ge=0)
+    # the largest page, in bytes after decompression, the crawl (and `ecei check`) accepts: a larger
+    # one fails that page instead of filling the memory (a small gzip body can inflate to gigabytes).
+    # 64 MiB: a live country page is about 12 kB and the bench's 100,000-row page 20 MB.
+    max_page_bytes: int = Field(64 * 2**20, ge=4096)
 
     # how long a refresh waits for another refresh to finish before exiting 4 (busy)
     lock_wait: float = Field(0.0, ge=0)

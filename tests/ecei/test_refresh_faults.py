@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import itertools
+import json
+import os
 import re
+import subprocess
+import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,7 @@ from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import RefreshResult, refresh
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, ITALY, NORWAY, query
+from tests.ecei.processes import ECEI
 
 OVERVIEW = "/benchmarked-clusters"
 ROBOTS = "/robots.txt"
@@ -117,6 +123,44 @@ def test_page_hanging_once_is_retried_and_the_run_completes(settings: Settings, 
     result = run(quick, mirror, "2016-06", {path: Fault(hang=True, times=1)})
     assert result.status == "ok", result.message
     assert mirror.requests.count(path) == 2
+
+
+def gzip_bomb(inflated: int) -> bytes:
+    """A gzip body of a few hundred kB that inflates to `inflated` bytes of spaces, built in chunks."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: with a gzip header and trailer
+    chunk = b" " * 2**20
+    return b"".join(packer.compress(chunk) for _ in range(inflated // len(chunk))) + packer.flush()
+
+
+# runs a command and writes the largest peak RSS (kB) of any process it waited for, crawl included
+PEAK_RSS = (
+    "import pathlib, resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+    "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "sys.exit(code)"
+)
+
+
+def test_gzip_bomb_fails_its_page_at_the_size_limit_and_memory_stays_bounded(
+    settings: Settings, mirror: Mirror, tmp_path: Path
+) -> None:
+    inflated = 512 * 2**20
+    bomb = gzip_bomb(inflated)
+    assert len(bomb) < 2**20
+    mirror.faults = {COUNTRY_PATH + NORWAY: Fault(body=bomb, headers={"Content-Encoding": "gzip"})}
+    peak = tmp_path / "peak-kb"
+    limit = 2**20
+    env = {**os.environ, "ECEI_POLITE": "false", "ECEI_RETRY_TIMES": "0", "ECEI_MAX_PAGE_BYTES": str(limit)}
+    command = [ECEI, "refresh", "--start-url", mirror.start_url, "--db", str(settings.db), "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(peak), *command], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 3, done.stderr[-2000:]
+    message = json.loads(done.stdout)["message"]
+    assert f"Norway incomplete: the page is larger than the page size limit of {limit} bytes" in message
+    assert "ECEI_MAX_PAGE_BYTES" in message
+    assert "Traceback" not in done.stderr
+    # the page was never held whole: no process came near the size the bomb inflates to
+    assert int(peak.read_text()) * 1024 < inflated / 2
 
 
 # robots.txt: Scrapy 2.19 fetches it once per site through the downloader middlewares (so 5xx is
