@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from contextlib import closing, suppress
@@ -56,6 +59,18 @@ def crawl_config(settings: Settings) -> CrawlConfig:
     return CrawlConfig(**settings.model_dump(include=wanted), outputs=CRAWL_OUTPUTS)
 
 
+# After its own time limit (CLOSESPIDER_TIMEOUT) the crawl closes: it writes its stage, but first
+# waits for the downloads under way, each up to the download timeout. The refresh waits this much
+# longer, then stops it: a hanging page or a stuck process never holds a run much past its limit.
+_WIND_DOWN = 15.0
+
+
+def crawl_deadline(settings: Settings) -> float | None:
+    """Seconds the refresh gives the crawl process before stopping it, whatever the process does
+    (None: ECEI_CRAWL_TIMEOUT is 0, no limit)."""
+    return settings.crawl_timeout + _WIND_DOWN if settings.crawl_timeout else None
+
+
 def run_crawl(
     settings: Settings, workdir: Path, on_event: Callable[[Event], None] | None = None
 ) -> tuple[Path, dict[str, Any] | None, str | None]:
@@ -64,7 +79,8 @@ def run_crawl(
     config.write_text(crawl_config(settings).to_json())
     stage = workdir / "stage"
     log_path = workdir / "crawl.log"
-    limit = settings.crawl_timeout + 120 if settings.crawl_timeout else None
+    limit = crawl_deadline(settings)
+    deadline = None if limit is None else time.monotonic() + limit
     with log_path.open("w") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.run", str(config), str(stage), str(os.getpid())],
@@ -72,23 +88,60 @@ def run_crawl(
             stderr=log,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # its own process group: the parse workers are stopped with it
         )
-        assert child.stdout is not None
-        for line in child.stdout:
-            if on_event is not None and line.startswith("{"):
-                with suppress(json.JSONDecodeError):
-                    on_event(json.loads(line))
         try:
-            code = child.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            code = child.wait()
+            in_time = _follow(child, deadline, on_event)
+        finally:
+            _stop_group(child)  # also when the refresh itself is interrupted: no crawl outlives it
+    if not in_time:
+        return stage, None, f"the crawl exceeded its time limit of {settings.crawl_timeout:g} s and was stopped"
     summary = Stage(stage).read_summary()
     crash = None
-    if code != 0 or summary is None:
+    if child.returncode != 0 or summary is None:
         tail = log_path.read_text(errors="replace")[-_LOG_TAIL:]
-        crash = f"the crawl process exited with code {code}: {tail.strip()}"
+        crash = f"the crawl process exited with code {child.returncode}: {tail.strip()}"
     return stage, summary, crash
+
+
+def _follow(child: subprocess.Popen[str], deadline: float | None, on_event: Callable[[Event], None] | None) -> bool:
+    """Pass the child's events on until it exits; False when the deadline came first. The output is
+    read by a thread: a child that writes nothing, or never closes it, cannot hold the refresh."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert child.stdout is not None
+        with child.stdout:
+            for line in child.stdout:
+                lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, name="crawl-events", daemon=True).start()
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return False
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            return False
+        if line is None:
+            break
+        if on_event is not None and line.startswith("{"):
+            with suppress(json.JSONDecodeError):
+                on_event(json.loads(line))
+    try:
+        child.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _stop_group(child: subprocess.Popen[str]) -> None:
+    """Kill the crawl's process group (the crawl and its parse workers), if anything is left of it."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
 
 
 def _merge_hold(settings: Settings) -> Callable[[], None] | None:

@@ -37,3 +37,35 @@ def wait_for(condition: Callable[[], bool], what: str, limit: float = 120.0) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.05)
+
+
+def _stat(pid: str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, ..."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def crawl_processes(parent_pid: int) -> set[int]:
+    """The running crawl processes (`python -m crawler.run CONFIG STAGE PARENT_PID`) of `parent_pid`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"crawler.run" in argv and str(parent_pid).encode() in argv:
+            found.add(int(entry.name))
+    return found
+
+
+def alive_in_session(session: int) -> list[int]:
+    """Every process of a session (a crawl is started as the leader of its own) that is not a zombie."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is not None and fields[3] == str(session) and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive

@@ -14,6 +14,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +25,10 @@ import lxml.html
 import pytest
 
 from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import RefreshResult, refresh
+from ecei.refresh import RefreshResult, crawl_deadline, refresh
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, ITALY, NORWAY, query
-from tests.ecei.processes import ECEI
+from tests.ecei.processes import ECEI, alive_in_session, crawl_processes
 
 OVERVIEW = "/benchmarked-clusters"
 ROBOTS = "/robots.txt"
@@ -123,6 +125,36 @@ def test_page_hanging_once_is_retried_and_the_run_completes(settings: Settings, 
     result = run(quick, mirror, "2016-06", {path: Fault(hang=True, times=1)})
     assert result.status == "ok", result.message
     assert mirror.requests.count(path) == 2
+
+
+def test_crawl_stuck_past_its_time_limit_is_stopped_and_the_run_fails(settings: Settings, mirror: Mirror) -> None:
+    # the overview hangs and a download may take a minute: the crawl closes at its own limit only
+    # when that download ends; the refresh stops it at the limit plus its wind-down time
+    stuck = settings.model_copy(update={"crawl_timeout": 2, "download_timeout": 120, "retry_times": 0})
+    crawls: set[int] = set()
+    watching = threading.Event()
+
+    def watch() -> None:
+        while not watching.is_set():
+            crawls.update(crawl_processes(os.getpid()))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    began = time.monotonic()
+    result = run(stuck, mirror, "2016-06", {OVERVIEW: Fault(hang=True)})
+    took = time.monotonic() - began
+    watching.set()
+    watcher.join()
+    assert result.status == "failed"
+    assert result.message == "the crawl exceeded its time limit of 2 s and was stopped"
+    limit = crawl_deadline(stuck)
+    assert limit is not None and limit <= took < limit + 15  # the download timeout did not hold it
+    assert crawls, "the crawl process was never seen running"
+    assert all(alive_in_session(pid) == [] for pid in crawls)  # the crawl and anything it started
+    assert query(settings.db, "select status, message from crawl_runs where run_id = ?", [result.run_id]) == [
+        ("failed", result.message)
+    ]
 
 
 def gzip_bomb(inflated: int) -> bytes:
