@@ -121,7 +121,7 @@ def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsRes
         if not todo:
             continue
         digest = render_digest(todo, result.today)
-        error = send(url, digest.title, digest.body_html)
+        error = send(url, digest.title, digest.body_html, settings.notify_timeout)
         sent.append((channel, [a.alert_id for a in todo if a.alert_id is not None], error))
         result.channels.append(ChannelOutcome(channel, len(todo), error))
 

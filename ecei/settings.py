@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     stale_days: int = Field(3, ge=1)
     notify: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
+    # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time
+    notify_timeout: float = Field(30.0, gt=0)
 
     @field_validator("notify", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
-"""Real notification receivers on loopback: an HTTP webhook (Apprise json://) and an SMTP server
-(aiosmtpd, for mailto://). Registered as a pytest plugin by tests/conftest.py."""
+"""Real notification receivers on loopback: an HTTP webhook (Apprise json://), one that answers a
+byte a second, and an SMTP server (aiosmtpd, for mailto://). Registered as a pytest plugin by
+tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -63,6 +64,56 @@ def webhook() -> Iterator[Webhook]:
     try:
         yield hook
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class SlowWebhook(Webhook):
+    """Takes each POST, then trickles its answer back one byte a second: every read of the client
+    gets a byte in time, so no read timeout ever fires. `answered` counts the answers finished."""
+
+    answered: int = 0
+    closing: threading.Event = field(default_factory=threading.Event)
+
+
+_TRICKLED = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def _slow_handler(hook: SlowWebhook) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            hook.posts.append(json.loads(body))
+            hook.paths.append(self.path)
+            for byte in _TRICKLED:
+                if hook.closing.wait(1.0):
+                    return
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+            hook.answered += 1
+
+    return Handler
+
+
+@pytest.fixture
+def slow_webhook() -> Iterator[SlowWebhook]:
+    hook = SlowWebhook()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _slow_handler(hook))
+    server.daemon_threads = True
+    hook.port = server.server_port
+    thread = threading.Thread(target=server.serve_forever, name="slow-webhook", daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        hook.closing.set()
         server.shutdown()
         server.server_close()
 

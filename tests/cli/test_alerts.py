@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli.helpers import ecei
 from tests.conftest import query
-from tests.receivers import Webhook
+from tests.receivers import SlowWebhook, Webhook
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,22 @@ def test_failed_delivery_exits_5_and_keeps_them_pending(db: Path, webhook: Webho
     assert pending > 0
     assert ecei(*args).returncode == 0
     assert len(webhook.posts) == 1 and webhook.posts[0]["message"].count("<li>") == pending
+
+
+def test_a_channel_answering_a_byte_a_second_fails_at_its_deadline_and_the_process_ends(
+    db: Path, slow_webhook: SlowWebhook
+) -> None:
+    args = ("alerts", "--db", str(db), "--today", "2018-07-01", "--notify", slow_webhook.url())
+    began = time.monotonic()
+    done = ecei(*args, env={**os.environ, "ECEI_NOTIFY_TIMEOUT": "3"})
+    took = time.monotonic() - began
+    assert done.returncode == 5, done.stderr
+    assert "did not answer within 3 s (ECEI_NOTIFY_TIMEOUT)" in done.stderr
+    assert "SECRET-TOKEN" not in done.stderr + done.stdout
+    # the digest reached the receiver, whose answer would take over a minute to trickle back
+    assert len(slow_webhook.posts) == 1 and slow_webhook.answered == 0
+    assert took < 3 + 20, f"the process lived {took:.0f} s, past the channel's deadline"
+    assert query(db, "select count(*) from alert_log where delivered_at is null")[0][0] > 0
 
 
 def test_dry_run_and_no_channel(db: Path) -> None:
