@@ -43,6 +43,8 @@ class Fault:
     # answer 200 with this body as it is, and these headers (e.g. a gzip bomb: Content-Encoding: gzip)
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # send the page's body one byte per this many seconds: no read of the client ever waits long
+    trickle: float | None = None
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Mirror:
     # (time.monotonic() on arrival, path) of every request, to see how long a client waited
     arrivals: list[tuple[float, str]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)  # set when serving ends
 
     @property
     def base_url(self) -> str:
@@ -120,7 +123,20 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if fault is not None and fault.trickle is not None:
+                self._trickle(body, fault.trickle)
+                return
             self.wfile.write(body)
+
+        def _trickle(self, body: bytes, interval: float) -> None:
+            for byte in body:
+                if mirror.stopping.wait(interval):
+                    return
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
 
     return Handler
 
@@ -139,5 +155,6 @@ def serve(
     try:
         yield mirror
     finally:
+        mirror.stopping.set()
         server.shutdown()
         server.server_close()
