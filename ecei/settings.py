@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_MEMORY = re.compile(r"(?P<number>\d+(\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORECASE)
+_MIN_SQL_MEMORY = 64 * 10**6
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
 
@@ -44,6 +48,10 @@ class Settings(BaseSettings):
     lock_wait: float = Field(0.0, ge=0)
     # how long `ecei sql` retries while a refresh holds the warehouse for writing
     busy_timeout: float = Field(10.0, ge=0)
+    # `ecei sql`: a query running longer is interrupted (exit 1); one needing more memory than this
+    # DuckDB size (e.g. 512MB, 2GB) fails instead of starving the machine or spilling to disk
+    sql_timeout: float = Field(60.0, gt=0)
+    sql_memory_limit: str = "1GB"
     # test hook: while this file exists the merge waits inside its transaction, before the commit,
     # having created `<file>.reached` (the crash and concurrency tests kill or race it there)
     merge_hold: Path | None = None
@@ -57,6 +65,19 @@ class Settings(BaseSettings):
     # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
     # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time
     notify_timeout: float = Field(30.0, gt=0)
+
+    @field_validator("sql_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        # DuckDB's own form, checked here: a bad value is a settings error, not a failed query
+        match = _MEMORY.fullmatch(value.strip())
+        if match is None:
+            raise ValueError("a size with a unit, as DuckDB writes it: e.g. 512MB, 1GB, 2GiB")
+        unit = match["unit"].upper()
+        size = float(match["number"]) * (1024 if "I" in unit else 1000) ** ("KMGT".index(unit[0]) + 1)
+        if size < _MIN_SQL_MEMORY:
+            raise ValueError("at least 64MB: below that DuckDB cannot even open the warehouse")
+        return value
 
     @field_validator("notify", mode="before")
     @classmethod
