@@ -13,6 +13,8 @@ from pydantic import field_validator
 
 import ecei.replay
 import pipelines.validate_rows
+from ecei.alerts import run_alerts
+from ecei.identity import decide_link
 from ecei.mirror import Fault, demo_site, serve
 from ecei.outcome import Refused
 from ecei.refresh import load_run, refresh
@@ -20,6 +22,7 @@ from ecei.replay import replay
 from ecei.settings import Settings
 from pipelines.contract import ClusterRow
 from tests.conftest import COUNTRY_PATH, NORWAY, query
+from tests.receivers import Webhook
 from warehouse.db import connect
 
 SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
@@ -105,6 +108,46 @@ def test_a_replay_that_breaks_midway_leaves_the_warehouse_and_no_file(
             replay(warehouse, **kwargs)
         assert query(warehouse, HISTORY) == before
     assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ecei.duckdb", "ecei.duckdb.lock"]
+
+
+# what people were told and decided: the tables a replay carries rather than rebuilds
+LEDGER = {
+    "alert_log": "select * from alert_log order by alert_id",
+    "alert_deliveries": "select * from alert_deliveries order by all",
+    "alert_runs": "select * from alert_runs order by alert_run_id",
+    "person": "select * exclude (link_id) from cluster_links where decided_by = 'person' order by link_id",
+}
+OLD, NEW = "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"
+TOLD_ON = dt.date(2021, 10, 1)
+
+
+def tell_and_decide(db: Path, webhook: Webhook) -> None:
+    """An alerts run delivered to a real receiver, then a person undoing the scoring's rename link."""
+    told = run_alerts(Settings(db=db), TOLD_ON, notify=[webhook.url()])
+    assert told.status == "ok" and told.delivered > 0 and len(webhook.posts) == 1
+    assert decide_link(Settings(db=db), OLD, NEW, linked=False, country=None).moved == 1
+
+
+def assert_nothing_sent_again(db: Path, webhook: Webhook) -> None:
+    again = run_alerts(Settings(db=db), TOLD_ON, notify=[webhook.url()])
+    assert (again.status, again.raised, again.due, again.delivered) == ("ok", [], [], 0)
+    assert len(webhook.posts) == 1, "an alert was sent again after the rebuild"
+
+
+@pytest.mark.parametrize("in_place", [False, True], ids=["into", "in-place"])
+def test_a_rebuild_keeps_what_people_were_told_and_decided(warehouse: Path, webhook: Webhook, in_place: bool) -> None:
+    tell_and_decide(warehouse, webhook)
+    before = {name: query(warehouse, sql) for name, sql in {**LEDGER, "history": HISTORY, "changes": CHANGES}.items()}
+    assert before["person"] and before["alert_log"] and before["alert_deliveries"]
+
+    result = replay(warehouse, in_place=in_place)
+
+    for name, sql in {**LEDGER, "history": HISTORY, "changes": CHANGES}.items():
+        assert query(result.target, sql) == before[name], name
+    # the person's unlink is still in force: the two names are two clusters
+    ids = query(result.target, "select count(distinct cluster_id) from cluster_history where name in (?, ?)", [OLD, NEW])
+    assert ids == [(2,)]
+    assert_nothing_sent_again(result.target, webhook)
 
 
 def test_into_an_existing_file_is_refused(warehouse: Path, tmp_path: Path) -> None:
