@@ -106,7 +106,7 @@ def test_two_runs_through_two_paths_to_one_file_send_each_alert_once(
         second = ecei(*args, "--db", str(link), env={**os.environ, "ECEI_LOCK_WAIT": "0"})
     finally:
         second_ended.set()
-        out, errors = first.communicate(timeout=120)
+        _, errors = first.communicate(timeout=120)
     assert first.returncode == 0, errors
     assert second.returncode == 4 and "another alerts run" in second.stderr, second.stderr
     assert len(webhook.posts) == 1, "one alert sent twice"

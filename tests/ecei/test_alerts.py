@@ -241,7 +241,10 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
 
     again = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
     assert (again.status, again.due, len(webhook.posts)) == ("ok", [], 1), "sent again"
-    delivered = "select a.name, a.delivered_at is not null, d.channel from alert_log a join alert_deliveries d using (alert_id)"
+    delivered = (
+        "select a.name, a.delivered_at is not null, d.channel "
+        "from alert_log as a join alert_deliveries as d using (alert_id)"
+    )
     assert query(settings.db, delivered) == [("A", True, channel_id(webhook.url()))]
 
 

@@ -145,8 +145,8 @@ def test_a_rebuild_keeps_what_people_were_told_and_decided(warehouse: Path, webh
     for name, sql in {**LEDGER, "history": HISTORY, "changes": CHANGES}.items():
         assert query(result.target, sql) == before[name], name
     # the person's unlink is still in force: the two names are two clusters
-    ids = query(result.target, "select count(distinct cluster_id) from cluster_history where name in (?, ?)", [OLD, NEW])
-    assert ids == [(2,)]
+    two = "select count(distinct cluster_id) from cluster_history where name in (?, ?)"
+    assert query(result.target, two, [OLD, NEW]) == [(2,)]
     assert_nothing_sent_again(result.target, webhook)
 
 
