@@ -6,7 +6,9 @@ code a refresh runs, so an unchanged parser reproduces the history exactly. Runs
 time (the versions' valid_from), end time and start URL; they are numbered anew in time order, so
 a run inserted into the past (a backfill) gets its place. The rebuild goes into a new file; in
 place, it is built beside the warehouse and swapped in with one rename, the old file kept as a
-backup until then.
+backup until then. What no page says, what people were told and decided, is carried from the old
+file (warehouse/carried.py): the alert ledger as it was, and each person's link decision at its
+place in time, so the merges after it honour it.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ import duckdb
 
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
+from ecei import delivery_journal
 from ecei.completeness import assess
-from ecei.locks import refresh_lock
+from ecei.locks import alerts_lock, refresh_lock
 from ecei.outcome import Refused
 from ecei.refresh import load_run
 from pipelines.dedupe_rows import Seen, dedupe_page
@@ -44,6 +47,7 @@ from warehouse.archive import (
     store_bodies,
     store_run_archive,
 )
+from warehouse.carried import Carried, apply_decisions, carry_ledger, read_carried
 from warehouse.db import connect, open_when_free
 from warehouse.runs import begin_run
 
@@ -149,9 +153,10 @@ def rebuild(
     source: Path | None = None,
     bodies: Mapping[str, bytes] | None = None,
     on_run: Callable[[ReplayedRun], None] | None = None,
+    carried: Carried | None = None,
 ) -> list[ReplayedRun]:
     """Build a fresh warehouse at `target` from `runs` (replayed in time order), with the bodies of
-    `source`'s archive and `bodies`."""
+    `source`'s archive and `bodies`, and what is `carried` from the old file."""
     unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in ("ok", "partial")]
     if unreplayable:
         raise Refused(
@@ -169,11 +174,19 @@ def rebuild(
         def body(sha: str) -> bytes | None:
             return read_body(con, sha)
 
+        carried = carried or Carried()
+        new_ids: dict[int, int] = {}
         for run in sorted(runs, key=_order):
+            apply_decisions(con, carried, run.started_at, new_ids)  # those made before this run
             replayed = _replay_run(con, run, Path(tmp), body)
             done.append(replayed)
+            if replayed.old_run_id is not None:
+                new_ids[replayed.old_run_id] = replayed.run_id
             if on_run is not None:
                 on_run(replayed)
+        apply_decisions(con, carried, None, new_ids)
+        if carried.source is not None:
+            carry_ledger(con, carried.source, new_ids)
     return done
 
 
@@ -207,17 +220,21 @@ def replay(
     if not in_place and target.resolve() == db.resolve():
         raise Refused("--into names the warehouse itself: use --in-place")
     db.parent.mkdir(parents=True, exist_ok=True)
-    with refresh_lock(db, lock_wait):
+    # the alerts lock too: an alerts run must not record into the old file what the new one lacks
+    with refresh_lock(db, lock_wait), alerts_lock(db, lock_wait):
         runs: list[ArchivedRun] = []
+        carried = Carried()
         if db.exists():
             # opened for writing: brings an older file up to date and leaves no WAL behind on close
             with closing(open_when_free(db, busy_timeout)) as con:
                 runs = load_runs(con)
+                delivery_journal.settle(con, db)  # deliveries an alerts run could not record yet
+                carried = read_carried(con, db)
         for stale in (target, target.with_name(target.name + ".wal")):
             if in_place and stale.exists():
                 stale.unlink()  # left by a replay that died
         try:
-            replayed = rebuild(target, [*runs, *extra], db if db.exists() else None, extra_bodies, on_run)
+            replayed = rebuild(target, [*runs, *extra], db if db.exists() else None, extra_bodies, on_run, carried)
         except BaseException:
             # the half-built file is ours (an existing --into is refused above): leave nothing behind
             for partial in (target, target.with_name(target.name + ".wal")):

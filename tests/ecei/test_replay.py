@@ -107,7 +107,11 @@ def test_a_replay_that_breaks_midway_leaves_the_warehouse_and_no_file(
         with pytest.raises(RuntimeError, match="disk full"):
             replay(warehouse, **kwargs)
         assert query(warehouse, HISTORY) == before
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ecei.duckdb", "ecei.duckdb.lock"]
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        "ecei.duckdb",
+        "ecei.duckdb.alerts.lock",
+        "ecei.duckdb.lock",
+    ]
 
 
 # what people were told and decided: the tables a replay carries rather than rebuilds
