@@ -210,10 +210,13 @@ def replay(
     Into `into` (default: `<db>.replayed.duckdb` beside it), or with `in_place` into `db` itself:
     built as `<db>.replay-tmp`, then swapped in by one atomic rename while the old file stays
     reachable as `<db>.replay-backup` (removed once the swap is done unless `keep_backup`).
+    In place through a symlink, the file it names is replaced, never the link.
     """
     started = time.monotonic()
     if in_place and into is not None:
         raise Refused("give either --into or --in-place, not both")
+    if in_place:
+        db = db.resolve()
     target = db.with_name(db.name + ".replay-tmp") if in_place else (into or default_target(db))
     if not in_place and target.exists():
         raise Refused(f"{target} exists: remove it or choose another --into")

@@ -246,6 +246,9 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
         "from alert_log as a join alert_deliveries as d using (alert_id)"
     )
     assert query(settings.db, delivered) == [("A", True, channel_id(webhook.url()))]
+    runs = query(settings.db, "select alert_run_id, status, raised from alert_runs order by 1")
+    assert runs == [(1, "failed", 1), (2, "ok", 0)]  # the first settled from the journal, not left running
+    assert not Path(f"{settings.db}.deliveries.jsonl").exists()
 
 
 def test_a_run_dated_later_does_not_swallow_the_lapses_of_one_dated_right(build: Build) -> None:

@@ -78,6 +78,18 @@ def test_in_place_replay_swaps_the_file_and_keeps_a_backup_on_request(warehouse:
     assert not warehouse.with_name("ecei.duckdb.replay-tmp").exists()
 
 
+def test_in_place_through_a_symlink_rebuilds_the_file_it_names(warehouse: Path, tmp_path: Path) -> None:
+    link = tmp_path / "elsewhere" / "link.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(warehouse)
+    before = query(warehouse, HISTORY)
+    result = replay(link, in_place=True, keep_backup=True)
+    assert link.is_symlink() and result.target == warehouse
+    assert result.backup == warehouse.with_name("ecei.duckdb.replay-backup")
+    assert query(link, HISTORY) == before
+    assert sorted(p.name for p in link.parent.iterdir()) == ["link.duckdb"]
+
+
 def test_in_place_replay_that_fails_leaves_the_warehouse_as_it_was(warehouse: Path) -> None:
     with connect(warehouse) as con:
         # a run that loaded rows but whose pages are not in the archive cannot be replayed
