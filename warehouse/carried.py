@@ -67,10 +67,14 @@ def apply_decisions(
     """Record the carried decisions a person made before `before` (all when None) and rewrite the
     identity to match, as `ecei link` did: at their place in time, so the merges after them honour
     them. Their run (the new name's first) takes its new id. Returns how many were applied."""
-    due = [d for d in carried.decisions if before is None or d["decided_at"] < before]
+
+    def made_before(d: dict[str, Any]) -> bool:
+        return before is None or d["decided_at"] < before
+
+    due = [d for d in carried.decisions if made_before(d)]
     if not due:
         return 0
-    carried.decisions = [d for d in carried.decisions if d not in due]
+    carried.decisions = [d for d in carried.decisions if not made_before(d)]
     con.execute("begin transaction")
     try:
         for decision in due:
