@@ -34,6 +34,7 @@ from ecei.completeness import assess
 from ecei.locks import alerts_lock, refresh_lock
 from ecei.outcome import Refused
 from ecei.refresh import load_run
+from ecei.settings import DEFAULT_MAX_REJECTED_SHARE
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage import RunStage
 from pipelines.validate_rows import validate_page
@@ -100,7 +101,11 @@ def _answers(run: ArchivedRun, body: Callable[[str], bytes | None]) -> Callable[
 
 
 def _replay_run(
-    con: duckdb.DuckDBPyConnection, run: ArchivedRun, workdir: Path, body: Callable[[str], bytes | None]
+    con: duckdb.DuckDBPyConnection,
+    run: ArchivedRun,
+    workdir: Path,
+    body: Callable[[str], bytes | None],
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> ReplayedRun:
     if not run.archived:
         # a run with nothing archived (abandoned, or from before the archive) stays as it was
@@ -119,7 +124,8 @@ def _replay_run(
             out.add(item)
     # a layout change is today's parser's call to make again; any other early end stays as it was
     finish_reason = "finished" if run.finish_reason == "layout_changed" else run.finish_reason
-    verdict = assess(stage, {"finish_reason": finish_reason, "layout_error": layout_error}, run.crash)
+    summary = {"finish_reason": finish_reason, "layout_error": layout_error}
+    verdict = assess(stage, summary, run.crash, max_rejected_share)
 
     def archive(c: duckdb.DuckDBPyConnection) -> None:
         store_run_archive(c, new_id, run)
@@ -154,9 +160,11 @@ def rebuild(
     bodies: Mapping[str, bytes] | None = None,
     on_run: Callable[[ReplayedRun], None] | None = None,
     carried: Carried | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> list[ReplayedRun]:
     """Build a fresh warehouse at `target` from `runs` (replayed in time order), with the bodies of
-    `source`'s archive and `bodies`, and what is `carried` from the old file."""
+    `source`'s archive and `bodies`, and what is `carried` from the old file; each run judged with
+    the share of rejected rows allowed."""
     unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in ("ok", "partial")]
     if unreplayable:
         raise Refused(
@@ -178,7 +186,7 @@ def rebuild(
         new_ids: dict[int, int] = {}
         for run in sorted(runs, key=_order):
             apply_decisions(con, carried, run.started_at, new_ids)  # those made before this run
-            replayed = _replay_run(con, run, Path(tmp), body)
+            replayed = _replay_run(con, run, Path(tmp), body, max_rejected_share)
             done.append(replayed)
             if replayed.old_run_id is not None:
                 new_ids[replayed.old_run_id] = replayed.run_id
@@ -204,6 +212,7 @@ def replay(
     busy_timeout: float = 10.0,
     keep_backup: bool = False,
     on_run: Callable[[ReplayedRun], None] | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> ReplayResult:
     """Replay every archived run of `db` (and the `extra` runs, e.g. from a backfill) in time order.
 
@@ -237,7 +246,8 @@ def replay(
             if in_place and stale.exists():
                 stale.unlink()  # left by a replay that died
         try:
-            replayed = rebuild(target, [*runs, *extra], db if db.exists() else None, extra_bodies, on_run, carried)
+            source = db if db.exists() else None
+            replayed = rebuild(target, [*runs, *extra], source, extra_bodies, on_run, carried, max_rejected_share)
         except BaseException:
             # the half-built file is ours (an existing --into is refused above): leave nothing behind
             for partial in (target, target.with_name(target.name + ".wal")):

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
+DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
 
 
 class Settings(BaseSettings):
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     parse_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=8)
     # longest Retry-After (429/503) waited out before a retry; a longer one fails the page instead
     max_retry_after: float = Field(60.0, ge=0)
+
+    # a run that quarantines more than this share of the rows it saw is partial (closes nothing)
+    max_rejected_share: float = Field(DEFAULT_MAX_REJECTED_SHARE, ge=0, le=1)
 
     # how long a refresh waits for another refresh to finish before exiting 4 (busy)
     lock_wait: float = Field(0.0, ge=0)

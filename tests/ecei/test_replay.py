@@ -68,6 +68,14 @@ def test_unchanged_parser_reproduces_the_history_exactly(warehouse: Path) -> Non
     assert query(result.target, archived) == query(warehouse, archived)
 
 
+def test_each_run_is_judged_with_the_share_of_rejected_rows_given(warehouse: Path) -> None:
+    # each snapshot quarantines one row (an empty name): with no share allowed, every run is partial
+    result = replay(warehouse, max_rejected_share=0.0)
+    assert [r.status for r in result.runs] == ["partial", "partial", "partial"]
+    messages = query(result.target, "select message from crawl_runs order by run_id")
+    assert all("more than ECEI_MAX_REJECTED_SHARE (0%) allows" in m for (m,) in messages), messages
+
+
 def test_in_place_replay_swaps_the_file_and_keeps_a_backup_on_request(warehouse: Path) -> None:
     before = query(warehouse, HISTORY)
     result = replay(warehouse, in_place=True, keep_backup=True)
