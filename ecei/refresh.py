@@ -34,7 +34,7 @@ from pipelines.stage import CRAWL_OUTPUTS, Stage
 from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.identity import run_decisions
-from warehouse.merge import merge_run
+from warehouse.merge import last_run_start, merge_run
 from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
 
 _LOG_TAIL = 2000
@@ -44,7 +44,7 @@ Event = dict[str, Any]
 
 @dataclass
 class RefreshResult:
-    status: str  # 'ok' | 'partial' | 'failed' | 'busy'
+    status: str  # 'ok' | 'partial' | 'failed' | 'busy' | 'refused' (the clock is behind the last run)
     run_id: int | None
     figures: RunFigures
     message: str | None = None
@@ -162,7 +162,9 @@ def _merge_hold(settings: Settings) -> Callable[[], None] | None:
 
 def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None) -> RefreshResult:
     """Crawl `settings.start_url` into `settings.db`. Never raises for a crawl problem: the result
-    says what happened, and crawl_runs records it."""
+    says what happened, and crawl_runs records it. A clock that reads earlier than the last run's
+    start is refused before anything is written (`refused`, no run recorded): the run would end
+    versions before they began."""
     db = Path(settings.db)
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -174,19 +176,30 @@ def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None)
 
 def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], None] | None) -> RefreshResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
-        abandoned = abandon_running(con)
         started_at = utcnow()
+        last = last_run_start(con)
+        if last is not None and started_at <= last:
+            return RefreshResult("refused", None, RunFigures(), _clock_behind(started_at, last), db=str(db))
+        abandoned = abandon_running(con)
         run_id = begin_run(con, settings.start_url, started_at, os.getpid())
     if on_event is not None:
         on_event({"event": "run", "run_id": run_id, "abandoned": abandoned})
     with tempfile.TemporaryDirectory(prefix="ecei-run-") as tmp:
         stage, summary, crash = run_crawl(settings, Path(tmp), on_event)
-        verdict = assess(stage, summary, crash)
+        verdict = assess(stage, summary, crash, settings.max_rejected_share)
         with closing(open_when_free(db, settings.busy_timeout)) as con:
             archive = archive_staged(run_id, started_at, settings.start_url, stage, summary, crash)
             figures = load_run(con, run_id, started_at, stage, verdict, archive, before_commit=_merge_hold(settings))
             links = run_decisions(con, run_id)
     return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
+
+
+def _clock_behind(now: dt.datetime, last: dt.datetime) -> str:
+    return (
+        f"the clock reads {now} UTC, but the last run started at {last} UTC: time only moves forward, "
+        "and a run dated earlier would end versions before they began. Set the clock right and run "
+        "again; nothing was written"
+    )
 
 
 Archiver = Callable[[duckdb.DuckDBPyConnection], None]

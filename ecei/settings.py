@@ -14,6 +14,7 @@ _MEMORY = re.compile(r"(?P<number>\d+(\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORE
 _MIN_SQL_MEMORY = 64 * 10**6
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
+DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
 
 
 class Settings(BaseSettings):
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     # one fails that page instead of filling the memory (a small gzip body can inflate to gigabytes).
     # 64 MiB: a live country page is about 12 kB and the bench's 100,000-row page 20 MB.
     max_page_bytes: int = Field(64 * 2**20, ge=4096)
+
+    # a run that quarantines more than this share of the rows it saw is partial (closes nothing)
+    max_rejected_share: float = Field(DEFAULT_MAX_REJECTED_SHARE, ge=0, le=1)
 
     # how long a refresh waits for another refresh to finish before exiting 4 (busy)
     lock_wait: float = Field(0.0, ge=0)

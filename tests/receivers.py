@@ -9,7 +9,7 @@ import email.policy
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,12 +21,15 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Webhook:
-    """Collects the JSON bodies POSTed to it; answers 500 to the next `fail` requests."""
+    """Collects the JSON bodies POSTed to it; answers 500 to the next `fail` requests. `before_answer`,
+    when set, runs on each POST after its body is kept and before the answer: a slow receiver, or
+    one that lets a test act while a sender waits."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     fail: int = 0
     port: int = 0
+    before_answer: Callable[[], None] | None = None
 
     def url(self, path: str = "hooks/ecei-SECRET-TOKEN-123") -> str:
         return f"json://127.0.0.1:{self.port}/{path}"
@@ -46,6 +49,8 @@ def _handler(hook: Webhook) -> type[BaseHTTPRequestHandler]:
                 return
             hook.posts.append(json.loads(body))
             hook.paths.append(self.path)
+            if hook.before_answer is not None:
+                hook.before_answer()
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -31,6 +31,34 @@ def start_refresh(settings: Settings, **env: str) -> subprocess.Popen[str]:
     )
 
 
+# a sitecustomize for a child process: an audit hook that touches ECEI_TEST_LOCK_PROBE's file the first
+# time the process opens a refresh lock file (`<db>.lock`), so a test sees that it reached the lock
+_LOCK_PROBE = """
+import os, sys
+
+_marker = os.environ.get("ECEI_TEST_LOCK_PROBE")
+_done = []
+
+
+def _hook(event, args):
+    if _marker and not _done and event == "open" and str(args[0]).endswith(".duckdb.lock"):
+        _done.append(True)  # before the write below, which is an open too
+        with open(_marker, "w"):
+            pass
+
+
+sys.addaudithook(_hook)
+"""
+
+
+def lock_probe(folder: Path, marker: Path) -> dict[str, str]:
+    """The environment that makes a child `ecei` touch `marker` when it first tries the refresh lock."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(_LOCK_PROBE)
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "ECEI_TEST_LOCK_PROBE": str(marker)}
+
+
 def wait_for(condition: Callable[[], bool], what: str, limit: float = 120.0) -> None:
     deadline = time.monotonic() + limit
     while not condition():
