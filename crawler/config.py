@@ -37,6 +37,7 @@ class CrawlConfig:
     crawl_timeout: float  # 0 = no limit
     parse_workers: int  # processes that parse and validate large pages beside the crawl; 0 = none
     max_retry_after: float  # longest Retry-After waited out before a retry
+    max_page_bytes: int  # a larger page (after decompression) is a page failure, never held whole
     outputs: CrawlOutputs
 
     def to_json(self) -> str:

@@ -8,6 +8,7 @@ selector per cell costs several times the parse itself on large pages.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -35,7 +36,13 @@ _STATED = re.compile(
 _SPACE = re.compile(r"\s+")
 _TABLE_OPEN = re.compile(rb"<table[\s>/]", re.IGNORECASE)
 _TABLE_CLOSE = re.compile(rb"</table\s*>", re.IGNORECASE)
-_NOT_MARKUP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+# what hides markup from the parser, and what ends it (searched for once, from where it opened)
+_HIDING = re.compile(rb"<!--|<script\b|<style\b", re.IGNORECASE)
+_HIDDEN_UNTIL = {
+    b"<!--": re.compile(rb"-->"),
+    b"<script": re.compile(rb"</script\s*>", re.IGNORECASE),
+    b"<style": re.compile(rb"</style\s*>", re.IGNORECASE),
+}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -117,10 +124,27 @@ def same_site(url: str, site_url: str) -> bool:
     return site is not None and site == site_of(site_url)
 
 
+def _markup(data: bytes) -> Iterator[bytes]:
+    """The stretches of the page outside comments, scripts and styles. One pass: each hiding tag is
+    found once and its end searched for once from there (a lazy `<!--.*?-->` retried at every
+    unclosed `<!--` made this quadratic); an unclosed one hides the rest, as it does from lxml."""
+    at = 0
+    while (opened := _HIDING.search(data, at)) is not None:
+        yield data[at : opened.start()]
+        closed = _HIDDEN_UNTIL[opened.group().lower()].search(data, opened.end())
+        if closed is None:
+            return
+        at = closed.end()
+    yield data[at:]
+
+
 def _cut_off(html: bytes | str) -> bool:
     data = html.encode("utf-8", "replace") if isinstance(html, str) else html
-    data = _NOT_MARKUP.sub(b"", data)  # '<table' in a script or a comment opens nothing
-    return len(_TABLE_CLOSE.findall(data)) < len(_TABLE_OPEN.findall(data))
+    opened = closed = 0
+    for stretch in _markup(data):  # '<table' in a script or a comment opens nothing
+        opened += len(_TABLE_OPEN.findall(stretch))
+        closed += len(_TABLE_CLOSE.findall(stretch))
+    return closed < opened
 
 
 def site_host(url: str) -> str:
@@ -264,6 +288,7 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
     here = urlsplit(url)
     country = parse_qs(here.query).get("country", [""])[0]
     found: list[str] = []
+    kept: set[str] = set()  # a pager of thousands of links: a list's `in` made this quadratic
     for a in _COUNTRY_LINKS(doc):  # most links on a long page are cluster websites: skipped in C
         href = (a.get("href") or "").strip()
         target = urlsplit(urljoin(url, href))
@@ -275,7 +300,8 @@ def _more_pages(doc: etree._Element, url: str) -> list[str]:
         if not extra or all(v in _FIRST_PAGE.get(k, set()) for k, v in extra.items()):
             continue  # the first page itself, linked from the pager
         absolute = target._replace(fragment="").geturl()
-        if absolute != url and absolute not in found:
+        if absolute != url and absolute not in kept:
+            kept.add(absolute)
             found.append(absolute)
     return found
 

@@ -38,6 +38,10 @@ def scrapy_settings(
         "AUTOTHROTTLE_START_DELAY": max(config.download_delay, 1.0),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
         "DOWNLOAD_TIMEOUT": config.download_timeout,
+        # bounds the body as received and, in HttpCompressionMiddleware, as decompressed: a gzip bomb
+        # stops at the limit (Scrapy's default is 1 GiB)
+        "DOWNLOAD_MAXSIZE": config.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": config.max_page_bytes // 2,
         "RETRY_ENABLED": True,
         "RETRY_TIMES": config.retry_times,
         "CLOSESPIDER_TIMEOUT": config.crawl_timeout,

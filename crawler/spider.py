@@ -8,13 +8,22 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 from crawler.pages import CountryLink, LayoutChanged, PageUnreadable, parse_overview, site_host
 from crawler.parse_pool import LARGE_PAGE_ROWS, ParsePool
+
+
+def _over_size(failure: Failure) -> bool:
+    """The download stopped at DOWNLOAD_MAXSIZE: as received (the download handler cancels it) or
+    as decompressed (HttpCompressionMiddleware ignores it); Scrapy says so only in its message."""
+    if not failure.check(DownloadCancelledError, IgnoreRequest):
+        return False
+    message = failure.getErrorMessage()
+    return "DOWNLOAD_MAXSIZE" in message or "download max size" in message
 
 
 class BronzeLabelSpider(scrapy.Spider):
@@ -112,6 +121,9 @@ class BronzeLabelSpider(scrapy.Spider):
         link: CountryLink | None = request.cb_kwargs.get("link")
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()
+        if _over_size(failure):
+            limit = request.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+            reason = f"the page is larger than the page size limit of {limit} bytes (ECEI_MAX_PAGE_BYTES): {reason}"
         yield PageFailure(
             request.url,
             link.country_id if link else None,

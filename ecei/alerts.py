@@ -2,8 +2,10 @@
 
 The CLI (`ecei alerts`) and the Prefect flow (`expiry_alerts_flow`) both call `run_alerts`. The
 warehouse is not held open while a channel is slow: alerts are recorded, the file closed, the
-digests sent, and the file reopened to record the outcome. A lock file beside the warehouse keeps
-two alerts runs from sending the same pending alerts at once.
+digests sent, and the file reopened to record the outcome. Each digest a channel took is first
+written to the delivery journal (ecei/delivery_journal.py), so a run that cannot reopen the file
+loses no delivery and no later run sends it again. A lock file beside the warehouse keeps two
+alerts runs from sending the same pending alerts at once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from pydantic import SecretStr
 
-from ecei import alert_kinds
+from ecei import alert_kinds, delivery_journal
 from ecei.locks import alerts_lock
 from ecei.notify import channel_id, render_digest, send
 from ecei.outcome import Busy
@@ -108,6 +110,7 @@ def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult
 
 def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsResult) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
+        delivery_journal.settle(con, db)  # what an earlier run delivered but could not record
         _transaction(con, lambda: _raise(con, settings, urls, result))
         if not urls:
             _transaction(con, lambda: _settle(con, result, [], []))
@@ -115,18 +118,46 @@ def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsRes
 
     # the network part, with the warehouse closed
     channels = [channel_id(u) for u in urls]
+    journalled = delivery_journal.delivered(delivery_journal.read(db))
     sent: list[tuple[str, list[int], str | None]] = []
     for url, channel in zip(urls, channels, strict=True):
-        todo = [a for a in result.due if channel not in a.delivered_to]
+        todo = [a for a in result.due if channel not in a.delivered_to and (a.alert_id, channel) not in journalled]
         if not todo:
             continue
         digest = render_digest(todo, result.today)
-        error = send(url, digest.title, digest.body_html)
-        sent.append((channel, [a.alert_id for a in todo if a.alert_id is not None], error))
+        error = send(url, digest.title, digest.body_html, settings.notify_timeout)
+        ids = [a.alert_id for a in todo if a.alert_id is not None]
+        if error is None:
+            # on disk before anything else: from here on this digest is never sent again
+            delivery = delivery_journal.Delivery(result.alert_run_id, channel, ids, channels, utcnow())
+            delivery_journal.append(db, delivery)
+        sent.append((channel, ids, error))
         result.channels.append(ChannelOutcome(channel, len(todo), error))
 
-    with closing(open_when_free(db, settings.busy_timeout)) as con:
-        _transaction(con, lambda: _settle(con, result, channels, sent))
+    try:
+        with closing(open_when_free(db, settings.busy_timeout)) as con:
+            _transaction(con, lambda: _settle(con, result, channels, sent))
+    except WarehouseBusy as exc:
+        return _unrecorded(db, result, channels, sent, str(exc))
+    delivery_journal.clear(db)
+    return result
+
+
+def _unrecorded(
+    db: Path, result: AlertsResult, channels: list[str], sent: list[tuple[str, list[int], str | None]], why: str
+) -> AlertsResult:
+    """The deliveries are journalled but the warehouse could not take them: busy, and say so."""
+    took: dict[int, set[str]] = {}
+    for channel, ids, error in sent:
+        for alert_id in ids if error is None else []:
+            took.setdefault(alert_id, set()).add(channel)
+    due = {a.alert_id: a.delivered_to for a in result.due if a.alert_id is not None}
+    result.delivered_ids = {i for i, before in due.items() if set(channels) <= before | took.get(i, set())}
+    result.status = "busy"
+    result.message = (
+        f"{why}. The {len([s for s in sent if s[2] is None])} digests delivered are kept in "
+        f"{delivery_journal.journal_path(db)}: the next run records them in the warehouse and sends none of them again."
+    )
     return result
 
 

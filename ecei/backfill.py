@@ -22,6 +22,7 @@ from warcio.timeutils import iso_date_to_datetime
 
 from crawler.archive_pages import page_kind
 from ecei.replay import ReplayedRun, ReplayResult, replay
+from ecei.settings import DEFAULT_MAX_REJECTED_SHARE
 from warehouse.archive import ArchivedRun, Fetch, fetch_keys, load_runs
 from warehouse.db import open_when_free
 
@@ -121,6 +122,7 @@ def backfill(
     busy_timeout: float = 10.0,
     keep_backup: bool = False,
     on_run: Callable[[ReplayedRun], None] | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> BackfillResult:
     """Add the WARC captures as runs and replay the history in time order: in place, or into `into`."""
     captures, skipped = read_captures(warcs, start_url)
@@ -149,5 +151,6 @@ def backfill(
         busy_timeout=busy_timeout,
         keep_backup=keep_backup,
         on_run=on_run,
+        max_rejected_share=max_rejected_share,
     )
     return result

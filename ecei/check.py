@@ -1,20 +1,25 @@
 """`ecei check`: look at the live site the way the spider will, before the first refresh.
 
-Fetches robots.txt, the overview and one country page with plain HTTP (the project's user agent,
-the download timeout of the settings), parses them with the spider's own functions, and says what it
-found and whether a refresh would work. Nothing is written.
+Fetches robots.txt, the overview and one country page with plain HTTP (the project's user agent
+and the spider's limits: the download timeout, the page size limit, redirects on the site only),
+parses them with the spider's own functions, and says what it found and whether a refresh would
+work. Nothing is written.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
 
-from crawler.pages import LayoutChanged, parse_country, parse_overview
+from crawler.pages import LayoutChanged, parse_country, parse_overview, same_site
 from ecei.settings import Settings
 
 EXPECTED_HEADERS = ("Name", "Comparative portfolio", "www", "Label valid until")
@@ -50,19 +55,96 @@ class CheckResult:
         return not self.problems
 
 
+_CHUNK = 64 * 1024
+
+
+class _OnSite(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only on the start URL's site (host and port), as the spider does
+    (crawler/onsite.py): another port is another site."""
+
+    def __init__(self, site_url: str) -> None:
+        super().__init__()
+        self.site_url = site_url
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        target = urljoin(req.full_url, newurl)
+        if not same_site(target, self.site_url):
+            raise FetchFailed(
+                f"{req.full_url} redirects off the site to {target}: the spider refuses it "
+                "(only the host and port of the start URL are crawled)"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def fetch(url: str, settings: Settings) -> tuple[int, bytes, str | None]:
     """(status, body, charset of the Content-Type header) of one GET; an HTTP error status is an
-    answer, not an exception. The charset is passed to the parser as the spider passes Scrapy's."""
+    answer, not an exception. The charset is passed to the parser as the spider passes Scrapy's.
+
+    The spider's limits hold: the whole answer within the download timeout (a server trickling a
+    byte at a time never trips a socket timeout, so the fetch runs in a thread that is left behind),
+    at most ECEI_MAX_PAGE_BYTES after decompression, redirects on the start URL's site only.
+    """
+    answer: list[tuple[int, bytes, str | None] | Exception] = []
+    deadline = time.monotonic() + settings.download_timeout
+
+    def get() -> None:
+        try:
+            answer.append(_get(url, settings, deadline))
+        except Exception as exc:  # handed to the caller
+            answer.append(exc)
+
+    worker = threading.Thread(target=get, name="ecei-check-fetch", daemon=True)
+    worker.start()
+    worker.join(settings.download_timeout)
+    if worker.is_alive() or not answer:
+        raise FetchFailed(_late(url, settings))
+    if isinstance(answer[0], Exception):
+        raise answer[0]
+    return answer[0]
+
+
+def _late(url: str, settings: Settings) -> str:
+    return f"{url}: timed out, no whole answer within {settings.download_timeout:g} s (ECEI_DOWNLOAD_TIMEOUT)"
+
+
+def _get(url: str, settings: Settings, deadline: float) -> tuple[int, bytes, str | None]:
     request = urllib.request.Request(url, headers={"User-Agent": settings.user_agent})
+    opener = urllib.request.build_opener(_OnSite(settings.start_url))
     try:
-        with urllib.request.urlopen(request, timeout=settings.download_timeout) as response:
-            return response.status, response.read(), response.headers.get_content_charset()
+        with opener.open(request, timeout=settings.download_timeout) as response:
+            body = _read(response, url, settings, deadline)
+            return response.status, body, response.headers.get_content_charset()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), None
+        with exc:
+            return exc.code, _read(exc, url, settings, deadline), None
     except urllib.error.URLError as exc:
         raise FetchFailed(f"{url}: {exc.reason}") from exc
     except (TimeoutError, OSError) as exc:  # a read that times out after the headers came
         raise FetchFailed(f"{url}: {exc or type(exc).__name__}") from exc
+
+
+def _read(response: Any, url: str, settings: Settings, deadline: float) -> bytes:
+    """The body, decompressed if the server compressed it anyway, held to the page size limit."""
+    limit = settings.max_page_bytes
+    encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+    inflate = zlib.decompressobj(wbits=47) if encoding in ("gzip", "x-gzip", "deflate") else None  # 47: any header
+    parts: list[bytes] = []
+    size = 0
+    while chunk := response.read(_CHUNK):
+        if time.monotonic() > deadline:
+            raise FetchFailed(_late(url, settings))
+        if inflate is not None:
+            try:
+                chunk = inflate.decompress(chunk, limit + 1 - size)  # never more than the limit needs
+            except zlib.error as exc:
+                raise FetchFailed(f"{url}: the {encoding} body could not be decompressed: {exc}") from exc
+        size += len(chunk)
+        if size > limit:
+            raise FetchFailed(
+                f"{url}: the page is larger than the page size limit of {limit} bytes (ECEI_MAX_PAGE_BYTES)"
+            )
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _robots(result: CheckResult, settings: Settings) -> Protego | None:

@@ -1,8 +1,10 @@
 """The completeness rule: what a staged crawl amounts to, judged from its stage folder.
 
 A run is complete (`ok`) only if every country page the overview links was read and the rows
-seen add up to the total the overview states; a page that failed, a total that does not add up or
-a crawl that stopped early make it `partial`; a crash, a layout change or an unreadable overview
+seen add up to the total the overview states; a page that failed, a total that does not add up, a
+crawl that stopped early or more rows quarantined than the share allowed (ECEI_MAX_REJECTED_SHARE:
+a site that changed how it writes a cell would otherwise read as a complete, empty list) make it
+`partial`; a crash, a layout change or an unreadable overview
 make it `failed`. Only a complete run may close the versions of clusters it did not see. A
 refresh judges the crawl it ran; a replay judges its archived pages read again, by the same rule.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ecei.outcome import Status
+from ecei.settings import DEFAULT_MAX_REJECTED_SHARE
 from pipelines.stage import CountryRecord, FailureRecord, OverviewRecord, Stage
 from warehouse.runs import RunFigures
 
@@ -31,9 +34,14 @@ class Verdict:
         return "; ".join(self.problems) or None
 
 
-def assess(stage: Path, summary: dict[str, Any] | None, crash: str | None = None) -> Verdict:
+def assess(
+    stage: Path,
+    summary: dict[str, Any] | None,
+    crash: str | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+) -> Verdict:
     """Judge the crawl staged in `stage`, given how it ended (its summary) and, if its process
-    crashed, why."""
+    crashed, why. More than `max_rejected_share` of the rows seen quarantined is partial."""
     pages = Stage(stage).read_pages()
     overview: OverviewRecord | None = next((p for p in pages if p["kind"] == "overview"), None)  # type: ignore[misc]
     countries: list[CountryRecord] = [p for p in pages if p["kind"] == "country"]  # type: ignore[misc]
@@ -82,7 +90,18 @@ def assess(stage: Path, summary: dict[str, Any] | None, crash: str | None = None
             problems.append(f"country {country} incomplete: not fetched ({link['url']})")
     if figures.stated_total is not None and figures.rows_seen != figures.stated_total:
         problems.append(f"rows seen ({figures.rows_seen}) differ from the stated total ({figures.stated_total})")
+    rejected, seen = figures.rows_rejected, figures.rows_seen
+    if rejected > max_rejected_share * seen:
+        problems.append(
+            f"{rejected} of {seen} rows ({_percent(rejected / seen)}) were quarantined, "
+            f"more than ECEI_MAX_REJECTED_SHARE ({_percent(max_rejected_share)}) allows"
+        )
     reason = (summary or {}).get("finish_reason")
     if reason not in (None, "finished"):
         problems.append(f"the crawl stopped early: {reason}")
     return Verdict(Status.PARTIAL if problems else Status.OK, figures, problems)
+
+
+def _percent(share: float) -> str:
+    """0.1 as `10%`, 1/75 as `1.3%`."""
+    return f"{share * 100:.1f}".removesuffix(".0") + "%"

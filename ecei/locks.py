@@ -3,6 +3,9 @@
 A refresh holds the refresh lock from its crawl to its commit; replay, backfill and a person's
 identity decisions take the same lock, so none of them rewrites the history under a merge. Alerts
 runs take a lock of their own, so that two runs never send the same pending alerts.
+
+Every file beside a warehouse is named from its real path (symlinks resolved): two paths to one
+file (a symlink, `..`, a relative path) share one lock, as they share one database.
 """
 
 from __future__ import annotations
@@ -16,12 +19,18 @@ from filelock import FileLock, Timeout
 from ecei.outcome import Busy
 
 
+def beside(db: Path, suffix: str) -> Path:
+    """The file `<db><suffix>` beside the warehouse's real file, whatever path names the warehouse."""
+    real = Path(db).resolve()
+    return real.with_name(real.name + suffix)
+
+
 def refresh_lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".lock")
+    return beside(db, ".lock")
 
 
 def alerts_lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".alerts.lock")
+    return beside(db, ".alerts.lock")
 
 
 @contextmanager

@@ -29,7 +29,7 @@ def demo_site(snapshot: str) -> Path:
 
 @dataclass
 class Fault:
-    """What a path answers instead of its page: a status, a hang, or a rewritten body."""
+    """What a path answers instead of its page: a status, a hang, a rewritten body or a raw answer."""
 
     status: int | None = None
     hang: bool = False
@@ -40,6 +40,11 @@ class Fault:
     times: int | None = None
     # with a 3xx status: where to redirect
     location: str | None = None
+    # answer 200 with this body as it is, and these headers (e.g. a gzip bomb: Content-Encoding: gzip)
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    # send the page's body one byte per this many seconds: no read of the client ever waits long
+    trickle: float | None = None
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Mirror:
     # (time.monotonic() on arrival, path) of every request, to see how long a client waited
     arrivals: list[tuple[float, str]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)  # set when serving ends
 
     @property
     def base_url(self) -> str:
@@ -97,6 +103,14 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 self.wfile.write(body)
                 return
+            if fault is not None and fault.body is not None:
+                headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(fault.body))}
+                self.send_response(200)
+                for header, value in {**headers, **fault.headers}.items():
+                    self.send_header(header, value)
+                self.end_headers()
+                self.wfile.write(fault.body)
+                return
             name = mirror.routes().get(self.path)
             if name is None:
                 self.send_error(404)
@@ -109,7 +123,20 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if fault is not None and fault.trickle is not None:
+                self._trickle(body, fault.trickle)
+                return
             self.wfile.write(body)
+
+        def _trickle(self, body: bytes, interval: float) -> None:
+            for byte in body:
+                if mirror.stopping.wait(interval):
+                    return
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
 
     return Handler
 
@@ -128,5 +155,6 @@ def serve(
     try:
         yield mirror
     finally:
+        mirror.stopping.set()
         server.shutdown()
         server.server_close()

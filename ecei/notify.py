@@ -13,8 +13,7 @@ import html
 import logging
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -25,7 +24,6 @@ from warehouse.alerts import Alert
 
 # apprise and the HTTP client under it log URLs (urllib3 at debug: the request path, a token)
 _LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "requests")
-_SEND_LOCK = threading.Lock()  # one redacting filter on these shared loggers at a time
 _MIN_SECRET = 4  # shorter URL parts (ports, 'json', 'api') are no secrets and would garble messages
 
 
@@ -58,49 +56,83 @@ def redact(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
-class _Redactor(logging.Filter):
-    """Rewrites apprise's log records without the URL's secrets, and keeps the warnings."""
+class _Redaction(logging.Filter):
+    """The one filter on the loggers apprise sends through, installed for good: while sends are under
+    way every record loses every one of their URLs' secrets, and each send keeps the warnings its
+    own thread logged. (Filters added and removed per send could skip one another: a logger walks
+    its filter list while another thread changes it.)"""
 
-    def __init__(self, secrets: Sequence[str]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.secrets = secrets
-        self.problems: list[str] = []
+        self._lock = threading.Lock()
+        self._sends: dict[int, tuple[list[str], list[str]]] = {}  # thread -> (secrets, problems)
+
+    def begin(self, secrets: list[str]) -> list[str]:
+        """Redact `secrets` from now on; returns the list this thread's warnings go to."""
+        problems: list[str] = []
+        with self._lock:
+            self._sends = {**self._sends, threading.get_ident(): (secrets, problems)}
+        return problems
+
+    def end(self) -> None:
+        with self._lock:
+            self._sends = {k: v for k, v in self._sends.items() if k != threading.get_ident()}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = redact(record.getMessage(), self.secrets)
+        sends = self._sends  # replaced whole, never changed in place: safe to read without the lock
+        if not sends:
+            return True
+        message = record.getMessage()
+        for secrets, _ in sends.values():  # a record from a thread of apprise's own is redacted too
+            message = redact(message, secrets)
         record.msg, record.args = message, None
-        if record.levelno >= logging.WARNING and record.name == "apprise":
-            self.problems.append(message)
+        own = sends.get(record.thread or 0)
+        if own is not None and record.levelno >= logging.WARNING and record.name == "apprise":
+            own[1].append(message)
         return True
 
 
-@contextmanager
-def _redacted_apprise_logs(url: str) -> Iterator[_Redactor]:
-    redactor = _Redactor(secrets_of(url))
-    loggers = [logging.getLogger(name) for name in _LOGGERS]
-    with _SEND_LOCK:
-        for logger in loggers:
-            logger.addFilter(redactor)
-        try:
-            yield redactor
-        finally:
-            for logger in loggers:
-                logger.removeFilter(redactor)
+_REDACTION = _Redaction()
+for _name in _LOGGERS:
+    logging.getLogger(_name).addFilter(_REDACTION)
 
 
-def send(url: str, title: str, body_html: str) -> str | None:
-    """Send one HTML message to one channel; None when delivered, else why not (redacted)."""
-    with _redacted_apprise_logs(url) as redactor:
-        try:
-            sender = apprise.Apprise()
-            if not sender.add(url):
-                return f"not a usable Apprise URL ({channel_id(url)})"
-            # HTML in: Apprise converts it for channels that take text or markdown
-            if sender.notify(body=body_html, title=title, body_format=apprise.NotifyFormat.HTML):
-                return None
-        except Exception as exc:  # a plugin's own error must not lose the run's bookkeeping
-            redactor.problems.append(redact(f"{type(exc).__name__}: {exc}", redactor.secrets))
-    return "; ".join(redactor.problems[-3:]) or "the channel refused the message"
+def send(url: str, title: str, body_html: str, timeout: float = 30.0) -> str | None:
+    """Send one HTML message to one channel; None when delivered, else why not (redacted).
+
+    A channel that has not answered within `timeout` seconds has failed: a server can trickle its
+    answer a byte at a time and never trip a read timeout. The send runs in a daemon thread that is
+    then left behind (it keeps no process alive, and its logs stay redacted until it ends).
+    """
+    outcome: list[str | None] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(_deliver(url, title, body_html)), name="ecei-notify", daemon=True
+    )
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive() or not outcome:
+        return f"{channel_id(url)} did not answer within {timeout:g} s (ECEI_NOTIFY_TIMEOUT): not delivered"
+    return outcome[0]
+
+
+def _deliver(url: str, title: str, body_html: str) -> str | None:
+    secrets = secrets_of(url)
+    problems = _REDACTION.begin(secrets)
+    try:
+        # no service timeout of Apprise's own: with one, Apprise sends from its thread pool, whose
+        # threads the interpreter waits for at exit, so a channel that never finishes kept the
+        # process alive; `send` bounds the call instead, in a thread nothing waits for
+        sender = apprise.Apprise(asset=apprise.AppriseAsset(service_timeout=0))
+        if not sender.add(url):
+            return f"not a usable Apprise URL ({channel_id(url)})"
+        # HTML in: Apprise converts it for channels that take text or markdown
+        if sender.notify(body=body_html, title=title, body_format=apprise.NotifyFormat.HTML):
+            return None
+    except Exception as exc:  # a plugin's own error must not lose the run's bookkeeping
+        problems.append(redact(f"{type(exc).__name__}: {exc}", secrets))
+    finally:
+        _REDACTION.end()
+    return "; ".join(problems[-3:]) or "the channel refused the message"
 
 
 @dataclass

@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from contextlib import closing, suppress
@@ -31,7 +34,7 @@ from pipelines.stage import CRAWL_OUTPUTS, Stage
 from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.identity import run_decisions
-from warehouse.merge import merge_run
+from warehouse.merge import last_run_start, merge_run
 from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
 
 _LOG_TAIL = 2000
@@ -41,7 +44,7 @@ Event = dict[str, Any]
 
 @dataclass
 class RefreshResult:
-    status: str  # 'ok' | 'partial' | 'failed' | 'busy'
+    status: str  # 'ok' | 'partial' | 'failed' | 'busy' | 'refused' (the clock is behind the last run)
     run_id: int | None
     figures: RunFigures
     message: str | None = None
@@ -56,6 +59,18 @@ def crawl_config(settings: Settings) -> CrawlConfig:
     return CrawlConfig(**settings.model_dump(include=wanted), outputs=CRAWL_OUTPUTS)
 
 
+# After its own time limit (CLOSESPIDER_TIMEOUT) the crawl closes: it writes its stage, but first
+# waits for the downloads under way, each up to the download timeout. The refresh waits this much
+# longer, then stops it: a hanging page or a stuck process never holds a run much past its limit.
+_WIND_DOWN = 15.0
+
+
+def crawl_deadline(settings: Settings) -> float | None:
+    """Seconds the refresh gives the crawl process before stopping it, whatever the process does
+    (None: ECEI_CRAWL_TIMEOUT is 0, no limit)."""
+    return settings.crawl_timeout + _WIND_DOWN if settings.crawl_timeout else None
+
+
 def run_crawl(
     settings: Settings, workdir: Path, on_event: Callable[[Event], None] | None = None
 ) -> tuple[Path, dict[str, Any] | None, str | None]:
@@ -64,7 +79,8 @@ def run_crawl(
     config.write_text(crawl_config(settings).to_json())
     stage = workdir / "stage"
     log_path = workdir / "crawl.log"
-    limit = settings.crawl_timeout + 120 if settings.crawl_timeout else None
+    limit = crawl_deadline(settings)
+    deadline = None if limit is None else time.monotonic() + limit
     with log_path.open("w") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.run", str(config), str(stage), str(os.getpid())],
@@ -72,23 +88,60 @@ def run_crawl(
             stderr=log,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,  # its own process group: the parse workers are stopped with it
         )
-        assert child.stdout is not None
-        for line in child.stdout:
-            if on_event is not None and line.startswith("{"):
-                with suppress(json.JSONDecodeError):
-                    on_event(json.loads(line))
         try:
-            code = child.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            code = child.wait()
+            in_time = _follow(child, deadline, on_event)
+        finally:
+            _stop_group(child)  # also when the refresh itself is interrupted: no crawl outlives it
+    if not in_time:
+        return stage, None, f"the crawl exceeded its time limit of {settings.crawl_timeout:g} s and was stopped"
     summary = Stage(stage).read_summary()
     crash = None
-    if code != 0 or summary is None:
+    if child.returncode != 0 or summary is None:
         tail = log_path.read_text(errors="replace")[-_LOG_TAIL:]
-        crash = f"the crawl process exited with code {code}: {tail.strip()}"
+        crash = f"the crawl process exited with code {child.returncode}: {tail.strip()}"
     return stage, summary, crash
+
+
+def _follow(child: subprocess.Popen[str], deadline: float | None, on_event: Callable[[Event], None] | None) -> bool:
+    """Pass the child's events on until it exits; False when the deadline came first. The output is
+    read by a thread: a child that writes nothing, or never closes it, cannot hold the refresh."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert child.stdout is not None
+        with child.stdout:
+            for line in child.stdout:
+                lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, name="crawl-events", daemon=True).start()
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return False
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            return False
+        if line is None:
+            break
+        if on_event is not None and line.startswith("{"):
+            with suppress(json.JSONDecodeError):
+                on_event(json.loads(line))
+    try:
+        child.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _stop_group(child: subprocess.Popen[str]) -> None:
+    """Kill the crawl's process group (the crawl and its parse workers), if anything is left of it."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
 
 
 def _merge_hold(settings: Settings) -> Callable[[], None] | None:
@@ -109,7 +162,9 @@ def _merge_hold(settings: Settings) -> Callable[[], None] | None:
 
 def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None) -> RefreshResult:
     """Crawl `settings.start_url` into `settings.db`. Never raises for a crawl problem: the result
-    says what happened, and crawl_runs records it."""
+    says what happened, and crawl_runs records it. A clock that reads earlier than the last run's
+    start is refused before anything is written (`refused`, no run recorded): the run would end
+    versions before they began."""
     db = Path(settings.db)
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -121,19 +176,30 @@ def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None)
 
 def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], None] | None) -> RefreshResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
-        abandoned = abandon_running(con)
         started_at = utcnow()
+        last = last_run_start(con)
+        if last is not None and started_at <= last:
+            return RefreshResult("refused", None, RunFigures(), _clock_behind(started_at, last), db=str(db))
+        abandoned = abandon_running(con)
         run_id = begin_run(con, settings.start_url, started_at, os.getpid())
     if on_event is not None:
         on_event({"event": "run", "run_id": run_id, "abandoned": abandoned})
     with tempfile.TemporaryDirectory(prefix="ecei-run-") as tmp:
         stage, summary, crash = run_crawl(settings, Path(tmp), on_event)
-        verdict = assess(stage, summary, crash)
+        verdict = assess(stage, summary, crash, settings.max_rejected_share)
         with closing(open_when_free(db, settings.busy_timeout)) as con:
             archive = archive_staged(run_id, started_at, settings.start_url, stage, summary, crash)
             figures = load_run(con, run_id, started_at, stage, verdict, archive, before_commit=_merge_hold(settings))
             links = run_decisions(con, run_id)
     return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
+
+
+def _clock_behind(now: dt.datetime, last: dt.datetime) -> str:
+    return (
+        f"the clock reads {now} UTC, but the last run started at {last} UTC: time only moves forward, "
+        "and a run dated earlier would end versions before they began. Set the clock right and run "
+        "again; nothing was written"
+    )
 
 
 Archiver = Callable[[duckdb.DuckDBPyConnection], None]

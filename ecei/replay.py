@@ -6,7 +6,9 @@ code a refresh runs, so an unchanged parser reproduces the history exactly. Runs
 time (the versions' valid_from), end time and start URL; they are numbered anew in time order, so
 a run inserted into the past (a backfill) gets its place. The rebuild goes into a new file; in
 place, it is built beside the warehouse and swapped in with one rename, the old file kept as a
-backup until then.
+backup until then. What no page says, what people were told and decided, is carried from the old
+file (warehouse/carried.py): the alert ledger as it was, and each person's link decision at its
+place in time, so the merges after it honour it.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import duckdb
 
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
+from ecei import delivery_journal
 from ecei.completeness import assess
-from ecei.locks import refresh_lock
+from ecei.locks import alerts_lock, refresh_lock
 from ecei.outcome import Refused
 from ecei.refresh import load_run
+from ecei.settings import DEFAULT_MAX_REJECTED_SHARE
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage import RunStage
 from pipelines.validate_rows import validate_page
@@ -44,6 +48,7 @@ from warehouse.archive import (
     store_bodies,
     store_run_archive,
 )
+from warehouse.carried import Carried, apply_decisions, carry_ledger, read_carried
 from warehouse.db import connect, open_when_free
 from warehouse.runs import begin_run
 
@@ -96,7 +101,11 @@ def _answers(run: ArchivedRun, body: Callable[[str], bytes | None]) -> Callable[
 
 
 def _replay_run(
-    con: duckdb.DuckDBPyConnection, run: ArchivedRun, workdir: Path, body: Callable[[str], bytes | None]
+    con: duckdb.DuckDBPyConnection,
+    run: ArchivedRun,
+    workdir: Path,
+    body: Callable[[str], bytes | None],
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> ReplayedRun:
     if not run.archived:
         # a run with nothing archived (abandoned, or from before the archive) stays as it was
@@ -115,7 +124,8 @@ def _replay_run(
             out.add(item)
     # a layout change is today's parser's call to make again; any other early end stays as it was
     finish_reason = "finished" if run.finish_reason == "layout_changed" else run.finish_reason
-    verdict = assess(stage, {"finish_reason": finish_reason, "layout_error": layout_error}, run.crash)
+    summary = {"finish_reason": finish_reason, "layout_error": layout_error}
+    verdict = assess(stage, summary, run.crash, max_rejected_share)
 
     def archive(c: duckdb.DuckDBPyConnection) -> None:
         store_run_archive(c, new_id, run)
@@ -149,9 +159,12 @@ def rebuild(
     source: Path | None = None,
     bodies: Mapping[str, bytes] | None = None,
     on_run: Callable[[ReplayedRun], None] | None = None,
+    carried: Carried | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> list[ReplayedRun]:
     """Build a fresh warehouse at `target` from `runs` (replayed in time order), with the bodies of
-    `source`'s archive and `bodies`."""
+    `source`'s archive and `bodies`, and what is `carried` from the old file; each run judged with
+    the share of rejected rows allowed."""
     unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in ("ok", "partial")]
     if unreplayable:
         raise Refused(
@@ -169,11 +182,19 @@ def rebuild(
         def body(sha: str) -> bytes | None:
             return read_body(con, sha)
 
+        carried = carried or Carried()
+        new_ids: dict[int, int] = {}
         for run in sorted(runs, key=_order):
-            replayed = _replay_run(con, run, Path(tmp), body)
+            apply_decisions(con, carried, run.started_at, new_ids)  # those made before this run
+            replayed = _replay_run(con, run, Path(tmp), body, max_rejected_share)
             done.append(replayed)
+            if replayed.old_run_id is not None:
+                new_ids[replayed.old_run_id] = replayed.run_id
             if on_run is not None:
                 on_run(replayed)
+        apply_decisions(con, carried, None, new_ids)
+        if carried.source is not None:
+            carry_ledger(con, carried.source, new_ids)
     return done
 
 
@@ -191,33 +212,42 @@ def replay(
     busy_timeout: float = 10.0,
     keep_backup: bool = False,
     on_run: Callable[[ReplayedRun], None] | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> ReplayResult:
     """Replay every archived run of `db` (and the `extra` runs, e.g. from a backfill) in time order.
 
     Into `into` (default: `<db>.replayed.duckdb` beside it), or with `in_place` into `db` itself:
     built as `<db>.replay-tmp`, then swapped in by one atomic rename while the old file stays
     reachable as `<db>.replay-backup` (removed once the swap is done unless `keep_backup`).
+    In place through a symlink, the file it names is replaced, never the link.
     """
     started = time.monotonic()
     if in_place and into is not None:
         raise Refused("give either --into or --in-place, not both")
+    if in_place:
+        db = db.resolve()
     target = db.with_name(db.name + ".replay-tmp") if in_place else (into or default_target(db))
     if not in_place and target.exists():
         raise Refused(f"{target} exists: remove it or choose another --into")
     if not in_place and target.resolve() == db.resolve():
         raise Refused("--into names the warehouse itself: use --in-place")
     db.parent.mkdir(parents=True, exist_ok=True)
-    with refresh_lock(db, lock_wait):
+    # the alerts lock too: an alerts run must not record into the old file what the new one lacks
+    with refresh_lock(db, lock_wait), alerts_lock(db, lock_wait):
         runs: list[ArchivedRun] = []
+        carried = Carried()
         if db.exists():
             # opened for writing: brings an older file up to date and leaves no WAL behind on close
             with closing(open_when_free(db, busy_timeout)) as con:
                 runs = load_runs(con)
+                delivery_journal.settle(con, db)  # deliveries an alerts run could not record yet
+                carried = read_carried(con, db)
         for stale in (target, target.with_name(target.name + ".wal")):
             if in_place and stale.exists():
                 stale.unlink()  # left by a replay that died
         try:
-            replayed = rebuild(target, [*runs, *extra], db if db.exists() else None, extra_bodies, on_run)
+            source = db if db.exists() else None
+            replayed = rebuild(target, [*runs, *extra], source, extra_bodies, on_run, carried, max_rejected_share)
         except BaseException:
             # the half-built file is ours (an existing --into is refused above): leave nothing behind
             for partial in (target, target.with_name(target.name + ".wal")):

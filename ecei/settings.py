@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+_MEMORY = re.compile(r"(?P<number>\d+(\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORECASE)
+_MIN_SQL_MEMORY = 64 * 10**6
+
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
+DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
 
 
 class Settings(BaseSettings):
@@ -35,11 +40,22 @@ class Settings(BaseSettings):
     parse_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=8)
     # longest Retry-After (429/503) waited out before a retry; a longer one fails the page instead
     max_retry_after: float = Field(60.0, ge=0)
+    # the largest page, in bytes after decompression, the crawl (and `ecei check`) accepts: a larger
+    # one fails that page instead of filling the memory (a small gzip body can inflate to gigabytes).
+    # 64 MiB: a live country page is about 12 kB and the bench's 100,000-row page 20 MB.
+    max_page_bytes: int = Field(64 * 2**20, ge=4096)
+
+    # a run that quarantines more than this share of the rows it saw is partial (closes nothing)
+    max_rejected_share: float = Field(DEFAULT_MAX_REJECTED_SHARE, ge=0, le=1)
 
     # how long a refresh waits for another refresh to finish before exiting 4 (busy)
     lock_wait: float = Field(0.0, ge=0)
     # how long `ecei sql` retries while a refresh holds the warehouse for writing
     busy_timeout: float = Field(10.0, ge=0)
+    # `ecei sql`: a query running longer is interrupted (exit 1); one needing more memory than this
+    # DuckDB size (e.g. 512MB, 2GB) fails instead of starving the machine or spilling to disk
+    sql_timeout: float = Field(60.0, gt=0)
+    sql_memory_limit: str = "1GB"
     # test hook: while this file exists the merge waits inside its transaction, before the commit,
     # having created `<file>.reached` (the crash and concurrency tests kill or race it there)
     merge_hold: Path | None = None
@@ -50,6 +66,22 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     stale_days: int = Field(3, ge=1)
     notify: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
+    # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time
+    notify_timeout: float = Field(30.0, gt=0)
+
+    @field_validator("sql_memory_limit")
+    @classmethod
+    def _memory_size(cls, value: str) -> str:
+        # DuckDB's own form, checked here: a bad value is a settings error, not a failed query
+        match = _MEMORY.fullmatch(value.strip())
+        if match is None:
+            raise ValueError("a size with a unit, as DuckDB writes it: e.g. 512MB, 1GB, 2GiB")
+        unit = match["unit"].upper()
+        size = float(match["number"]) * (1024 if "I" in unit else 1000) ** ("KMGT".index(unit[0]) + 1)
+        if size < _MIN_SQL_MEMORY:
+            raise ValueError("at least 64MB: below that DuckDB cannot even open the warehouse")
+        return value
 
     @field_validator("notify", mode="before")
     @classmethod

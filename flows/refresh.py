@@ -68,9 +68,9 @@ def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> di
         **vars(result.figures),
     }
     line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.figures)}"
-    if result.status == "failed":
+    if result.status in ("failed", "refused"):  # refused: the clock is behind the last run, nothing written
         logger.error(f"{line}: {result.message}")
-        raise RefreshFailed(f"refresh run {result.run_id} failed: {result.message}")
+        raise RefreshFailed(f"refresh run {result.run_id} {result.status}: {result.message}")
     if result.status == "partial":
         logger.warning(f"{line}: {result.message}")
         return Completed(message=f"partial: {result.message}", data=summary)

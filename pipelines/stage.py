@@ -28,6 +28,7 @@ import orjson
 from crawler.config import CrawlOutputs
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 from pipelines.contract import ClusterRow
+from pipelines.keys import country_key, name_key
 
 ROWS = "rows.jsonl"
 REJECTED = "rejected.jsonl"
@@ -51,7 +52,16 @@ ROW_COLUMNS: dict[str, str] = {
     "country_key": "VARCHAR",
     "name_key": "VARCHAR",
 }
-REJECTED_COLUMNS: dict[str, str] = {"page_url": "VARCHAR", "row_number": "INTEGER", "raw": "JSON", "reason": "VARCHAR"}
+# a rejected record: where it was read, the row as the page showed it, why, and the identity key of
+# its cluster where the raw row gives one (rejected_record): a row seen keeps its cluster listed
+REJECTED_COLUMNS: dict[str, str] = {
+    "page_url": "VARCHAR",
+    "row_number": "INTEGER",
+    "raw": "JSON",
+    "reason": "VARCHAR",
+    "country_key": "VARCHAR",
+    "name_key": "VARCHAR",
+}
 
 _SERIALISER = ClusterRow.__pydantic_serializer__
 
@@ -64,6 +74,20 @@ def row_record(row: ClusterRow) -> bytes:
     country_key, name_key = row.key
     fields = _SERIALISER.to_json(row)  # pydantic-core's own serialiser: several times a dict's pace
     return b'%b,"country_key":%b,"name_key":%b}' % (fields[:-1], orjson.dumps(country_key), orjson.dumps(name_key))
+
+
+def rejected_record(page_url: str, rejected: dict[str, Any]) -> dict[str, Any]:
+    """A quarantined row as the stage holds it: `rejected` ({row_number, raw, reason}) with where it
+    was read in front and its cluster's key behind, from the page's country id and the raw name;
+    a key is None when its part is empty (no name: no cluster can be told)."""
+    raw = rejected["raw"]
+    country_id, name = raw.get("country_id"), raw.get("name")
+    return {
+        "page_url": page_url,
+        **rejected,
+        "country_key": (country_key(country_id) or None) if isinstance(country_id, str) else None,
+        "name_key": (name_key(name) or None) if isinstance(name, str) else None,
+    }
 
 
 class Accepted(Protocol):
@@ -162,7 +186,7 @@ class RunStage:
             self.rows.write(staged_rows(item.url, item.accepted))
         rejected = self.files[REJECTED]
         for r in item.rejected:
-            rejected.write(json.dumps({"page_url": item.url, **r}, ensure_ascii=False) + "\n")
+            rejected.write(json.dumps(rejected_record(item.url, r), ensure_ascii=False) + "\n")
         self._page(
             {
                 "kind": "country",
@@ -214,7 +238,8 @@ class Stage:
         return _read_jsonl(self.pages)
 
     def read_rejected(self) -> list[dict[str, Any]]:
-        """The quarantined rows: page_url, row_number, raw (the row as the page showed it), reason."""
+        """The quarantined rows: page_url, row_number, raw (the row as the page showed it), reason,
+        and the key of their cluster (country_key, name_key; None where the row gives none)."""
         return _read_jsonl(self.rejected)
 
     def read_summary(self) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
-"""Real notification receivers on loopback: an HTTP webhook (Apprise json://) and an SMTP server
-(aiosmtpd, for mailto://). Registered as a pytest plugin by tests/conftest.py."""
+"""Real notification receivers on loopback: an HTTP webhook (Apprise json://), one that answers a
+byte a second, and an SMTP server (aiosmtpd, for mailto://). Registered as a pytest plugin by
+tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import email.policy
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,12 +21,15 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Webhook:
-    """Collects the JSON bodies POSTed to it; answers 500 to the next `fail` requests."""
+    """Collects the JSON bodies POSTed to it; answers 500 to the next `fail` requests. `before_answer`,
+    when set, runs on each POST after its body is kept and before the answer: a slow receiver, or
+    one that lets a test act while a sender waits."""
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     fail: int = 0
     port: int = 0
+    before_answer: Callable[[], None] | None = None
 
     def url(self, path: str = "hooks/ecei-SECRET-TOKEN-123") -> str:
         return f"json://127.0.0.1:{self.port}/{path}"
@@ -45,6 +49,8 @@ def _handler(hook: Webhook) -> type[BaseHTTPRequestHandler]:
                 return
             hook.posts.append(json.loads(body))
             hook.paths.append(self.path)
+            if hook.before_answer is not None:
+                hook.before_answer()
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -63,6 +69,56 @@ def webhook() -> Iterator[Webhook]:
     try:
         yield hook
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class SlowWebhook(Webhook):
+    """Takes each POST, then trickles its answer back one byte a second: every read of the client
+    gets a byte in time, so no read timeout ever fires. `answered` counts the answers finished."""
+
+    answered: int = 0
+    closing: threading.Event = field(default_factory=threading.Event)
+
+
+_TRICKLED = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def _slow_handler(hook: SlowWebhook) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            hook.posts.append(json.loads(body))
+            hook.paths.append(self.path)
+            for byte in _TRICKLED:
+                if hook.closing.wait(1.0):
+                    return
+                try:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+            hook.answered += 1
+
+    return Handler
+
+
+@pytest.fixture
+def slow_webhook() -> Iterator[SlowWebhook]:
+    hook = SlowWebhook()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _slow_handler(hook))
+    server.daemon_threads = True
+    hook.port = server.server_port
+    thread = threading.Thread(target=server.serve_forever, name="slow-webhook", daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        hook.closing.set()
         server.shutdown()
         server.server_close()
 

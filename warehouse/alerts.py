@@ -66,18 +66,20 @@ class Window:
 
 def window(con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[int], stale_days: int) -> Window:
     """The first alerts run covers labels lapsed within the past year and the latest refresh's
-    changes; every later run covers what happened since the run before it."""
-    previous = con.execute(
-        "select today, through_run_id from alert_runs where status <> 'running' order by alert_run_id desc limit 1"
-    ).fetchone()
+    changes; every later run covers the changes since the latest run, and the lapses since the
+    latest run dated no later than `today` (alert_ledger/previous.sql)."""
+    previous = con.execute(sql_file("alert_ledger/previous.sql"), {"today": today}).fetchone()
+    assert previous is not None  # scalar subqueries: always one row
+    any_run, covered_through, lapsed_from = previous
     row = con.execute("select max(run_id) from runs where status <> 'running'").fetchone()
     through = int(row[0]) if row and row[0] is not None else 0
-    if previous is None:
+    ladder = sorted(set(thresholds))
+    if not any_run:
         row = con.execute("select max(run_id) from runs where status in ('ok', 'partial')").fetchone()
         latest = int(row[0]) if row and row[0] is not None else 0
-        lapsed_from = _one_year_before(today)
-        return Window(today, sorted(set(thresholds)), lapsed_from, max(latest - 1, 0), through, stale_days, True)
-    return Window(today, sorted(set(thresholds)), previous[0], int(previous[1] or 0), through, stale_days, False)
+        return Window(today, ladder, _one_year_before(today), max(latest - 1, 0), through, stale_days, True)
+    lapsed_from = lapsed_from if lapsed_from is not None else _one_year_before(today)
+    return Window(today, ladder, lapsed_from, int(covered_through or 0), through, stale_days, False)
 
 
 def _one_year_before(day: dt.date) -> dt.date:
@@ -175,6 +177,27 @@ def record_delivery(
             {"alert_id": alert_id, "channel": channel, "delivered_at": None if error else at, "error": error},
         )
         con.execute(attempt, {"alert_id": alert_id, "error": error})
+
+
+def settle_journalled(
+    con: duckdb.DuckDBPyConnection,
+    alert_ids: Sequence[int],
+    channel: str,
+    channels: Sequence[str],
+    at: dt.datetime,
+) -> list[int]:
+    """A delivery recorded outside the warehouse (a journal) into the ledger: the alerts not yet
+    recorded as delivered to `channel` are, then those delivered to every one of `channels`
+    (the sending run's) stop being pending. Settling the same delivery twice changes nothing."""
+    rows = con.execute(sql_file("alert_ledger/journalled.sql"), {"alert_ids": list(alert_ids), "channel": channel})
+    record_delivery(con, [r[0] for r in rows.fetchall()], channel, None, at)
+    return mark_delivered(con, alert_ids, channels, at)
+
+
+def settle_unrecorded_run(con: duckdb.DuckDBPyConnection, alert_run_id: int, message: str, at: dt.datetime) -> None:
+    """Settle an alerts run left running because it could not record its end; a settled one stays."""
+    params = {"alert_run_id": alert_run_id, "message": message, "at": at}
+    con.execute(sql_file("alert_ledger/settle_unrecorded.sql"), params)
 
 
 def mark_delivered(

@@ -1,4 +1,9 @@
-"""Merge a staged run into the history: one transaction, set-based SQL from the merge*.sql files."""
+"""Merge a staged run into the history: one transaction, set-based SQL from the merge*.sql files.
+
+Time only moves forward: a run is observed after every run before it. A refresh checks its clock
+against `last_run_start` before it records anything; the merge itself refuses a run dated before
+the versions it would close (`TimeOrderError`), the last guard against inverted intervals.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,16 @@ from pipelines.stage import REJECTED_COLUMNS, ROW_COLUMNS
 from warehouse.db import sql_file
 from warehouse.identity import break_conflicts, link_renames
 from warehouse.runs import RunFigures, settle_run
+
+
+class TimeOrderError(ValueError):
+    """The run is dated before a version it would close: that version would end before it began."""
+
+
+def last_run_start(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """When the latest run started (any status): a new run must be observed after it."""
+    row = con.execute("select max(started_at) from runs").fetchone()
+    return row[0] if row else None
 
 
 def load_stage(con: duckdb.DuckDBPyConnection, rows_file: Path, rejected_file: Path) -> None:
@@ -55,7 +70,7 @@ def merge_run(
     """Load the staged rows and quarantine of `run_id`, update the history, settle the run.
 
     All of it commits together or not at all. Only a complete run closes the versions of the
-    clusters it did not see.
+    clusters it did not see; a cluster whose row it quarantined was seen.
     """
     try:
         load_stage(con, rows_file, rejected_file)
@@ -77,7 +92,8 @@ def merge_staged(
     """`merge_run` once `load_stage` has filled `stage_rows` and `stage_rejected`: one transaction.
 
     The history is matched on the identity key in one pass (merge_delta.sql); renames are decided
-    on that small delta (warehouse/identity.py), and merge.sql writes it.
+    on that small delta (warehouse/identity.py), merge_outcome.sql classifies it and merge.sql
+    writes it, unless the run is dated before a version it would close (TimeOrderError).
     """
     con.execute("begin transaction")
     try:
@@ -89,6 +105,12 @@ def merge_staged(
         con.execute(sql_file("merge_delta.sql"))
         if complete:
             link_renames(con, run_id, observed_at)
+        con.execute(sql_file("merge_outcome.sql"))
+        closes_from = con.execute(sql_file("merge_closes_from.sql")).fetchone()
+        if closes_from and closes_from[0] is not None and observed_at < closes_from[0]:
+            raise TimeOrderError(
+                f"run {run_id} is dated {observed_at}, before {closes_from[0]}, when a version it would close began"
+            )
         con.execute(sql_file("merge.sql"))
         # each change kind is counted by the run figure of its name (ecei/change_kinds.py declares them)
         for change, count in con.execute("select change, count(*) from outcome group by change").fetchall():

@@ -1,9 +1,12 @@
 -- Step 1 of a merge: what differs between the staged rows and the open versions, matched on the
 -- identity key (country_key, name_key) and compared on row_hash. Runs inside the merge's
--- transaction with the temp tables `params` and `stage_rows` filled. Only the rows that may change
+-- transaction with the temp tables `params`, `stage_rows` and `stage_rejected` filled. Only the rows that may change
 -- something are kept:
 --   - staged rows no open version has (`old_cluster_id` is null): new, returning or renamed;
---   - open versions no staged row has (`name_key` is null): gone, or renamed away;
+--   - open versions no staged row has (`name_key` is null): gone, or renamed away; but not one whose
+--     row the page showed and the run quarantined (`stage_rejected` names its key): a row seen
+--     keeps its cluster listed, with its values as they were, unless another listed name of the
+--     cluster (a rename linked before) takes its place;
 --   - pairs whose observed values differ (`differs`; a row on one side only differs too);
 --   - in a complete run, pairs whose open version is newer than the last complete run: a name that
 --     first appeared in a partial run is still a rename candidate (warehouse/identity.py).
@@ -76,4 +79,10 @@ select
 from matched as m
 left join new_rows as s on m.stage_row = s.stage_row
 left join old_rows as o on m.version_row = o.version_row
-left join known_keys as k on s.country_key = k.country_key and s.name_key = k.name_key;
+left join known_keys as k on s.country_key = k.country_key and s.name_key = k.name_key
+where
+    m.stage_row is not null
+    or not exists (
+        select 1 from stage_rejected as r where r.country_key = o.country_key and r.name_key = o.name_key
+    )
+    or o.cluster_id in (select c.cluster_id from known_keys as c);

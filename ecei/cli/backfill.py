@@ -44,6 +44,7 @@ def backfill_command(
             busy_timeout=chosen.busy_timeout,
             keep_backup=keep_backup,
             on_run=log_run(as_json),
+            max_rejected_share=chosen.max_rejected_share,
         )
     for why in result.skipped:
         err.print(f"[dim]skipped: {shown(why)}[/dim]", highlight=False)

@@ -43,8 +43,9 @@ def refresh_command(
 ) -> None:
     """Crawl the site and merge what it lists into the warehouse.
 
-    Exit codes: 0 complete, 1 failed (nothing written), 3 partial (loaded what it saw, closed
-    nothing), 4 busy (another refresh holds the warehouse).
+    Exit codes: 0 complete, 1 failed (nothing written), 2 refused (the clock reads earlier than the
+    last run; nothing written), 3 partial (loaded what it saw, closed nothing), 4 busy (another
+    refresh holds the warehouse).
     """
     with ExitStack() as stack:
         if demo:

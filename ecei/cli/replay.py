@@ -45,6 +45,7 @@ def replay_command(
             busy_timeout=chosen.busy_timeout,
             keep_backup=keep_backup,
             on_run=log_run(as_json),
+            max_rejected_share=chosen.max_rejected_share,
         )
     print_replay(result, as_json, "replayed")
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei.cli.kit import DbOption, cell, existing_db, json_text, out, outcomes, settings, visible
-from warehouse.query import run_query
+from warehouse.query import QueryOutOfMemory, QueryStopped, run_query
 
 
 def sql_command(
@@ -23,9 +23,24 @@ def sql_command(
     chosen = settings(db=db)
     path = existing_db(chosen)
     # a SQL error is the user's to fix: say it plainly, no traceback
-    with outcomes(failed="query failed"):
-        columns, rows = run_query(path, query, busy_timeout=chosen.busy_timeout)
+    with outcomes(failed="query failed", detail=_why):
+        columns, rows = run_query(
+            path,
+            query,
+            busy_timeout=chosen.busy_timeout,
+            timeout=chosen.sql_timeout,
+            memory_limit=chosen.sql_memory_limit,
+        )
     _print_rows(columns, rows, output)
+
+
+def _why(exc: Exception) -> str:
+    """A failed query in one line, naming the setting that stopped it."""
+    if isinstance(exc, QueryStopped):
+        return f"{exc} (ECEI_SQL_TIMEOUT)"
+    if isinstance(exc, QueryOutOfMemory):
+        return f"{exc} (ECEI_SQL_MEMORY_LIMIT)"
+    return str(exc)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import ecei
+from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
-from tests.receivers import Webhook
+from tests.receivers import SlowWebhook, Webhook
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +60,22 @@ def test_failed_delivery_exits_5_and_keeps_them_pending(db: Path, webhook: Webho
     assert len(webhook.posts) == 1 and webhook.posts[0]["message"].count("<li>") == pending
 
 
+def test_a_channel_answering_a_byte_a_second_fails_at_its_deadline_and_the_process_ends(
+    db: Path, slow_webhook: SlowWebhook
+) -> None:
+    args = ("alerts", "--db", str(db), "--today", "2018-07-01", "--notify", slow_webhook.url())
+    began = time.monotonic()
+    done = ecei(*args, env={**os.environ, "ECEI_NOTIFY_TIMEOUT": "3"})
+    took = time.monotonic() - began
+    assert done.returncode == 5, done.stderr
+    assert "did not answer within 3 s (ECEI_NOTIFY_TIMEOUT)" in done.stderr
+    assert "SECRET-TOKEN" not in done.stderr + done.stdout
+    # the digest reached the receiver, whose answer would take over a minute to trickle back
+    assert len(slow_webhook.posts) == 1 and slow_webhook.answered == 0
+    assert took < 3 + 20, f"the process lived {took:.0f} s, past the channel's deadline"
+    assert query(db, "select count(*) from alert_log where delivered_at is null")[0][0] > 0
+
+
 def test_dry_run_and_no_channel(db: Path) -> None:
     dry = ecei("alerts", "--db", str(db), "--today", "2018-07-01", "--dry-run")
     assert dry.returncode == 0 and "would raise" in dry.stdout
@@ -78,3 +98,32 @@ def test_second_alerts_run_at_once_is_busy(db: Path) -> None:
     with FileLock(str(alerts_lock_path(db))):
         done = ecei("alerts", "--db", str(db), "--today", "2018-07-01")
     assert done.returncode == 4 and "busy" in done.stderr
+
+
+def test_two_runs_through_two_paths_to_one_file_send_each_alert_once(
+    db: Path, webhook: Webhook, tmp_path: Path
+) -> None:
+    link = tmp_path / "elsewhere" / "link.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(db)
+    first_arrived, second_ended = threading.Event(), threading.Event()
+
+    def hold_the_first_digest() -> None:
+        # the first run waits for its answer until the second run, through the symlink, has ended
+        if len(webhook.posts) == 1:
+            first_arrived.set()
+            second_ended.wait(120)
+
+    webhook.before_answer = hold_the_first_digest
+    # Apprise gives up on an answer after 4 s unless the URL says otherwise (rto: read timeout)
+    args = ("alerts", "--today", "2018-07-01", "--notify", webhook.url("hooks/slow?rto=60"))
+    first = subprocess.Popen([ECEI, *args, "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert first_arrived.wait(120), "the first run sent nothing"
+        second = ecei(*args, "--db", str(link), env={**os.environ, "ECEI_LOCK_WAIT": "0"})
+    finally:
+        second_ended.set()
+        _, errors = first.communicate(timeout=120)
+    assert first.returncode == 0, errors
+    assert second.returncode == 4 and "another alerts run" in second.stderr, second.stderr
+    assert len(webhook.posts) == 1, "one alert sent twice"

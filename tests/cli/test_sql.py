@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,32 @@ def test_sql_error_is_plain(demo_db: Path) -> None:
     done = ecei("sql", "--db", str(demo_db), "select * from no_such_view")
     assert done.returncode == 1
     assert "no_such_view" in done.stderr and "Traceback" not in done.stderr
+
+
+# a cross join of 10^13 rows: hours of work for DuckDB
+FOREVER = "select count(*) from range(100000) a, range(100000) b, range(1000) c where a.range + b.range + c.range < 0"
+
+
+def test_sql_past_its_time_limit_is_interrupted_in_one_line(demo_db: Path) -> None:
+    began = time.monotonic()
+    done = ecei("sql", "--db", str(demo_db), FOREVER, env={**os.environ, "ECEI_SQL_TIMEOUT": "2"})
+    took = time.monotonic() - began
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == (
+        "query failed: the query ran longer than its time limit of 2 s and was stopped (ECEI_SQL_TIMEOUT)"
+    )
+    assert took < 2 + 20, f"the query held on for {took:.0f} s"
+    assert done.stdout == ""
+
+
+def test_sql_needing_more_than_its_memory_limit_fails_cleanly(demo_db: Path) -> None:
+    greedy = "select string_agg(range::varchar || repeat('x', 100), ',') from range(10000000)"
+    done = ecei("sql", "--db", str(demo_db), greedy, env={**os.environ, "ECEI_SQL_MEMORY_LIMIT": "100MB"})
+    assert done.returncode == 1, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("query failed: the query needs more memory than its limit of 100MB: Out of Memory")
+    assert line.endswith("(ECEI_SQL_MEMORY_LIMIT)")
+    assert not demo_db.with_name(demo_db.name + ".tmp").exists()  # nothing spilled beside the warehouse
 
 
 def test_sql_without_warehouse(tmp_path: Path) -> None:

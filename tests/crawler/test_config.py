@@ -26,6 +26,7 @@ def config(**changes: object) -> CrawlConfig:
         "crawl_timeout": 0.0,
         "parse_workers": 0,
         "max_retry_after": 60.0,
+        "max_page_bytes": 64 * 2**20,
         "outputs": OUTPUTS,
     }
     return CrawlConfig(**{**values, **changes})  # type: ignore[arg-type]

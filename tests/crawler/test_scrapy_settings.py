@@ -25,6 +25,7 @@ def config(polite: bool = True, download_delay: float = 0.25, crawl_timeout: flo
         crawl_timeout=crawl_timeout,
         parse_workers=0,
         max_retry_after=12.0,
+        max_page_bytes=2**20,
         outputs=CRAWL_OUTPUTS,
     )
 
@@ -56,6 +57,8 @@ def test_config_values_reach_scrapy() -> None:
     assert s.getfloat("CLOSESPIDER_TIMEOUT") == 42.0
     assert s.get("ECEI_SITE_URL") == "http://127.0.0.1:8000/benchmarked-clusters"
     assert s.getfloat("ECEI_MAX_RETRY_AFTER") == 12.0
+    # HttpCompressionMiddleware holds a decompressed body to DOWNLOAD_MAXSIZE too
+    assert s.getint("DOWNLOAD_MAXSIZE") == 2**20
 
 
 def test_the_crawl_writes_its_own_files_where_the_stage_reads_them(tmp_path: Path) -> None:

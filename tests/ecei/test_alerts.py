@@ -4,6 +4,8 @@ exactly-once delivery, pending on failure."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from ecei.alerts import run_alerts
+from ecei.notify import channel_id
 from ecei.settings import Settings
 from tests.conftest import query
 from tests.receivers import Mailbox, Webhook
@@ -205,3 +208,60 @@ def test_a_rename_tells_the_subscribers_once(build: Build, webhook: Webhook) -> 
     assert "now listed as Seafood Innovation Cluster (was NCE Seafood Innovation Cluster)" in message
     assert message.index("Labels renewed") < message.index("Clusters renamed")  # the declared order
     assert kinds(run_alerts(settings, day("2018-07-03"), [30], notify=[webhook.url()])) == []
+
+
+# a second process that opens the warehouse for writing and holds it until told to let go
+HOLDER = "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\nprint('holding', flush=True)\nsys.stdin.readline()\n"
+
+
+def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_sent_again(
+    build: Build, webhook: Webhook
+) -> None:
+    settings = build([row("A", "2018-08-01")]).model_copy(update={"busy_timeout": 0.5})
+    holders: list[subprocess.Popen[str]] = []
+
+    def hold_the_warehouse() -> None:
+        # the digest has arrived: before answering, another process takes the file
+        child = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(settings.db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        holders.append(child)
+        assert child.stdout is not None and child.stdout.readline() == "holding\n"
+
+    webhook.before_answer = hold_the_warehouse
+    try:
+        held = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    finally:
+        webhook.before_answer = None
+        for child in holders:
+            child.communicate("\n", timeout=60)
+    assert len(holders) == 1, "the holder never took the warehouse"
+    assert held.status == "busy" and len(webhook.posts) == 1
+    assert "the next run records" in (held.message or "")
+
+    again = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert (again.status, again.due, len(webhook.posts)) == ("ok", [], 1), "sent again"
+    delivered = (
+        "select a.name, a.delivered_at is not null, d.channel "
+        "from alert_log as a join alert_deliveries as d using (alert_id)"
+    )
+    assert query(settings.db, delivered) == [("A", True, channel_id(webhook.url()))]
+    runs = query(settings.db, "select alert_run_id, status, raised from alert_runs order by 1")
+    assert runs == [(1, "failed", 1), (2, "ok", 0)]  # the first settled from the journal, not left running
+    assert not Path(f"{settings.db}.deliveries.jsonl").exists()
+
+
+def test_a_run_dated_later_does_not_swallow_the_lapses_of_one_dated_right(build: Build) -> None:
+    settings = build([row("A", "2018-06-25"), row("B", "2018-07-10")])
+    assert kinds(run_alerts(settings, day("2018-06-20"), [7], notify=[])) == [("expiring", "A", 7)]
+    # a clock thirty days ahead: A and B read as lapsed already
+    ahead = run_alerts(settings, day("2018-07-31"), [7], notify=[])
+    assert sorted(kinds(ahead)) == [("lapsed", "A", None), ("lapsed", "B", None)]
+    # then a refresh lists C, whose label lapsed three days ago, and the clock is right again
+    build([row("A", "2018-06-25"), row("B", "2018-07-10"), row("C", "2018-06-28")])
+    right = run_alerts(settings, day("2018-07-01"), [7], notify=[])
+    assert [k for k in kinds(right) if k[0] == "lapsed"] == [("lapsed", "C", None)]
+    # and none twice: the next run finds no lapse it raised before
+    assert [k for k in kinds(run_alerts(settings, day("2018-07-02"), [7], notify=[])) if k[0] == "lapsed"] == []
+    keys = query(settings.db, "select count(*), count(distinct alert_key) from alert_log where kind = 'lapsed'")
+    assert keys == [(3, 3)]

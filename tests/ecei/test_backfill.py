@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ecei.alerts import run_alerts
 from ecei.backfill import backfill
+from ecei.identity import decide_link
 from ecei.mirror import demo_site, serve
 from ecei.refresh import refresh
 from ecei.settings import LIVE_START_URL, Settings
 from tests.conftest import COUNTRY_PATH, NORWAY, query
 from tests.ecei.oracle import named, oracle_versions
+from tests.receivers import Webhook
 from tests.warcs import JUNE_2016, OCT_2018, SITE, write_warc
 
 
@@ -78,3 +81,36 @@ def test_the_same_captures_are_not_added_twice(tmp_path: Path) -> None:
     assert again.skipped == ["2016-06-15: already in the archive"]
     assert query(db, "select * from cluster_history order by all") == history
     assert query(db, "select count(*) from crawl_runs") == [(1,)]
+
+
+def test_a_backfill_keeps_what_people_were_told_and_decided_with_the_runs_renumbered(
+    tmp_path: Path, webhook: Webhook
+) -> None:
+    db = tmp_path / "ecei.duckdb"
+    with serve(demo_site("2018-10")) as mirror:
+        settings = Settings(start_url=mirror.start_url, db=db, polite=False, retry_times=0)
+        for snapshot in ("2018-10", "2021-09"):
+            mirror.switch(demo_site(snapshot))
+            assert refresh(settings).status == "ok"
+    today = dt.date(2021, 10, 1)
+    told = run_alerts(settings, today, notify=[webhook.url()])
+    assert told.status == "ok" and told.delivered > 0
+    old, new = "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"
+    decide_link(settings, old, new, linked=False, country=None)  # the scoring linked them in run 2
+    ledger = query(db, "select * from alert_log order by alert_id")
+    deliveries = query(db, "select * from alert_deliveries order by all")
+    assert query(db, "select through_run_id from alert_runs") == [(2,)]
+
+    result = backfill(db, [write_warc(tmp_path / "2016.warc", [("2016-06", JUNE_2016, set())])], LIVE_START_URL)
+
+    assert result.replay is not None and [r.old_run_id for r in result.replay.runs] == [None, 1, 2]
+    assert query(db, "select * from alert_log order by alert_id") == ledger
+    assert query(db, "select * from alert_deliveries order by all") == deliveries
+    # the alerts run covered the live runs, numbered 2 and 3 now
+    assert query(db, "select through_run_id from alert_runs") == [(3,)]
+    person = "select run_id, old_name, new_name, linked from cluster_links where decided_by = 'person'"
+    assert query(db, person) == [(3, old, new, False)]
+    ids = query(db, "select count(distinct cluster_id) from cluster_history where name in (?, ?)", [old, new])
+    assert ids == [(2,)]
+    again = run_alerts(settings, today, notify=[webhook.url()])
+    assert (again.status, again.raised, again.delivered, len(webhook.posts)) == ("ok", [], 0, 1)

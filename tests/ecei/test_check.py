@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+import zlib
 from pathlib import Path
 
 from ecei.check import EXPECTED_HEADERS, check_site
-from ecei.mirror import OVERVIEW_PATH, Fault, Mirror, demo_site
+from ecei.mirror import OVERVIEW_PATH, Fault, Mirror, demo_site, serve
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, ITALY, expected_rows
 
@@ -95,6 +97,32 @@ def test_a_hanging_overview_times_out(mirror: Mirror) -> None:
     result = run(mirror, {OVERVIEW_PATH: Fault(hang=True)}, download_timeout=0.5)
     assert not result.ok
     assert "could not be fetched" in result.problems[0] and "timed out" in result.problems[0]
+
+
+def test_a_redirect_to_another_port_is_refused_as_the_spider_refuses_it(mirror: Mirror) -> None:
+    with serve(demo_site("2018-10")) as elsewhere:
+        moved = Fault(status=302, location=elsewhere.base_url + ITALY_PATH)
+        result = run(mirror, {ITALY_PATH: moved})
+    assert not result.ok
+    (problem,) = result.problems
+    assert f"redirects off the site to {elsewhere.base_url}{ITALY_PATH}" in problem
+    assert elsewhere.requests == []  # not even asked
+
+
+def test_a_page_trickled_past_the_download_timeout_is_a_problem_not_a_hang(mirror: Mirror) -> None:
+    began = time.monotonic()
+    result = run(mirror, {ITALY_PATH: Fault(trickle=0.2)}, download_timeout=1)
+    assert time.monotonic() - began < 3 * 1 + 10  # three fetches, each within its timeout
+    assert not result.ok
+    assert "could not be fetched" in result.problems[0] and "no whole answer within 1 s" in result.problems[0]
+
+
+def test_a_gzip_bomb_stops_at_the_page_size_limit(mirror: Mirror) -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(packer.compress(b" " * 2**20) for _ in range(64)) + packer.flush()
+    result = run(mirror, {ITALY_PATH: Fault(body=bomb, headers={"Content-Encoding": "gzip"})}, max_page_bytes=2**20)
+    assert not result.ok
+    assert "larger than the page size limit of 1048576 bytes (ECEI_MAX_PAGE_BYTES)" in result.problems[0]
 
 
 def test_a_start_url_without_host() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ecei.completeness import assess
 from ecei.outcome import Status
 from tests.stages import Crawl, country_page, failure, link, raw_rows
@@ -34,9 +36,41 @@ def test_a_wrong_stated_total_with_every_page_intact_is_partial(tmp_path: Path) 
 def test_rows_quarantined_still_count_as_seen(tmp_path: Path) -> None:
     crawl = both_countries()
     crawl.pages[0].rows[0].valid_until = "2021/02/30"  # type: ignore[union-attr]
-    verdict = assess(crawl.stage(tmp_path), FINISHED)
+    verdict = assess(crawl.stage(tmp_path), FINISHED, max_rejected_share=0.2)
     assert verdict.status == Status.OK
     assert (verdict.figures.rows_seen, verdict.figures.rows_loaded, verdict.figures.rows_rejected) == (5, 4, 1)
+
+
+def quarantined(rejected: int, of: int) -> Crawl:
+    """One country of `of` rows, the first `rejected` of them with an impossible date."""
+    rows = raw_rows(of)
+    for row in rows[:rejected]:
+        row.valid_until = "2021/02/30"
+    return Crawl(of, [NORWAY], pages=[country_page(NORWAY, rows)])
+
+
+@pytest.mark.parametrize(
+    ("rejected", "of", "share", "status"),
+    [
+        (0, 20, 0.0, Status.OK),
+        (1, 20, 0.0, Status.PARTIAL),
+        (2, 20, 0.1, Status.OK),  # exactly the share: not more than it
+        (3, 20, 0.1, Status.PARTIAL),
+        (20, 20, 0.1, Status.PARTIAL),
+        (20, 20, 1.0, Status.OK),
+    ],
+)
+def test_more_rows_quarantined_than_the_share_is_partial(
+    tmp_path: Path, rejected: int, of: int, share: float, status: Status
+) -> None:
+    verdict = assess(quarantined(rejected, of).stage(tmp_path), FINISHED, max_rejected_share=share)
+    assert verdict.status == status, verdict.message
+    assert (verdict.figures.rows_seen, verdict.figures.rows_rejected) == (of, rejected)
+
+
+def test_the_share_message_names_the_share_and_the_setting(tmp_path: Path) -> None:
+    verdict = assess(quarantined(3, 20).stage(tmp_path), FINISHED)  # the default share: 10%
+    assert verdict.problems == ["3 of 20 rows (15%) were quarantined, more than ECEI_MAX_REJECTED_SHARE (10%) allows"]
 
 
 def test_a_failed_later_page_leaves_its_country_incomplete(tmp_path: Path) -> None:

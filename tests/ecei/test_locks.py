@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,3 +38,15 @@ def test_alerts_and_refreshes_do_not_wait_for_each_other(tmp_path: Path) -> None
     ):
         pass
     assert refresh_lock_path(db) != alerts_lock_path(db)
+
+
+@pytest.mark.parametrize("lock", [refresh_lock, alerts_lock], ids=["refresh", "alerts"])
+def test_one_lock_per_real_file_whatever_path_names_it(tmp_path: Path, lock: Callable[..., Any]) -> None:
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(b"")
+    (tmp_path / "other").mkdir()
+    link = tmp_path / "other" / "link.duckdb"
+    link.symlink_to(db)
+    with lock(link, 0), pytest.raises(Busy), lock(db, 0):
+        pass
+    assert alerts_lock_path(link) == alerts_lock_path(db) and refresh_lock_path(link) == refresh_lock_path(db)

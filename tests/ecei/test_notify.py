@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 
 import pytest
 
 from ecei.notify import channel_id, redact, render_digest, secrets_of, send
-from tests.receivers import Mailbox, Webhook
+from tests.receivers import Mailbox, SlowWebhook, Webhook
 from warehouse.alerts import Alert
 
 TODAY = dt.date(2018, 7, 1)
@@ -96,6 +98,21 @@ def test_failure_is_reported_without_the_token(webhook: Webhook, caplog: pytest.
     assert error is not None and "500" in error
     assert "SECRET-TOKEN" not in error
     assert caplog.records, "apprise logged nothing: the check below would prove nothing"
+    assert "SECRET-TOKEN" not in caplog.text
+
+
+def test_a_channel_past_its_deadline_is_not_delivered_and_holds_no_thread_open(
+    slow_webhook: SlowWebhook, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    began = time.monotonic()
+    error = send(slow_webhook.url(), "t", "<p>b</p>", timeout=2)
+    assert time.monotonic() - began < 2 + 5
+    assert error is not None and "did not answer within 2 s" in error and "SECRET-TOKEN" not in error
+    assert len(slow_webhook.posts) == 1 and slow_webhook.answered == 0
+    # the send left behind is a daemon thread: it cannot keep the process from ending
+    waited_for = [t for t in threading.enumerate() if not t.daemon and t is not threading.main_thread()]
+    assert waited_for == []
     assert "SECRET-TOKEN" not in caplog.text
 
 

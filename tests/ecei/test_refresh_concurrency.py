@@ -6,16 +6,16 @@ second process and the query meet it there, whatever the machine's speed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 from ecei.mirror import Mirror, demo_site
 from ecei.settings import Settings
 from tests.conftest import query
-from tests.ecei.processes import ECEI, start_refresh, wait_for
+from tests.ecei.processes import ECEI, lock_probe, start_refresh, wait_for
 
 
 def hold_in_merge(settings: Settings, hold: Path) -> subprocess.Popen[str]:
@@ -66,15 +66,23 @@ def test_second_refresh_waits_with_lock_wait(settings: Settings, mirror: Mirror,
     mirror.switch(demo_site("2016-06"))
     hold = tmp_path / "hold"
     first = hold_in_merge(settings, hold)
-    second = start_refresh(settings, ECEI_LOCK_WAIT="300")
-    time.sleep(2)  # let it reach the lock; if it is slower, it merely finds the lock free
+    tried = tmp_path / "second-tried-the-lock"
+    second = start_refresh(settings, ECEI_LOCK_WAIT="300", **lock_probe(tmp_path / "probe", tried))
+    # the moment the test is about: the second reaches the lock while the first still holds it
+    wait_for(lambda: tried.exists() or second.poll() is not None, "the second refresh to reach the lock")
+    assert second.poll() is None, second.communicate()
+    assert first.poll() is None, first.communicate()
+    released = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     hold.unlink()
     for process in (first, second):
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
     later = json.loads(out)
     assert (later["added"], later["changed"], later["removed"]) == (0, 0, 0)
-    assert query(settings.db, "select count(*) from crawl_runs where status = 'ok'") == [(2,)]
+    runs = query(settings.db, "select run_id, status, started_at, finished_at from crawl_runs order by run_id")
+    assert [(run_id, status) for run_id, status, _, _ in runs] == [(1, "ok"), (2, "ok")]
+    # it tried the lock before the release and began its run after it: it waited for the first
+    assert later["run_id"] == 2 and runs[1][2] > released
     assert no_duplicate_versions(settings.db)
     (versions,) = query(settings.db, "select count(*) from versions")[0]
     assert versions == later["rows_loaded"]

@@ -72,10 +72,12 @@ def assert_unchanged_but_a_running_run(before: dict[str, Any], after: dict[str, 
 
 
 def kill(child: subprocess.Popen[str]) -> list[int]:
-    """SIGKILL the refresh (not its crawl); returns the crawl processes it had."""
+    """SIGKILL the refresh (not its crawl), which must still be running; returns the crawl processes it had."""
+    assert child.poll() is None, child.communicate()
     crawls = children_of(child.pid)
     os.kill(child.pid, signal.SIGKILL)
     child.communicate()
+    assert child.returncode == -signal.SIGKILL, "the refresh ended otherwise than by the kill"
     return crawls
 
 
@@ -121,8 +123,9 @@ def test_killed_inside_the_merge_transaction_leaves_the_warehouse_as_it_was(
     hold = tmp_path / "hold"
     hold.touch()
     child = start_refresh(settings, ECEI_MERGE_HOLD=str(hold))
-    wait_for(lambda: hold.with_name("hold.reached").exists() or child.poll() is not None, "the merge")
-    assert child.poll() is None, child.communicate()
+    reached = hold.with_name("hold.reached")
+    wait_for(lambda: reached.exists() or child.poll() is not None, "the merge")
+    assert reached.exists(), "the refresh never reached its merge's commit"
     kill(child)
     killed = assert_unchanged_but_a_running_run(before, contents(settings.db))
     assert len(killed) == 1
@@ -133,26 +136,28 @@ def test_killed_inside_the_merge_transaction_leaves_the_warehouse_as_it_was(
 
 
 def test_killed_at_random_moments_never_leaves_half_a_run(
-    settings: Settings, mirror: Mirror, start_from: Callable[[str], None]
+    settings: Settings, mirror: Mirror, tmp_path: Path, start_from: Callable[[str], None]
 ) -> None:
     start_from("2016-06")
     chance = random.Random(4)  # a fixed seed: the same moments on every machine of the same speed
     snapshots = ["2018-10", "2021-09", "2018-10"]
     killed: list[int] = []
+    hold = tmp_path / "hold"
+    reached = hold.with_name("hold.reached")
     for snapshot in snapshots:
         before = contents(settings.db)
         mirror.switch(demo_site(snapshot))
-        child = start_refresh(settings)
-        time.sleep(chance.uniform(0.5, 6.0))
-        if child.poll() is None:
-            kill(child)
-        else:
-            child.communicate()
-        after = contents(settings.db)
-        new_runs = [r for r in after["runs"] if r[0] not in {b[0] for b in before["runs"]}]
-        if new_runs and new_runs[0][3] == "ok":
-            continue  # it committed before the kill: a whole run, checked below
-        killed += assert_unchanged_but_a_running_run(before, after)
+        # held before its commit, the refresh cannot end on its own: every kill falls on a live
+        # process, at the random moment or, if it comes first, inside the merge's transaction
+        hold.touch()
+        reached.unlink(missing_ok=True)
+        child = start_refresh(settings, ECEI_MERGE_HOLD=str(hold))
+        deadline = time.monotonic() + chance.uniform(0.5, 6.0)
+        while time.monotonic() < deadline and not reached.exists() and child.poll() is None:
+            time.sleep(0.02)
+        kill(child)  # asserts the process was live and died of the kill
+        killed += assert_unchanged_but_a_running_run(before, contents(settings.db))
+    hold.unlink()
 
     result = refresh(settings)
     assert result.status == "ok"

@@ -9,7 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import itertools
+import json
+import os
 import re
+import subprocess
+import sys
+import threading
+import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,9 +25,10 @@ import lxml.html
 import pytest
 
 from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import RefreshResult, refresh
+from ecei.refresh import RefreshResult, crawl_deadline, refresh
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, ITALY, NORWAY, query
+from tests.ecei.processes import ECEI, alive_in_session, crawl_processes
 
 OVERVIEW = "/benchmarked-clusters"
 ROBOTS = "/robots.txt"
@@ -117,6 +125,74 @@ def test_page_hanging_once_is_retried_and_the_run_completes(settings: Settings, 
     result = run(quick, mirror, "2016-06", {path: Fault(hang=True, times=1)})
     assert result.status == "ok", result.message
     assert mirror.requests.count(path) == 2
+
+
+def test_crawl_stuck_past_its_time_limit_is_stopped_and_the_run_fails(settings: Settings, mirror: Mirror) -> None:
+    # the overview hangs and a download may take a minute: the crawl closes at its own limit only
+    # when that download ends; the refresh stops it at the limit plus its wind-down time
+    stuck = settings.model_copy(update={"crawl_timeout": 2, "download_timeout": 120, "retry_times": 0})
+    crawls: set[int] = set()
+    watching = threading.Event()
+
+    def watch() -> None:
+        while not watching.is_set():
+            crawls.update(crawl_processes(os.getpid()))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    began = time.monotonic()
+    result = run(stuck, mirror, "2016-06", {OVERVIEW: Fault(hang=True)})
+    took = time.monotonic() - began
+    watching.set()
+    watcher.join()
+    assert result.status == "failed"
+    assert result.message == "the crawl exceeded its time limit of 2 s and was stopped"
+    limit = crawl_deadline(stuck)
+    assert limit is not None and limit <= took < limit + 15  # the download timeout did not hold it
+    assert crawls, "the crawl process was never seen running"
+    assert all(alive_in_session(pid) == [] for pid in crawls)  # the crawl and anything it started
+    assert query(settings.db, "select status, message from crawl_runs where run_id = ?", [result.run_id]) == [
+        ("failed", result.message)
+    ]
+
+
+def gzip_bomb(inflated: int) -> bytes:
+    """A gzip body of a few hundred kB that inflates to `inflated` bytes of spaces, built in chunks."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: with a gzip header and trailer
+    chunk = b" " * 2**20
+    return b"".join(packer.compress(chunk) for _ in range(inflated // len(chunk))) + packer.flush()
+
+
+# runs a command and writes the largest peak RSS (kB) of any process it waited for, crawl included
+PEAK_RSS = (
+    "import pathlib, resource, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+    "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "sys.exit(code)"
+)
+
+
+def test_gzip_bomb_fails_its_page_at_the_size_limit_and_memory_stays_bounded(
+    settings: Settings, mirror: Mirror, tmp_path: Path
+) -> None:
+    inflated = 512 * 2**20
+    bomb = gzip_bomb(inflated)
+    assert len(bomb) < 2**20
+    mirror.faults = {COUNTRY_PATH + NORWAY: Fault(body=bomb, headers={"Content-Encoding": "gzip"})}
+    peak = tmp_path / "peak-kb"
+    limit = 2**20
+    env = {**os.environ, "ECEI_POLITE": "false", "ECEI_RETRY_TIMES": "0", "ECEI_MAX_PAGE_BYTES": str(limit)}
+    command = [ECEI, "refresh", "--start-url", mirror.start_url, "--db", str(settings.db), "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(peak), *command], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 3, done.stderr[-2000:]
+    message = json.loads(done.stdout)["message"]
+    assert f"Norway incomplete: the page is larger than the page size limit of {limit} bytes" in message
+    assert "ECEI_MAX_PAGE_BYTES" in message
+    assert "Traceback" not in done.stderr
+    # the page was never held whole: no process came near the size the bomb inflates to
+    assert int(peak.read_text()) * 1024 < inflated / 2
 
 
 # robots.txt: Scrapy 2.19 fetches it once per site through the downloader middlewares (so 5xx is

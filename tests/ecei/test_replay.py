@@ -13,6 +13,8 @@ from pydantic import field_validator
 
 import ecei.replay
 import pipelines.validate_rows
+from ecei.alerts import run_alerts
+from ecei.identity import decide_link
 from ecei.mirror import Fault, demo_site, serve
 from ecei.outcome import Refused
 from ecei.refresh import load_run, refresh
@@ -20,6 +22,7 @@ from ecei.replay import replay
 from ecei.settings import Settings
 from pipelines.contract import ClusterRow
 from tests.conftest import COUNTRY_PATH, NORWAY, query
+from tests.receivers import Webhook
 from warehouse.db import connect
 
 SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
@@ -65,6 +68,14 @@ def test_unchanged_parser_reproduces_the_history_exactly(warehouse: Path) -> Non
     assert query(result.target, archived) == query(warehouse, archived)
 
 
+def test_each_run_is_judged_with_the_share_of_rejected_rows_given(warehouse: Path) -> None:
+    # each snapshot quarantines one row (an empty name): with no share allowed, every run is partial
+    result = replay(warehouse, max_rejected_share=0.0)
+    assert [r.status for r in result.runs] == ["partial", "partial", "partial"]
+    messages = query(result.target, "select message from crawl_runs order by run_id")
+    assert all("more than ECEI_MAX_REJECTED_SHARE (0%) allows" in m for (m,) in messages), messages
+
+
 def test_in_place_replay_swaps_the_file_and_keeps_a_backup_on_request(warehouse: Path) -> None:
     before = query(warehouse, HISTORY)
     result = replay(warehouse, in_place=True, keep_backup=True)
@@ -73,6 +84,18 @@ def test_in_place_replay_swaps_the_file_and_keeps_a_backup_on_request(warehouse:
     assert query(warehouse, HISTORY) == before
     assert query(result.backup, HISTORY) == before
     assert not warehouse.with_name("ecei.duckdb.replay-tmp").exists()
+
+
+def test_in_place_through_a_symlink_rebuilds_the_file_it_names(warehouse: Path, tmp_path: Path) -> None:
+    link = tmp_path / "elsewhere" / "link.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(warehouse)
+    before = query(warehouse, HISTORY)
+    result = replay(link, in_place=True, keep_backup=True)
+    assert link.is_symlink() and result.target == warehouse
+    assert result.backup == warehouse.with_name("ecei.duckdb.replay-backup")
+    assert query(link, HISTORY) == before
+    assert sorted(p.name for p in link.parent.iterdir()) == ["link.duckdb"]
 
 
 def test_in_place_replay_that_fails_leaves_the_warehouse_as_it_was(warehouse: Path) -> None:
@@ -104,7 +127,51 @@ def test_a_replay_that_breaks_midway_leaves_the_warehouse_and_no_file(
         with pytest.raises(RuntimeError, match="disk full"):
             replay(warehouse, **kwargs)
         assert query(warehouse, HISTORY) == before
-    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["ecei.duckdb", "ecei.duckdb.lock"]
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == [
+        "ecei.duckdb",
+        "ecei.duckdb.alerts.lock",
+        "ecei.duckdb.lock",
+    ]
+
+
+# what people were told and decided: the tables a replay carries rather than rebuilds
+LEDGER = {
+    "alert_log": "select * from alert_log order by alert_id",
+    "alert_deliveries": "select * from alert_deliveries order by all",
+    "alert_runs": "select * from alert_runs order by alert_run_id",
+    "person": "select * exclude (link_id) from cluster_links where decided_by = 'person' order by link_id",
+}
+OLD, NEW = "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"
+TOLD_ON = dt.date(2021, 10, 1)
+
+
+def tell_and_decide(db: Path, webhook: Webhook) -> None:
+    """An alerts run delivered to a real receiver, then a person undoing the scoring's rename link."""
+    told = run_alerts(Settings(db=db), TOLD_ON, notify=[webhook.url()])
+    assert told.status == "ok" and told.delivered > 0 and len(webhook.posts) == 1
+    assert decide_link(Settings(db=db), OLD, NEW, linked=False, country=None).moved == 1
+
+
+def assert_nothing_sent_again(db: Path, webhook: Webhook) -> None:
+    again = run_alerts(Settings(db=db), TOLD_ON, notify=[webhook.url()])
+    assert (again.status, again.raised, again.due, again.delivered) == ("ok", [], [], 0)
+    assert len(webhook.posts) == 1, "an alert was sent again after the rebuild"
+
+
+@pytest.mark.parametrize("in_place", [False, True], ids=["into", "in-place"])
+def test_a_rebuild_keeps_what_people_were_told_and_decided(warehouse: Path, webhook: Webhook, in_place: bool) -> None:
+    tell_and_decide(warehouse, webhook)
+    before = {name: query(warehouse, sql) for name, sql in {**LEDGER, "history": HISTORY, "changes": CHANGES}.items()}
+    assert before["person"] and before["alert_log"] and before["alert_deliveries"]
+
+    result = replay(warehouse, in_place=in_place)
+
+    for name, sql in {**LEDGER, "history": HISTORY, "changes": CHANGES}.items():
+        assert query(result.target, sql) == before[name], name
+    # the person's unlink is still in force: the two names are two clusters
+    two = "select count(distinct cluster_id) from cluster_history where name in (?, ?)"
+    assert query(result.target, two, [OLD, NEW]) == [(2,)]
+    assert_nothing_sent_again(result.target, webhook)
 
 
 def test_into_an_existing_file_is_refused(warehouse: Path, tmp_path: Path) -> None:

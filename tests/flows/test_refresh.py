@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from ecei.mirror import Mirror, demo_site
 from flows import refresh_flow
 from tests.conftest import NORWAY, expected_rows, fault_for, query
@@ -48,3 +50,14 @@ def test_failed_refresh_fails_the_flow_run(mirror: Mirror, db_path: Path) -> Non
     markdown = artifacts_of(state.state_details.flow_run_id)[0].data
     assert ": failed" in markdown and "**Error:**" in markdown
     assert query(db_path, "select status from crawl_runs") == [("failed",)]
+
+
+def test_a_refused_refresh_fails_the_flow_run_with_why(mirror: Mirror, db_path: Path) -> None:
+    state = refresh_flow(start_url=mirror.start_url, db_path=str(db_path), return_state=True)
+    assert state.is_completed(), state.message
+    with duckdb.connect(str(db_path)) as con:  # the last run dated a day ahead of the clock
+        con.execute("update runs set started_at = started_at + interval 1 day")
+    state = refresh_flow(start_url=mirror.start_url, db_path=str(db_path), return_state=True)
+    assert state.is_failed()
+    assert "refused" in (state.message or "") and "the last run started at" in (state.message or "")
+    assert query(db_path, "select count(*) from crawl_runs") == [(1,)]

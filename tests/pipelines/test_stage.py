@@ -9,6 +9,9 @@ from pathlib import Path
 
 import duckdb
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
@@ -21,6 +24,7 @@ from pipelines.stage import (
     REJECTED_COLUMNS,
     ROW_COLUMNS,
     Stage,
+    rejected_record,
     row_record,
     staged_rows,
 )
@@ -96,6 +100,30 @@ def test_the_readers_read_what_the_writer_wrote(tmp_path: Path) -> None:
     }
     (rejected,) = stage.read_rejected()
     assert (rejected["page_url"], rejected["row_number"], rejected["raw"]["name"]) == (NORWAY.url, 3, "Bad")
+    assert (rejected["country_key"], rejected["name_key"]) == ("no1", "bad")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(st.characters(exclude_categories=("Cs",)), max_size=30),
+    country_id=st.from_regex(r"[0-9A-Za-z-]{1,12}", fullmatch=True),
+)
+def test_a_rejected_row_carries_the_key_its_row_would_have(name: str, country_id: str) -> None:
+    # the merge keeps a cluster open when a rejected row names its key: both keys must agree
+    raw = {"country": "Norway", "country_id": country_id, "name": name, "valid_until": "2021/02/30"}
+    record = rejected_record("http://x/", {"row_number": 1, "raw": raw, "reason": "valid_until: impossible"})
+    try:
+        row = ClusterRow(country="Norway", country_id=country_id, name=name, portfolio="ICT", valid_until="2030/01/31")
+    except ValidationError:
+        assert record["name_key"] is None  # an empty name names no cluster
+        return
+    assert (record["country_key"], record["name_key"]) == row.key
+
+
+def test_a_row_without_a_name_has_no_name_key() -> None:
+    raw = {"country": "Norway", "country_id": "no-1", "name": None, "valid_until": "2021/02/30"}
+    record = rejected_record("http://x/", {"row_number": 4, "raw": raw, "reason": "row has fewer cells"})
+    assert (record["country_key"], record["name_key"]) == ("no1", None)
 
 
 def test_duckdb_reads_the_staged_files_with_the_declared_types(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ RULES = {
     "having count(*) > 1",
     "a key has one open version": "select country_key, name_key from versions where valid_to is null "
     "group by all having count(*) > 1",
+    "a version ends after it begins": "select cluster_id from versions where valid_to < valid_from",
     "a version's key gives its cluster id": "select v.cluster_id from versions as v "
     "left join cluster_keys as k using (country_key, name_key) "
     "where k.cluster_id is distinct from v.cluster_id",

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from pipelines.keys import country_key, name_key
+from pipelines.stage import rejected_record
 from tests.warehouse.history_rules import assert_history_consistent
 from warehouse.merge import merge_run
 from warehouse.runs import RunFigures, begin_run
@@ -48,12 +49,24 @@ def stage(tmp: Path, rows: list[dict[str, Any]], rejected: list[dict[str, Any]] 
     return rows_file, rejected_file
 
 
+def rejected(name: str, reason: str = "valid_until: impossible", country_id: str = "c-1") -> dict[str, Any]:
+    """A quarantined row as the stage writes it (pipelines.stage.rejected_record), its key computed."""
+    raw = {"country": "Norway", "country_id": country_id, "name": name, "valid_until": "2021/02/30"}
+    return rejected_record("http://x/?country=" + country_id, {"row_number": 1, "raw": raw, "reason": reason})
+
+
 def merge(
-    con: duckdb.DuckDBPyConnection, tmp: Path, rows: list[dict[str, Any]], at: dt.datetime, complete: bool = True
+    con: duckdb.DuckDBPyConnection,
+    tmp: Path,
+    rows: list[dict[str, Any]],
+    at: dt.datetime,
+    complete: bool = True,
+    quarantined: list[dict[str, Any]] | None = None,
 ) -> RunFigures:
-    """Begin, stage and merge one run of `rows` at `at`, complete unless told; checks the history's rules after."""
+    """Begin, stage and merge one run of `rows` (and `quarantined` rows) at `at`, complete unless
+    told; checks the history's rules after."""
     run_id = begin_run(con, "http://x/", at, 1)
-    rows_file, rejected_file = stage(tmp / str(run_id), rows)
+    rows_file, rejected_file = stage(tmp / str(run_id), rows, quarantined)
     status = "ok" if complete else "partial"
     figures = merge_run(con, run_id, at, rows_file, rejected_file, complete, status, RunFigures())
     assert_history_consistent(con)

@@ -55,6 +55,16 @@ def test_later_window_starts_where_the_previous_run_ended(con: duckdb.DuckDBPyCo
     assert [(a.kind, a.label_date) for a in candidates(con, later, KINDS)] == [("renewed", dt.date(2030, 1, 1))]
 
 
+def test_lapses_start_from_the_latest_run_dated_no_later(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    merge(con, tmp_path, [row("A")], T0)
+    for day in (TODAY, TODAY + dt.timedelta(days=30)):  # the second by a clock a month ahead
+        settle_alert_run(con, begin_alert_run(con, window(con, day, [90], 3), 0, T0), "ok", 0, 0, 0, None, T0)
+    right = window(con, TODAY + dt.timedelta(days=2), [90], stale_days=3)
+    assert (right.first_run, right.lapsed_from, right.changes_after) == (False, TODAY, 1)
+    before_all = window(con, TODAY - dt.timedelta(days=1), [90], stale_days=3)
+    assert before_all.lapsed_from == dt.date(2017, 6, 30)  # no run dated earlier: a year back, as a first run
+
+
 def test_a_raised_alert_is_not_found_again(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     merge(con, tmp_path, [row("A", "2018-08-01"), row("B", "2018-06-01")], T0)
     w = window(con, TODAY, [90], stale_days=3)

@@ -9,8 +9,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.warehouse.staged_runs import T0, merge, row
+from tests.warehouse.staged_runs import T0, merge, rejected, row
 from warehouse.db import connect
+from warehouse.merge import TimeOrderError
 
 
 @pytest.fixture
@@ -62,6 +63,41 @@ def test_partial_run_closes_nothing(con: duckdb.DuckDBPyConnection, tmp_path: Pa
     figures = merge(con, tmp_path, [row("A", "2030-01-01")], t1, complete=False)
     assert (figures.changed, figures.removed) == (1, 0)
     assert ("B", dt.date(2025, 1, 1), T0, None) in history(con)
+
+
+def test_a_complete_run_keeps_open_the_clusters_whose_rows_it_quarantined(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    t1 = T0 + dt.timedelta(days=1)
+    merge(con, tmp_path, [row("A"), row("Nce B"), row("C")], T0)
+    # B's row was on the page (its name spelled otherwise) but rejected; C's row had no name at all
+    figures = merge(con, tmp_path, [row("A")], t1, quarantined=[rejected(" NCE  b "), rejected("")])
+    assert (figures.changed, figures.removed, figures.renamed) == (0, 1, 0)
+    assert history(con) == [
+        ("A", dt.date(2025, 1, 1), T0, None),
+        ("C", dt.date(2025, 1, 1), T0, t1),
+        ("Nce B", dt.date(2025, 1, 1), T0, None),  # kept open, with the values it had
+    ]
+    keys = con.execute("select country_key, name_key from rejected_rows where run_id = 2 order by all").fetchall()
+    assert keys == [("c1", "nce b"), ("c1", None)]
+
+
+def test_a_rejected_row_of_another_country_keeps_nothing_open(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    t1 = T0 + dt.timedelta(days=1)
+    merge(con, tmp_path, [row("A"), row("B")], T0)
+    figures = merge(con, tmp_path, [row("A")], t1, quarantined=[rejected("B", country_id="c-2")])
+    assert figures.removed == 1
+
+
+def test_a_run_dated_before_the_versions_it_would_close_is_refused(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    merge(con, tmp_path, [row("A"), row("B")], T0)
+    before = {t: con.execute(f"select * from {t} order by all").fetchall() for t in ("versions", "changes")}
+    earlier = T0 - dt.timedelta(hours=1)
+    with pytest.raises(TimeOrderError, match=f"dated {earlier}, before {T0}"):
+        merge(con, tmp_path, [row("A", "2030-01-01")], earlier)
+    assert {t: con.execute(f"select * from {t} order by all").fetchall() for t in before} == before
 
 
 def test_relisted_cluster_opens_a_new_version(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

@@ -1,0 +1,105 @@
+"""The delivery journal: a file beside the warehouse that records each digest a channel took, the
+moment it took it, whoever holds the warehouse then.
+
+An alerts run appends one line per digest delivered, written and fsynced before it does anything
+else, and settles the journal into the ledger (alert_deliveries) as soon as it can open the
+warehouse: when it starts, and after its sends. A delivery that is journalled is never sent again,
+settled or not, so a run that could not record its deliveries (another process held the file) or
+a task retried after it does not send them twice. Replay settles the journal before it rebuilds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+from ecei.locks import beside
+from warehouse import alerts as ledger
+from warehouse.runs import utcnow
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One digest a channel took: which alerts, from which alerts run, among which channels."""
+
+    alert_run_id: int | None
+    channel: str  # the channel id (scheme and hash), never the URL
+    alert_ids: list[int]
+    channels: list[str]  # the run's channels: an alert delivered to all of them stops being pending
+    delivered_at: dt.datetime
+
+
+def journal_path(db: Path) -> Path:
+    """`<db>.deliveries.jsonl` beside the warehouse's real file."""
+    return beside(db, ".deliveries.jsonl")
+
+
+def append(db: Path, delivery: Delivery) -> None:
+    """Add one delivery to the journal, on disk when this returns."""
+    path = journal_path(db)
+    created = not path.exists()
+    record = {**asdict(delivery), "delivered_at": delivery.delivered_at.isoformat()}
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    if created:  # a new file's name is only durable once its folder is synced
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def read(db: Path) -> list[Delivery]:
+    """The journalled deliveries, oldest first; a line torn by a crash mid-write is skipped."""
+    path = journal_path(db)
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            values = json.loads(line)
+            values["delivered_at"] = dt.datetime.fromisoformat(values["delivered_at"])
+            found.append(Delivery(**values))
+        except (ValueError, TypeError, KeyError):
+            continue
+    return found
+
+
+def delivered(deliveries: Iterable[Delivery]) -> set[tuple[int, str]]:
+    """(alert id, channel) of every journalled delivery: what must not be sent again."""
+    return {(alert_id, d.channel) for d in deliveries for alert_id in d.alert_ids}
+
+
+def settle(con: duckdb.DuckDBPyConnection, db: Path) -> int:
+    """Record the journal's deliveries in the warehouse in one transaction, then empty the journal;
+    returns how many deliveries it held. The caller holds the alerts lock."""
+    deliveries = read(db)
+    if not deliveries:
+        return 0
+    at = utcnow()
+    con.execute("begin transaction")
+    try:
+        for d in deliveries:
+            ledger.settle_journalled(con, d.alert_ids, d.channel, d.channels, d.delivered_at)
+        for run_id in sorted({d.alert_run_id for d in deliveries if d.alert_run_id is not None}):
+            why = "could not record how it ended (the warehouse was busy); its deliveries came from the journal"
+            ledger.settle_unrecorded_run(con, run_id, why, at)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    clear(db)
+    return len(deliveries)
+
+
+def clear(db: Path) -> None:
+    """Empty the journal once the warehouse holds what it recorded (the caller holds the alerts lock)."""
+    journal_path(db).unlink(missing_ok=True)
