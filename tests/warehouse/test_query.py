@@ -234,10 +234,12 @@ WRITES = st.one_of(
     st.sampled_from(WRITE_TOKENS).flatmap(spelled),
     # a read first, then a write: two statements
     st.tuples(READS, st.sampled_from(WRITE_TOKENS).flatmap(spelled)).map(lambda rw: rw[0].rstrip(";") + ";" + rw[1]),
-    # the trick: a nested comment that a pattern closes early, holding a read
-    st.tuples(READS, st.sampled_from(WRITE_TOKENS).flatmap(spelled)).map(
-        lambda rw: f"/* /* */ explain {rw[0].rstrip(';')} -- */ explain analyze {rw[1]}"
-    ),
+    # the trick: a nested comment that a pattern closes early, holding a read; its parts
+    # hold no comment marks of their own, which would move where the nested comment really ends
+    # (a `*/` in the write's gap can leave only a harmless VALUES after the comment)
+    st.tuples(READS, st.sampled_from(WRITE_TOKENS).flatmap(spelled))
+    .filter(lambda rw: not any(mark in part for part in rw for mark in ("/*", "*/")))
+    .map(lambda rw: f"/* /* */ explain {rw[0].rstrip(';')} -- */ explain analyze {rw[1]}"),
 )
 HYPOTHESIS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -277,3 +279,15 @@ def test_no_text_gets_a_write_past_the_guard(warehouse: Path, parts: list[str]) 
         assert "read-only mode" not in str(exc)
     assert fingerprint(warehouse) == before
     assert not list(OUT.parent.glob(OUT.name + "*"))
+
+
+def test_what_a_nested_comment_really_hides_is_decided_by_duckdb(warehouse: Path) -> None:
+    # found by hypothesis: the nested comment ends at the last `*/`, so only the VALUES after it runs
+    statement = (
+        "/* /* */ explain explain analyze select '/*' -- */ explain analyze insert into runs "
+        "( started_at , status , start_url ) --*/\n values ( now ( ) , 'ok' , '' )"
+    )
+    before = fingerprint(warehouse)
+    columns, rows = run_query(warehouse, statement, busy_timeout=1)
+    assert len(columns) == 3 and rows[0][1:] == ("ok", "")
+    assert fingerprint(warehouse) == before
