@@ -11,7 +11,7 @@ alerts runs from sending the same pending alerts at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from ecei.outcome import Busy
 from ecei.settings import Settings
 from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
-from warehouse.db import WarehouseBusy, open_when_free
+from warehouse.db import WarehouseBusy, open_when_free, transaction
 from warehouse.runs import utcnow
 
 
@@ -111,9 +111,11 @@ def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult
 def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsResult) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
         delivery_journal.settle(con, db)  # what an earlier run delivered but could not record
-        _transaction(con, lambda: _raise(con, settings, urls, result))
+        with transaction(con):
+            _raise(con, settings, urls, result)
         if not urls:
-            _transaction(con, lambda: _settle(con, result, [], []))
+            with transaction(con):
+                _settle(con, result, [], [])
             return result
 
     # the network part, with the warehouse closed
@@ -135,8 +137,8 @@ def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsRes
         result.channels.append(ChannelOutcome(channel, len(todo), error))
 
     try:
-        with closing(open_when_free(db, settings.busy_timeout)) as con:
-            _transaction(con, lambda: _settle(con, result, channels, sent))
+        with closing(open_when_free(db, settings.busy_timeout)) as con, transaction(con):
+            _settle(con, result, channels, sent)
     except WarehouseBusy as exc:
         return _unrecorded(db, result, channels, sent, str(exc))
     delivery_journal.clear(db)
@@ -159,16 +161,6 @@ def _unrecorded(
         f"{delivery_journal.journal_path(db)}: the next run records them in the warehouse and sends none of them again."
     )
     return result
-
-
-def _transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    con.execute("begin transaction")
-    try:
-        work()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def _raise(con: duckdb.DuckDBPyConnection, settings: Settings, urls: list[str], result: AlertsResult) -> None:

@@ -21,6 +21,7 @@ import duckdb
 
 from ecei.locks import beside
 from warehouse import alerts as ledger
+from warehouse.db import transaction
 from warehouse.runs import utcnow
 
 
@@ -85,17 +86,12 @@ def settle(con: duckdb.DuckDBPyConnection, db: Path) -> int:
     if not deliveries:
         return 0
     at = utcnow()
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for d in deliveries:
             ledger.settle_journalled(con, d.alert_ids, d.channel, d.channels, d.delivered_at)
         for run_id in sorted({d.alert_run_id for d in deliveries if d.alert_run_id is not None}):
             why = "could not record how it ended (the warehouse was busy); its deliveries came from the journal"
             ledger.settle_unrecorded_run(con, run_id, why, at)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     clear(db)
     return len(deliveries)
 

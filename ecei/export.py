@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import open_when_free
+from warehouse.db import open_when_free, transaction
 
 FORMATS: dict[str, tuple[str, str]] = {
     # format -> (file suffix, the COPY of view $view to file $path)
@@ -43,15 +43,14 @@ def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -
     try:
         con.execute("set timezone = 'UTC'")
         written = []
-        con.execute("begin transaction")  # one snapshot: the files agree with each other
-        for view in public_views(con):
-            target = out_dir / f"{view}.{suffix}"
-            partial = target.with_name(target.name + ".part")
-            con.execute(copy, {"view": view, "path": str(partial)})
-            (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
-            partial.replace(target)
-            written.append(Exported(view, target, rows))
-        con.execute("commit")
+        with transaction(con):  # one snapshot: the files agree with each other
+            for view in public_views(con):
+                target = out_dir / f"{view}.{suffix}"
+                partial = target.with_name(target.name + ".part")
+                con.execute(copy, {"view": view, "path": str(partial)})
+                (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
+                partial.replace(target)
+                written.append(Exported(view, target, rows))
         return written
     finally:
         con.close()

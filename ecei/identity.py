@@ -19,7 +19,7 @@ from ecei.locks import refresh_lock
 from ecei.outcome import Refused, Status
 from ecei.settings import Settings
 from pipelines.keys import country_key, name_key
-from warehouse.db import open_when_free
+from warehouse.db import open_when_free, transaction
 from warehouse.identity import (
     Candidate,
     Decision,
@@ -60,13 +60,8 @@ def decide_link_on(
     con: duckdb.DuckDBPyConnection, old: str, new: str, *, linked: bool, country: str | None
 ) -> LinkResult:
     """`decide_link` on an open warehouse, in one transaction (the caller holds the refresh lock)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         result = _decide(con, old, new, linked, country)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return result
 
 

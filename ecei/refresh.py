@@ -32,7 +32,7 @@ from ecei.outcome import Busy
 from ecei.settings import Settings
 from pipelines.stage import CRAWL_OUTPUTS, Stage
 from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archive
-from warehouse.db import WarehouseBusy, open_when_free
+from warehouse.db import WarehouseBusy, open_when_free, transaction
 from warehouse.identity import run_decisions
 from warehouse.merge import last_run_start, merge_run
 from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
@@ -277,13 +277,11 @@ def _settle_failed(
     finished_at: dt.datetime | None,
 ) -> None:
     if archive is not None:
-        con.execute("begin transaction")
         try:
-            archive(con)
-            settle_run(con, run_id, "failed", figures, message, finished_at)
-            con.execute("commit")
+            with transaction(con):
+                archive(con)
+                settle_run(con, run_id, "failed", figures, message, finished_at)
             return
-        except Exception as exc:
-            con.execute("rollback")  # the run must be settled even when its pages cannot be kept
+        except Exception as exc:  # the run must be settled even when its pages cannot be kept
             message = f"{message or 'failed'}; its pages could not be archived: {exc}"
     settle_run(con, run_id, "failed", figures, message, finished_at)

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import sql_file
+from warehouse.db import sql_file, transaction
 from warehouse.identity import resolve_identity
 
 # written by the rebuild: the schema's own record, and every table the runs' pages make
@@ -75,16 +75,11 @@ def apply_decisions(
     if not due:
         return 0
     carried.decisions = [d for d in carried.decisions if not made_before(d)]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for decision in due:
             row = {**decision, "run_id": run_ids.get(decision["run_id"], decision["run_id"])}
             con.execute("insert into cluster_links by name select unnest($row)", {"row": row})
         resolve_identity(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return len(due)
 
 
@@ -93,17 +88,12 @@ def carry_ledger(con: duckdb.DuckDBPyConnection, source: Path, run_ids: Mapping[
     runs' through_run_id follow the crawl runs to their new ids, so the next window starts right."""
     con.execute("attach ? as carried_source (read_only)", [str(source)])
     try:
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(sql_file("carried_ledger.sql"))
             con.execute(sql_file("carried_run_ids.sql"), {"old_ids": list(run_ids), "new_ids": list(run_ids.values())})
             for table, sequence, key in _LEDGER:
                 row = con.execute(f"select coalesce(max({key}), 0) from {table}").fetchone()
                 # a sequence cannot be set in DuckDB: draw it past the highest id carried
                 con.execute(f"select count(nextval('{sequence}')) from range(?)", [int(row[0]) if row else 0])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     finally:
         con.execute("detach carried_source")

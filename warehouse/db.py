@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
@@ -53,6 +55,20 @@ def _fill_version_keys(con: duckdb.DuckDBPyConnection) -> None:
 _AFTER_SQL = {6: _fill_version_keys}
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction around the block: committed when it ends, rolled back when it raises."""
+    con.execute("begin transaction")
+    try:
+        yield con
+        con.execute("commit")
+    except BaseException:
+        # a commit that failed (a full disk) has ended the transaction already: its error is the one to see
+        with suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the migrations this file lacks, each in its own transaction; returns those applied."""
     con.execute(sql_file("schema_migrations.sql"))
@@ -61,16 +77,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     for version, name in migrations():
         if version in done:
             continue
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             con.execute(sql_file(f"migrations/{name}"))
             if version in _AFTER_SQL:
                 _AFTER_SQL[version](con)
             con.execute("insert into schema_migrations values (?, ?, now() at time zone 'UTC')", [version, name])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         applied.append(version)
     return applied
 

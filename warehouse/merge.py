@@ -15,7 +15,7 @@ from typing import TypedDict, Unpack
 import duckdb
 
 from pipelines.stage import REJECTED_COLUMNS, ROW_COLUMNS
-from warehouse.db import sql_file
+from warehouse.db import sql_file, transaction
 from warehouse.identity import break_conflicts, link_renames
 from warehouse.runs import RunFigures, settle_run
 
@@ -95,37 +95,33 @@ def merge_staged(
     on that small delta (warehouse/identity.py), merge_outcome.sql classifies it and merge.sql
     writes it, unless the run is dated before a version it would close (TimeOrderError).
     """
-    con.execute("begin transaction")
     try:
-        params = {"run_id": run_id, "observed_at": observed_at, "complete": complete}
-        con.execute(sql_file("merge_params.sql"), params)
-        figures.new_portfolios = [r[0] for r in con.execute(sql_file("merge_new_portfolios.sql")).fetchall()]
-        con.execute(sql_file("merge_quarantine.sql"))
-        break_conflicts(con, run_id, observed_at)
-        con.execute(sql_file("merge_delta.sql"))
-        if complete:
-            link_renames(con, run_id, observed_at)
-        con.execute(sql_file("merge_outcome.sql"))
-        closes_from = con.execute(sql_file("merge_closes_from.sql")).fetchone()
-        if closes_from and closes_from[0] is not None and observed_at < closes_from[0]:
-            raise TimeOrderError(
-                f"run {run_id} is dated {observed_at}, before {closes_from[0]}, when a version it would close began"
-            )
-        con.execute(sql_file("merge.sql"))
-        # each change kind is counted by the run figure of its name (ecei/change_kinds.py declares them)
-        for change, count in con.execute("select change, count(*) from outcome group by change").fetchall():
-            if not hasattr(figures, change):
-                raise ValueError(f"no run figure counts the change kind {change!r}")
-            setattr(figures, change, count)
-        if (archive := options.get("archive")) is not None:
-            archive(con)
-        settle_run(con, run_id, status, figures, options.get("message"), options.get("finished_at"))
-        if (before_commit := options.get("before_commit")) is not None:
-            before_commit()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            params = {"run_id": run_id, "observed_at": observed_at, "complete": complete}
+            con.execute(sql_file("merge_params.sql"), params)
+            figures.new_portfolios = [r[0] for r in con.execute(sql_file("merge_new_portfolios.sql")).fetchall()]
+            con.execute(sql_file("merge_quarantine.sql"))
+            break_conflicts(con, run_id, observed_at)
+            con.execute(sql_file("merge_delta.sql"))
+            if complete:
+                link_renames(con, run_id, observed_at)
+            con.execute(sql_file("merge_outcome.sql"))
+            closes_from = con.execute(sql_file("merge_closes_from.sql")).fetchone()
+            if closes_from and closes_from[0] is not None and observed_at < closes_from[0]:
+                raise TimeOrderError(
+                    f"run {run_id} is dated {observed_at}, before {closes_from[0]}, when a version it would close began"
+                )
+            con.execute(sql_file("merge.sql"))
+            # each change kind is counted by the run figure of its name (ecei/change_kinds.py declares them)
+            for change, count in con.execute("select change, count(*) from outcome group by change").fetchall():
+                if not hasattr(figures, change):
+                    raise ValueError(f"no run figure counts the change kind {change!r}")
+                setattr(figures, change, count)
+            if (archive := options.get("archive")) is not None:
+                archive(con)
+            settle_run(con, run_id, status, figures, options.get("message"), options.get("finished_at"))
+            if (before_commit := options.get("before_commit")) is not None:
+                before_commit()
     finally:
         for table in ("params", "delta", "outcome"):
             con.execute(f"drop table if exists temp.{table}")

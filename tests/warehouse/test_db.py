@@ -9,7 +9,16 @@ import duckdb
 import pytest
 
 from pipelines.keys import country_key, name_key
-from warehouse.db import NotAWarehouse, WarehouseUnreadable, connect, inspect_file, migrations, open_when_free, sql_file
+from warehouse.db import (
+    NotAWarehouse,
+    WarehouseUnreadable,
+    connect,
+    inspect_file,
+    migrations,
+    open_when_free,
+    sql_file,
+    transaction,
+)
 
 
 def test_version_keys_migration_fills_every_version(tmp_path: Path) -> None:
@@ -70,3 +79,14 @@ def test_a_file_that_is_no_duckdb_database_is_refused_before_duckdb_opens_it(
     with pytest.raises(WarehouseUnreadable) as refused:
         inspect_file(path)
     assert refused.value.reason == reason and path.read_bytes() == content
+
+
+def test_a_transaction_commits_its_block_or_leaves_nothing(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "t.duckdb")) as con:
+        con.execute("create table t (x integer)")
+        with transaction(con):
+            con.execute("insert into t values (1)")
+        with pytest.raises(duckdb.Error, match="does_not_exist"), transaction(con):
+            con.execute("insert into t values (2)")
+            con.execute("select * from does_not_exist")  # aborts the transaction: the rollback must not mask this
+        assert con.execute("select list(x) from t").fetchone() == ([1],)
