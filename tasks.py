@@ -2,7 +2,7 @@
 """Everything a newcomer needs, with only python3 on the machine.
 
     python3 tasks.py demo    set up .venv from the lock file, crawl the bundled demo mirror into ./ecei.duckdb
-    python3 tasks.py test    set up .venv from the lock file, run ruff and the whole test suite
+    python3 tasks.py test    set up .venv from the lock file, run ruff and the whole test suite (one worker per core)
     python3 tasks.py lock    re-resolve requirements.lock from pyproject.toml (maintainers only)
 
 The virtual environment is rebuilt only when requirements.lock or pyproject.toml change.
@@ -94,7 +94,9 @@ def test(extra: list[str]) -> int:
     code = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT).returncode
     if code != 0:
         return code
-    return subprocess.run([str(BIN / "python"), "-m", "pytest", *extra], cwd=ROOT).returncode
+    # one worker per core; a test file stays on one worker, so its module fixtures are built once
+    parallel = [] if any(a.startswith("-n") for a in extra) else ["-n", "auto", "--dist", "loadfile"]
+    return subprocess.run([str(BIN / "python"), "-m", "pytest", *parallel, *extra], cwd=ROOT).returncode
 
 
 def lock() -> int:
