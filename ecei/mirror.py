@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
 OVERVIEW_PATH = "/benchmarked-clusters"
@@ -124,21 +125,25 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if fault is not None and fault.trickle is not None:
-                self._trickle(body, fault.trickle)
+                trickle(self.wfile, body, fault.trickle, mirror.stopping)
                 return
             self.wfile.write(body)
 
-        def _trickle(self, body: bytes, interval: float) -> None:
-            for byte in body:
-                if mirror.stopping.wait(interval):
-                    return
-                try:
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                except OSError:  # the client gave up
-                    return
-
     return Handler
+
+
+def trickle(out: BinaryIO, body: bytes, interval: float, stopping: threading.Event) -> bool:
+    """Write `body` one byte every `interval` seconds, so that no read timeout ever fires; False when
+    stopped or when the client gave up first."""
+    for byte in body:
+        if stopping.wait(interval):
+            return False
+        try:
+            out.write(bytes([byte]))
+            out.flush()
+        except OSError:  # the client gave up
+            return False
+    return True
 
 
 @contextmanager

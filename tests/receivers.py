@@ -10,6 +10,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from ecei.mirror import trickle
 
 
 @dataclass
@@ -58,19 +61,24 @@ def _handler(hook: Webhook) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hook))
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[int]:
+    """Serve `handler` on a loopback port of its own until the block ends; yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    hook.port = server.server_port
-    thread = threading.Thread(target=server.serve_forever, name="webhook", daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
     try:
-        yield hook
+        yield server.server_port
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    with _serving(_handler(hook), "webhook") as hook.port:
+        yield hook
 
 
 @dataclass
@@ -94,15 +102,8 @@ def _slow_handler(hook: SlowWebhook) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             hook.posts.append(json.loads(body))
             hook.paths.append(self.path)
-            for byte in _TRICKLED:
-                if hook.closing.wait(1.0):
-                    return
-                try:
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                except OSError:  # the client gave up
-                    return
-            hook.answered += 1
+            if trickle(self.wfile, _TRICKLED, 1.0, hook.closing):
+                hook.answered += 1
 
     return Handler
 
@@ -110,17 +111,11 @@ def _slow_handler(hook: SlowWebhook) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def slow_webhook() -> Iterator[SlowWebhook]:
     hook = SlowWebhook()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _slow_handler(hook))
-    server.daemon_threads = True
-    hook.port = server.server_port
-    thread = threading.Thread(target=server.serve_forever, name="slow-webhook", daemon=True)
-    thread.start()
-    try:
-        yield hook
-    finally:
-        hook.closing.set()
-        server.shutdown()
-        server.server_close()
+    with _serving(_slow_handler(hook), "slow-webhook") as hook.port:
+        try:
+            yield hook
+        finally:
+            hook.closing.set()  # before the server stops: a trickling answer ends at once
 
 
 def free_port() -> int:
