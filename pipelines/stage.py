@@ -79,13 +79,15 @@ def row_record(row: ClusterRow) -> bytes:
 def rejected_record(page_url: str, rejected: dict[str, Any]) -> dict[str, Any]:
     """A quarantined row as the stage holds it: `rejected` ({row_number, raw, reason}) with where it
     was read in front and its cluster's key behind, from the page's country id and the raw name;
-    a key is None when its part is empty (no name: no cluster can be told)."""
+    a key is None when its part is empty (no name: no cluster can be told), else the key
+    the row would have had."""
     raw = rejected["raw"]
     country_id, name = raw.get("country_id"), raw.get("name")
     return {
         "page_url": page_url,
         **rejected,
-        "country_key": (country_key(country_id) or None) if isinstance(country_id, str) else None,
+        # the key an accepted row would have, even an empty one (an id of dashes only is a valid id)
+        "country_key": country_key(country_id) if isinstance(country_id, str) and country_id.strip() else None,
         "name_key": (name_key(name) or None) if isinstance(name, str) else None,
     }
 

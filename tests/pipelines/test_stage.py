@@ -120,6 +120,13 @@ def test_a_rejected_row_carries_the_key_its_row_would_have(name: str, country_id
     assert (record["country_key"], record["name_key"]) == row.key
 
 
+def test_an_id_of_dashes_only_keeps_the_empty_key_its_row_would_have() -> None:
+    # found by hypothesis: country_key('-') is '', which is a key, not a missing one
+    raw = {"country": "Norway", "country_id": "-", "name": "0", "valid_until": "2021/02/30"}
+    record = rejected_record("http://x/", {"row_number": 1, "raw": raw, "reason": "valid_until: impossible"})
+    assert (record["country_key"], record["name_key"]) == ("", "0")
+
+
 def test_a_row_without_a_name_has_no_name_key() -> None:
     raw = {"country": "Norway", "country_id": "no-1", "name": None, "valid_until": "2021/02/30"}
     record = rejected_record("http://x/", {"row_number": 4, "raw": raw, "reason": "row has fewer cells"})
