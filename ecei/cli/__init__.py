@@ -6,9 +6,14 @@ rendering its result; `kit` holds what they share. This module only composes the
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
-from ecei.cli import alerts, archive, backfill, check, export, history, link, refresh, replay, report, serve, sql
+# typer carries its own click: its exceptions, not the click package's, are what the app raises
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+from ecei.cli import alerts, archive, backfill, check, export, history, kit, link, refresh, replay, report, serve, sql
 
 app = typer.Typer(
     help="Watch the ECEI Bronze Label database and keep its full history in DuckDB.",
@@ -31,4 +36,25 @@ app.command("check")(check.check_command)
 app.command("alerts")(alerts.alerts_command)
 app.command("serve")(serve.serve_command)
 
-__all__ = ["app"]
+
+def main() -> None:
+    """The `ecei` script: the app, with a usage error (a bad option or argument) said in one line."""
+    try:
+        code = app(standalone_mode=False)  # click's own handling would print usage, a hint and the error
+    except NoArgsIsHelpError as exc:
+        exc.show()  # `ecei` alone, or a group alone: its help is the answer
+        code = exc.exit_code
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "ecei"
+        kit.err.print(f"usage error: {exc.format_message()} (see `{where} --help`)", highlight=False, markup=False)
+        code = exc.exit_code
+    except ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except typer.Abort:
+        kit.err.print("aborted", highlight=False)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+__all__ = ["app", "main"]

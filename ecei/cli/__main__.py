@@ -1,5 +1,5 @@
 """`python -m ecei.cli`: the same command as the `ecei` script."""
 
-from ecei.cli import app
+from ecei.cli import main
 
-app()
+main()

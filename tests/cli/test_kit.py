@@ -321,3 +321,15 @@ def test_a_bad_setting_is_one_line_naming_it(variable: str, command: tuple[str, 
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"refused: bad setting {variable}={value!r}: ") and what in lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("sql", "--format", "xml", "select 1"), ("report", "--today", "01.07.2018"), ("sql",), ("nosuch",)],
+    ids=["bad value", "bad date", "missing argument", "unknown command"],
+)
+def test_a_usage_error_is_one_line_and_exit_2(args: tuple[str, ...]) -> None:
+    done = ecei(*args)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("usage error: ") and "--help" in lines[0], done.stderr
