@@ -21,6 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from ecei.moments import HELP as WHEN_HELP
+from ecei.moments import When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
@@ -60,6 +62,18 @@ def parse_day(value: str) -> dt.date:
         raise typer.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint="--today") from None
 
 
+def when_parser(option: str) -> Callable[[str], When]:
+    """A parser of a point in time (ecei.moments) for `option`: a bad one is a usage error naming it."""
+
+    def parse(value: str) -> When:
+        try:
+            return parse_when(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=option) from None
+
+    return parse
+
+
 DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file [env ECEI_DB, default ./ecei.duckdb]")]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the result as one JSON document, and nothing else on stdout")
@@ -70,7 +84,22 @@ StartUrlOption = Annotated[
 ]
 TodayOption = Annotated[
     dt.date | None,
-    typer.Option("--today", parser=parse_day, metavar="YYYY-MM-DD", help="Judge as of this day [default: today]"),
+    typer.Option(
+        "--today",
+        parser=parse_day,
+        metavar="YYYY-MM-DD",
+        help="The business day the latest list is judged against (days left, lapsed, expiring); "
+        "the list itself stays the latest one [default: today, UTC]",
+    ),
+]
+AsOfOption = Annotated[
+    When | None,
+    typer.Option(
+        "--as-of",
+        parser=when_parser("--as-of"),
+        metavar="WHEN",
+        help=f"Use the list as it stood at WHEN, as clusters_as_of does: {WHEN_HELP} [default: the latest list]",
+    ),
 ]
 
 
@@ -238,7 +267,7 @@ def cell(value: Any) -> Text:
     if value is None:
         return Text("")
     if isinstance(value, dt.datetime):
-        return Text(value.strftime("%Y-%m-%d %H:%M"))
+        return Text(stamp(value) or "")
     if isinstance(value, list | tuple):
         return Text(visible(", ".join(map(str, value))))
     return Text(visible(str(value)))

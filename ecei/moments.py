@@ -1,0 +1,107 @@
+"""Points in time as people write them, and timestamps as ecei writes them: one owner for both.
+
+A point (`--since`, `--until`, `--as-of`) is a day (`2018-10-15`), a timestamp (`2018-10-15T09:30`,
+`2018-10-15 09:30:00+02:00`; without a zone it is UTC) or a run id (`run:12`, or a bare `12`).
+Resolved against a warehouse it becomes the instant whose list `clusters_as_of` returns:
+
+- a day, as a start (`--since`): the list as it stood just before the day began, so the day's
+  changes count as after it;
+- a day, as an end (`--until`, `--as-of`): the list at the end of the day, after every run of it;
+- a timestamp: the list at that instant;
+- a run id: the list right after that run (its versions start at the run's start).
+
+The warehouse stores naive UTC timestamps; every timestamp ecei prints (tables, CSV, JSON, HTML) goes
+through `stamp`, so it reads the same everywhere and carries its zone: `2018-10-15T09:30:00Z`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ecei.outcome import Refused
+
+UTC = dt.UTC
+_TICK = dt.timedelta(microseconds=1)
+_RUN = re.compile(r"(?:run[:#\s]?)?\s*(\d{1,9})", re.IGNORECASE)
+
+
+class Edge(StrEnum):
+    """Which end of a day a day stands for."""
+
+    START = "start"  # --since: just before the day began
+    END = "end"  # --until, --as-of: the day's end
+
+
+@dataclass(frozen=True)
+class When:
+    """A point as given: exactly one of `day`, `at` (naive UTC) or `run_id` is set."""
+
+    text: str
+    day: dt.date | None = None
+    at: dt.datetime | None = None
+    run_id: int | None = None
+
+
+class UnknownRun(Refused):
+    """A run id that the warehouse has no run for: refused, as a usage error is (exit 2)."""
+
+
+HELP = "a day YYYY-MM-DD, a timestamp YYYY-MM-DDTHH:MM[:SS][+HH:MM] (UTC when no zone is given) or a run id (run:12)"
+
+
+def parse_when(text: str) -> When:
+    """`text` as a point in time; ValueError with the accepted forms when it is none of them."""
+    given = text.strip()
+    if match := _RUN.fullmatch(given):
+        return When(given, run_id=int(match.group(1)))
+    if len(given) == 10:
+        try:
+            return When(given, day=dt.date.fromisoformat(given))
+        except ValueError:
+            pass
+    try:
+        at = dt.datetime.fromisoformat(given)
+    except ValueError:
+        raise ValueError(f"not a point in time: {text!r} (give {HELP})") from None
+    return When(given, at=naive_utc(at))
+
+
+def naive_utc(value: dt.datetime) -> dt.datetime:
+    """A timestamp as the warehouse stores it: UTC, without its zone (a naive one is UTC already)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def instant(con: Any, when: When, edge: Edge = Edge.END) -> dt.datetime:
+    """The naive UTC instant `when` stands for in the warehouse `con` (see the module's rules).
+
+    `con` is a DuckDB connection; an unknown run id raises UnknownRun naming the runs there are.
+    """
+    if when.at is not None:
+        return when.at
+    if when.day is not None:
+        midnight = dt.datetime.combine(when.day, dt.time())
+        return midnight - _TICK if edge is Edge.START else midnight + dt.timedelta(days=1) - _TICK
+    found = con.execute("select started_at from crawl_runs where run_id = ?", [when.run_id]).fetchone()
+    if found is None:
+        first, last = con.execute("select min(run_id), max(run_id) from crawl_runs").fetchone()
+        known = "the warehouse has no runs" if first is None else f"runs are {first} to {last}"
+        raise UnknownRun(f'no run {when.run_id}: {known} (see `ecei sql "select * from crawl_runs"`)')
+    return found[0]
+
+
+def stamp(value: dt.datetime | None) -> str | None:
+    """A timestamp as ecei writes it everywhere: RFC 3339 in UTC to the second, `2018-10-15T09:30:00Z`.
+
+    A naive value is UTC (the warehouse's convention); an aware one is converted.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"

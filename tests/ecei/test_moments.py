@@ -1,0 +1,63 @@
+"""Points in time as people write them, resolved against a real warehouse, and timestamps as ecei prints them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from ecei.moments import Edge, UnknownRun, instant, parse_when, stamp
+from tests.warehouse.staged_runs import merge, row
+from warehouse.db import connect
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at", "run_id"),
+    [
+        ("2018-10-15", dt.date(2018, 10, 15), None, None),
+        ("2018-10-15T09:30", None, dt.datetime(2018, 10, 15, 9, 30), None),
+        ("2018-10-15 09:30:00+02:00", None, dt.datetime(2018, 10, 15, 7, 30), None),
+        ("2018-10-15T09:30:00Z", None, dt.datetime(2018, 10, 15, 9, 30), None),
+        ("run:12", None, None, 12),
+        ("RUN 7", None, None, 7),
+        (" 3 ", None, None, 3),
+    ],
+)
+def test_a_point_is_a_day_a_timestamp_in_utc_or_a_run(text, day, at, run_id):
+    when = parse_when(text)
+    assert (when.day, when.at, when.run_id) == (day, at, run_id)
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2018-13-01", "2018/10/15", "run:", "-1"])
+def test_anything_else_names_the_forms_it_takes(text):
+    with pytest.raises(ValueError, match="run id") as caught:
+        parse_when(text)
+    assert repr(text) in str(caught.value)
+
+
+def test_a_point_resolves_against_the_warehouse(tmp_path: Path):
+    con = connect(tmp_path / "w.duckdb")
+    first = dt.datetime(2018, 10, 15, 9, 0)
+    merge(con, tmp_path, [row("A")], first)
+    merge(con, tmp_path, [row("A"), row("B")], dt.datetime(2018, 10, 16, 9, 0))
+    tick = dt.timedelta(microseconds=1)
+    day = parse_when("2018-10-15")
+    assert instant(con, day, Edge.START) == dt.datetime(2018, 10, 15) - tick
+    assert instant(con, day, Edge.END) == dt.datetime(2018, 10, 16) - tick
+    assert instant(con, parse_when("run:1")) == first
+    listed = lambda t: sorted(r[0] for r in con.execute("select name from clusters_as_of(?)", [t]).fetchall())  # noqa: E731
+    # the day's run counts as after its start and before its end; run 1 is the list right after run 1
+    assert listed(instant(con, day, Edge.START)) == []
+    assert listed(instant(con, day, Edge.END)) == ["A"]
+    assert listed(instant(con, parse_when("run:1"))) == ["A"]
+    assert listed(instant(con, parse_when("run:2"))) == ["A", "B"]
+    with pytest.raises(UnknownRun, match="runs are 1 to 2"):
+        instant(con, parse_when("run:9"))
+
+
+def test_a_timestamp_is_written_one_way_with_its_zone():
+    assert stamp(dt.datetime(2018, 10, 15, 9, 30, 5, 123)) == "2018-10-15T09:30:05Z"
+    aware = dt.datetime(2018, 10, 15, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert stamp(aware) == "2018-10-15T09:30:00Z"
+    assert stamp(None) is None
