@@ -1,0 +1,68 @@
+"""How a person's words find a country or a cluster: one rule for every command that takes them.
+
+People type names without their accents, with a straight apostrophe for the site's curly one, in any
+case. `search_key` is the form both sides are compared in; it is looser than the identity key
+(pipelines.keys.name_key), which decides what is one cluster, and is used only to find.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from ecei.outcome import Refused
+from pipelines.keys import country_key
+
+# the apostrophes, quotes and dashes a name is written with on the site or on a keyboard
+_FOLD = str.maketrans(
+    {
+        "\N{RIGHT SINGLE QUOTATION MARK}": "'",
+        "\N{LEFT SINGLE QUOTATION MARK}": "'",
+        "\N{MODIFIER LETTER APOSTROPHE}": "'",
+        "\N{GRAVE ACCENT}": "'",
+        "\N{ACUTE ACCENT}": "'",
+        "\N{PRIME}": "'",
+        "\N{LEFT DOUBLE QUOTATION MARK}": '"',
+        "\N{RIGHT DOUBLE QUOTATION MARK}": '"',
+        "\N{EN DASH}": "-",
+        "\N{EM DASH}": "-",
+        "\N{HYPHEN}": "-",
+        "\N{NON-BREAKING HYPHEN}": "-",
+        # letters that carry no separable accent (NFKD keeps them): written as a keyboard without them would
+        "\N{LATIN SMALL LETTER L WITH STROKE}": "l",
+        "\N{LATIN CAPITAL LETTER L WITH STROKE}": "L",
+        "\N{LATIN SMALL LETTER O WITH STROKE}": "o",
+        "\N{LATIN CAPITAL LETTER O WITH STROKE}": "O",
+        "\N{LATIN SMALL LETTER AE}": "ae",
+        "\N{LATIN CAPITAL LETTER AE}": "AE",
+        "\N{LATIN SMALL LETTER SHARP S}": "ss",
+        "\N{LATIN SMALL LETTER D WITH STROKE}": "d",
+        "\N{LATIN CAPITAL LETTER D WITH STROKE}": "D",
+    }
+)
+
+
+def search_key(text: str) -> str:
+    """`text` as it is compared when searching: no accents, one apostrophe form, no case, single spaces."""
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def known_countries(con: Any) -> list[tuple[str, str]]:
+    """(country, country_id) of every country the warehouse ever listed, by name."""
+    return con.execute(
+        "select distinct country, country_id from cluster_history order by country, country_id"
+    ).fetchall()
+
+
+def resolve_country(con: Any, given: str) -> list[str]:
+    """The country ids `given` names (a country's name, accents and case aside, or its id, dashes
+    aside); Refused listing the known countries when it names none."""
+    countries = known_countries(con)
+    wanted_name, wanted_id = search_key(given), country_key(given)
+    ids = sorted({i for name, i in countries if search_key(name) == wanted_name or country_key(i) == wanted_id})
+    if not ids:
+        listed = ", ".join(sorted({name for name, _ in countries})) or "none yet"
+        raise Refused(f"no country {given!r} in the warehouse; known countries: {listed}")
+    return ids
