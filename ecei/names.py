@@ -2,12 +2,14 @@
 
 People type names without their accents, with a straight apostrophe for the site's curly one, in any
 case. `search_key` is the form both sides are compared in; it is looser than the identity key
-(pipelines.keys.name_key), which decides what is one cluster, and is used only to find.
+(pipelines.keys.name_key), which decides what is one cluster, and is used only to find. A name that
+finds nothing gets the nearest names the warehouse holds (rapidfuzz), to show the person instead.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from ecei.outcome import Refused
@@ -66,3 +68,52 @@ def resolve_country(con: Any, given: str) -> list[str]:
         listed = ", ".join(sorted({name for name, _ in countries})) or "none yet"
         raise Refused(f"no country {given!r} in the warehouse; known countries: {listed}")
     return ids
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A name a cluster was listed under, in its country."""
+
+    cluster_id: str
+    name: str
+    country: str
+    country_id: str
+
+
+def listed_names(con: Any) -> list[Listed]:
+    """Every (cluster, name, country) the warehouse ever listed, by country and name."""
+    rows = con.execute(
+        "select distinct cluster_id, name, country, country_id from cluster_history order by country, name, cluster_id"
+    ).fetchall()
+    return [Listed(*r) for r in rows]
+
+
+def find_clusters(con: Any, name: str, country: str | None = None) -> list[str]:
+    """Ids of the clusters ever listed under a name that reads as `name` (search_key: accents,
+    apostrophe forms, case and spacing aside), only in `country` when given (resolve_country:
+    Refused listing the known countries when it names none)."""
+    in_countries = set(resolve_country(con, country)) if country is not None else None
+    wanted = search_key(name)
+    return sorted(
+        {
+            n.cluster_id
+            for n in listed_names(con)
+            if search_key(n.name) == wanted and (in_countries is None or n.country_id in in_countries)
+        }
+    )
+
+
+NEAREST = 5
+NEAREST_SCORE = 60  # rapidfuzz WRatio, 0-100: below it a name shares too little with the one typed
+
+
+def nearest_names(con: Any, name: str, limit: int = NEAREST) -> list[tuple[str, str]]:
+    """(name, country) of the names nearest to `name`, best first, compared in their search form; in
+    every country, so a name typed with the wrong country is found in its own."""
+    from rapidfuzz import fuzz, process  # only a miss needs it
+
+    pairs = sorted({(n.name, n.country) for n in listed_names(con)}, key=lambda p: (p[1], p[0]))
+    keys = {i: search_key(n) for i, (n, _) in enumerate(pairs)}
+    hits = process.extract(search_key(name), keys, scorer=fuzz.WRatio, limit=None, score_cutoff=NEAREST_SCORE)
+    best = sorted(hits, key=lambda hit: (-hit[1], hit[2]))  # ties in (country, name) order
+    return [pairs[i] for _, _, i in best[:limit]]

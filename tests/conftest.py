@@ -94,6 +94,14 @@ def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def dated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three demo snapshots as runs at their own dates (tests.dated_demo.DEMO_RUNS); tests only read it."""
+    from tests.dated_demo import dated_demo
+
+    return dated_demo(tmp_path_factory.mktemp("dated"))
+
+
+@pytest.fixture(scope="session")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Path]]:
     """A warehouse holding one complete run of a snapshot, crawled once per session and copied."""
     done: dict[str, Path] = {}

@@ -2,39 +2,72 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ecei.cli.kit import DbOption, cell, err, existing_db, finish, out, outcomes, settings, shown, visible
-from ecei.history import history
+from ecei.cli.kit import (
+    DbOption,
+    JsonOption,
+    TodayOption,
+    cell,
+    err,
+    existing_db,
+    finish,
+    json_text,
+    out,
+    outcomes,
+    settings,
+    shown,
+    visible,
+)
+from ecei.history import HistoryResult, Timeline, history
+from ecei.moments import stamp
 from ecei.outcome import Status
 
 
 def history_command(
-    name: Annotated[str, typer.Argument(help="The cluster's name, as listed now or in any earlier version")],
-    country: Annotated[str | None, typer.Option(help="Only in this country (name or country id)")] = None,
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="The cluster's name, as listed now or in any earlier version; accents, apostrophe forms "
+            "(' or \N{RIGHT SINGLE QUOTATION MARK}) and case do not matter"
+        ),
+    ],
+    country: Annotated[
+        str | None, typer.Option(help="Only in this country (its name or id); an unknown one lists the known")
+    ] = None,
+    today: TodayOption = None,
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Show one cluster's versions as a timeline: when each was listed, and what it changed."""
+    """Show one cluster's versions as a timeline: when each was listed, and what it changed.
+
+    A label whose date is before --today reads "lapsed on D", any other "valid until D". A name that
+    matches nothing exits 1 with the nearest names; an unknown --country exits 2 with the known ones.
+    """
     chosen = settings(db=db)
     existing_db(chosen)
     with outcomes():
-        result = history(chosen, name, country)
+        result = history(chosen, name, country, today)
+    if as_json:
+        typer.echo(json_text(_document(result), indent=2))
     if result.status != Status.OK:
-        _no_such_cluster(name, country, result.similar)
-    for timeline in result.timelines:
-        _print_timeline(timeline.cluster_id, timeline.versions)
+        _no_such_cluster(name, country, result.nearest)
+    if not as_json:
+        for timeline in result.timelines:
+            _print_timeline(timeline)
 
 
-def _no_such_cluster(name: str, country: str | None, similar: list[tuple[str, str]]) -> None:
+def _no_such_cluster(name: str, country: str | None, nearest: list[tuple[str, str]]) -> None:
     where = f" in {country}" if country else ""
     err.print(f"[red]no cluster named {shown(repr(name))}{shown(where)}[/red] in the history", highlight=False)
-    if similar:
-        err.print("names containing those words:")
-        for hit_name, hit_country in similar:
+    if nearest:
+        err.print("the nearest names:")
+        for hit_name, hit_country in nearest:
             err.print(f"  {shown(hit_name)} ({shown(hit_country)})", highlight=False)
     finish(Status.FAILED)
 
@@ -57,29 +90,52 @@ def _changes(version: dict[str, Any]) -> Text:
     return Text(visible("; ".join(parts)))
 
 
-def _print_timeline(cluster_id: str, versions: list[dict[str, Any]]) -> None:
-    last = versions[-1]
-    title = Text(visible(f"{last['name']} ({last['country']}), cluster {cluster_id}"))
+def _print_timeline(timeline: Timeline) -> None:
+    last = timeline.last
+    title = Text(visible(f"{last['name']} ({last['country']}), cluster {timeline.cluster_id}"))
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
-    for column in ("from (UTC)", "to (UTC)", "valid until"):
+    for column in ("from", "to", "label"):
         table.add_column(column, no_wrap=True)  # times and dates stay whole
     table.add_column("portfolio")
     table.add_column("what changed", overflow="fold")
-    for v in versions:
+    for v in timeline.versions:
         table.add_row(
             str(v["version"]),
             cell(v["valid_from"]),
             Text("current", style="green") if v["is_current"] else cell(v["valid_to"]),
-            cell(v["valid_until"]),
+            Text(v["label"], style="red" if v["label"].startswith("lapsed") else ""),
             cell(v["portfolio"]),
             _changes(v),
         )
     out.print(table, soft_wrap=True)
     out.print(Text(visible(f"website: {last['website'] or 'none'}")), soft_wrap=True)
     if last["is_current"]:
-        out.print(Text(f"listed now; label valid until {last['valid_until']}"), soft_wrap=True)
+        out.print(Text(f"listed now; label {last['label']}"), soft_wrap=True)
     else:
-        out.print(
-            Text(f"not listed since {last['valid_to']:%Y-%m-%d %H:%M} UTC (run {last['run_id_to']})"), soft_wrap=True
-        )
+        out.print(Text(f"not listed since {stamp(last['valid_to'])} (run {last['run_id_to']})"), soft_wrap=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return stamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _document(result: HistoryResult) -> dict[str, Any]:
+    """The result as --json prints it: timestamps through stamp, dates as YYYY-MM-DD."""
+    clusters = [
+        {
+            "cluster_id": t.cluster_id,
+            "name": t.last["name"],
+            "country": t.last["country"],
+            "listed_now": t.last["is_current"],
+            "label": t.last["label"],
+            "versions": [{k: _plain(v) for k, v in version.items() if k != "cluster_id"} for version in t.versions],
+        }
+        for t in result.timelines
+    ]
+    nearest = [{"name": n, "country": c} for n, c in result.nearest]
+    return {"today": result.today.isoformat(), "clusters": clusters, "nearest": nearest}

@@ -1,22 +1,94 @@
-"""`ecei history` as a user runs it: one cluster's timeline, or a suggestion."""
+"""`ecei history` as a user runs it: one cluster's timeline, the nearest names on a miss, and what it refuses."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.cli.helpers import ecei
 
+AGRUPACIO = "Agrupació d\N{RIGHT SINGLE QUOTATION MARK}Empreses Innovadores Tèxtils"
 
-def test_history_timeline(history_db: Path) -> None:
-    done = ecei("history", "arena legasea", "--country", "Norway", "--db", str(history_db), wide=True)
+
+def test_history_timeline_with_stamps_and_labels_judged_on_the_day(dated_db: Path) -> None:
+    done = ecei(
+        "history", "arena legasea", "--country", "Norway", "--today", "2021-10-01", "--db", str(dated_db), wide=True
+    )
     assert done.returncode == 0, done.stderr
-    assert "Arena Legasea (Norway)" in done.stdout
-    assert "renewed (was 2018-01-27)" in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Arena Legasea (Norway), cluster ")
+    first = next(line for line in lines if line.startswith("│ 1 "))
+    assert "2016-06-15T09:00:00Z" in first and "2021-09-15T09:00:00Z" in first and "lapsed on 2018-01-27" in first
+    second = next(line for line in lines if line.startswith("│ 2 "))
+    assert "current" in second and "lapsed on 2021-01-27" in second and "renewed (was 2018-01-27)" in second
+    assert "listed now; label lapsed on 2021-01-27" in done.stdout
+    assert "valid until" not in done.stdout
+
+
+def test_a_label_before_its_date_reads_valid_until(dated_db: Path) -> None:
+    done = ecei("history", "Arena Legasea", "--today", "2021-01-27", "--db", str(dated_db), wide=True)
+    assert done.returncode == 0, done.stderr
     assert "listed now; label valid until 2021-01-27" in done.stdout
+    assert "lapsed on 2018-01-27" in done.stdout  # the first version's label had lapsed by then
 
 
-def test_history_of_an_unknown_name_suggests(history_db: Path) -> None:
-    done = ecei("history", "Seafood", "--db", str(history_db), wide=True)
+def test_a_straight_apostrophe_and_no_accents_find_the_site_s_name(dated_db: Path) -> None:
+    done = ecei("history", "AGRUPACIO D'EMPRESES INNOVADORES TEXTILS", "--db", str(dated_db), wide=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{AGRUPACIO} (Spain), cluster ")
+
+
+def test_a_delisted_cluster_says_since_when(dated_db: Path) -> None:
+    done = ecei("history", "ikt grenland", "--db", str(dated_db), wide=True)
+    assert done.returncode == 0, done.stderr
+    assert "not listed since 2021-09-15T09:00:00Z (run 3)" in done.stdout
+
+
+def test_an_unknown_name_exits_1_with_the_nearest_names(dated_db: Path) -> None:
+    done = ecei("history", "arena legsea", "--db", str(dated_db), wide=True)
     assert done.returncode == 1
-    assert "no cluster named 'Seafood'" in done.stderr
-    assert "NCE Seafood Innovation Cluster (Norway)" in done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines[0] == "no cluster named 'arena legsea' in the history"
+    assert lines[1] == "the nearest names:"
+    assert lines[2] == "  Arena Legasea (Norway)"
+    assert 3 <= len(lines) <= 7 and all(line.startswith("  Arena ") for line in lines[2:])
+
+
+def test_a_name_in_another_country_is_suggested_in_its_own(dated_db: Path) -> None:
+    done = ecei("history", "agrupacio d'empreses innovadores textils", "--country", "Italy", "--db", str(dated_db))
+    assert done.returncode == 1
+    assert 'no cluster named "agrupacio d\'empreses innovadores textils" in Italy' in done.stderr
+    assert f"  {AGRUPACIO} (Spain)" in done.stderr.splitlines()
+
+
+def test_an_unknown_country_exits_2_listing_the_known(dated_db: Path) -> None:
+    done = ecei("history", "Arena Legasea", "--country", "Norvège", "--db", str(dated_db), wide=True)
+    assert done.returncode == 2
+    assert "no country 'Norvège' in the warehouse; known countries: Italy, Norway, Poland, Spain" in done.stderr
+    assert done.stdout == ""
+
+
+def test_history_as_json(dated_db: Path) -> None:
+    done = ecei("history", "bm3 mazovian cluster of materials technology and engineering", "--today", "2016-06-15",
+                "--json", "--db", str(dated_db))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["today"] == "2016-06-15" and document["nearest"] == []
+    (cluster,) = document["clusters"]
+    assert cluster["name"] == "BM\N{SUPERSCRIPT THREE} Mazovian Cluster of Materials Technology and Engineering"
+    assert (cluster["country"], cluster["listed_now"], cluster["label"]) == ("Poland", True, "valid until 2016-12-08")
+    (version,) = cluster["versions"]
+    assert version["valid_from"] == "2016-06-15T09:00:00Z" and version["valid_to"] is None
+    assert version["valid_until"] == "2016-12-08" and version["what_changed"] == ["listed"]
+
+
+def test_a_miss_as_json_exits_1_with_the_nearest_names(dated_db: Path) -> None:
+    done = ecei("history", "seafood", "--json", "--db", str(dated_db))
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    assert document["clusters"] == []
+    assert {(n["name"], n["country"]) for n in document["nearest"]} == {
+        ("NCE Seafood Innovation Cluster", "Norway"),
+        ("Seafood Innovation Cluster", "Norway"),
+    }

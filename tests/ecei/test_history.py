@@ -1,4 +1,4 @@
-"""Finding a cluster by any name it was listed under, and its versions with what each changed."""
+"""A cluster's versions with what each changed, found by any name it had, its labels judged on a day."""
 
 from __future__ import annotations
 
@@ -9,29 +9,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.history import cluster_versions, find_clusters, history, similar_names
-from ecei.outcome import Status
+from ecei.history import cluster_versions, history, label_words
+from ecei.names import find_clusters
+from ecei.outcome import Refused, Status
 from ecei.settings import Settings
-from tests.conftest import NORWAY
+from tests.dated_demo import DEMO_RUNS
 
 
 @pytest.fixture
-def con(history_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with duckdb.connect(str(history_db), read_only=True) as c:
+def con(dated_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect(str(dated_db), read_only=True) as c:
         yield c
-
-
-def test_name_matches_as_the_identity_does(con: duckdb.DuckDBPyConnection) -> None:
-    exact = find_clusters(con, "Arena Legasea")
-    assert len(exact) == 1
-    assert find_clusters(con, "  arena\u00a0LEGASEA ") == exact
-
-
-def test_country_by_name_or_id(con: duckdb.DuckDBPyConnection) -> None:
-    ids = find_clusters(con, "Arena Legasea")
-    assert find_clusters(con, "Arena Legasea", country="norway") == ids
-    assert find_clusters(con, "Arena Legasea", country=NORWAY.replace("-", "").upper()) == ids
-    assert find_clusters(con, "Arena Legasea", country="Italy") == []
 
 
 def test_a_renewal_is_a_new_version(con: duckdb.DuckDBPyConnection) -> None:
@@ -56,21 +44,41 @@ def test_a_delisted_cluster_ends(con: duckdb.DuckDBPyConnection) -> None:
     assert versions[-1]["run_id_to"] == 3
 
 
-def test_suggestions_on_a_miss(con: duckdb.DuckDBPyConnection) -> None:
-    assert find_clusters(con, "Seafood") == []
-    names = [n for n, _ in similar_names(con, "seafood")]
-    assert names == ["NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"]
+def test_a_label_is_valid_through_its_day_and_lapsed_after() -> None:
+    day = dt.date(2021, 1, 27)
+    assert label_words(day, dt.date(2020, 12, 31)) == "valid until 2021-01-27"
+    assert label_words(day, day) == "valid until 2021-01-27"
+    assert label_words(day, dt.date(2021, 1, 28)) == "lapsed on 2021-01-27"
 
 
-def test_the_use_case_gives_one_timeline_per_cluster(history_db: Path) -> None:
-    found = history(Settings(db=history_db), "arena legasea", country="Norway")
-    assert found.status == Status.OK
-    assert [len(t.versions) for t in found.timelines] == [2]
-    assert {v["cluster_id"] for v in found.timelines[0].versions} == {found.timelines[0].cluster_id}
+def test_the_use_case_judges_every_version_against_the_day(dated_db: Path) -> None:
+    before = history(Settings(db=dated_db), "arena legasea", country="Norway", today=dt.date(2021, 1, 27))
+    after = history(Settings(db=dated_db), "arena legasea", country="Norway", today=dt.date(2021, 10, 1))
+    assert before.status == after.status == Status.OK
+    assert [len(t.versions) for t in after.timelines] == [2]
+    (timeline,) = after.timelines
+    assert {v["cluster_id"] for v in timeline.versions} == {timeline.cluster_id}
+    assert [v["label"] for v in before.timelines[0].versions] == ["lapsed on 2018-01-27", "valid until 2021-01-27"]
+    assert [v["label"] for v in timeline.versions] == ["lapsed on 2018-01-27", "lapsed on 2021-01-27"]
+    # the versions start and end at the runs' own dates
+    assert [v["valid_from"] for v in timeline.versions] == [DEMO_RUNS["2016-06"], DEMO_RUNS["2021-09"]]
 
 
-def test_the_use_case_fails_with_suggestions(history_db: Path) -> None:
-    missed = history(Settings(db=history_db), "Seafood")
+def test_today_is_the_default_day(dated_db: Path) -> None:
+    found = history(Settings(db=dated_db), "Ocean Autonomy Cluster")
+    assert found.today == dt.datetime.now(dt.UTC).date()
+
+
+def test_the_use_case_fails_with_the_nearest_names(dated_db: Path) -> None:
+    missed = history(Settings(db=dated_db), "Seafod Inovation")
     assert missed.status == Status.FAILED
     assert missed.timelines == []
-    assert [n for n, _ in missed.similar] == ["NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"]
+    assert missed.nearest[:2] == [
+        ("Seafood Innovation Cluster", "Norway"),
+        ("NCE Seafood Innovation Cluster", "Norway"),
+    ]
+
+
+def test_an_unknown_country_is_refused_with_the_known_ones(dated_db: Path) -> None:
+    with pytest.raises(Refused, match="known countries: Italy, Norway, Poland, Spain"):
+        history(Settings(db=dated_db), "Arena Legasea", country="Atlantis")

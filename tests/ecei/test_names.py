@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from ecei.names import resolve_country, search_key
+from ecei.names import NEAREST, find_clusters, nearest_names, resolve_country, search_key
 from ecei.outcome import Refused
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
@@ -34,3 +37,75 @@ def test_a_country_is_found_by_name_or_id_and_an_unknown_one_lists_the_known(tmp
     assert resolve_country(con, "9E12D7EA") == ["9e12-d7ea"]
     with pytest.raises(Refused, match=r"no country 'Norvège'.*known countries: Norway"):
         resolve_country(con, "Norvège")
+
+
+# --- clusters by name, in the demo history (its real awkward names: curly apostrophes, accents, BM³) ---
+
+
+@pytest.fixture(scope="module")
+def con(dated_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect(str(dated_db), read_only=True) as c:
+        yield c
+
+
+def ids_named(con: duckdb.DuckDBPyConnection, published: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute("select distinct cluster_id from cluster_history where name = ?", [published]).fetchall()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "published"),
+    [
+        (
+            "agrupacio d'empreses innovadores textils",
+            "Agrupació d\N{RIGHT SINGLE QUOTATION MARK}Empreses Innovadores Tèxtils",
+        ),
+        ("AEI AUTOMOCION DE LA RIOJA", "AEI Automoción de la Rioja"),
+        ("aera - cluster aeronautico aragones", "AERA - Cluster Aeronautico Aragonés"),
+        (
+            "bm3 mazovian cluster of materials technology and engineering",
+            "BM\N{SUPERSCRIPT THREE} Mazovian Cluster of Materials Technology and Engineering",
+        ),
+        ("  arena\u00a0LEGASEA ", "Arena Legasea"),
+    ],
+)
+def test_a_name_typed_on_a_keyboard_finds_the_site_s_own(con: duckdb.DuckDBPyConnection, typed: str, published: str):
+    found = ids_named(con, published)
+    assert len(found) == 1
+    assert find_clusters(con, typed) == found
+
+
+def test_every_listed_name_is_found_typed_without_accents_or_curly_apostrophes(con: duckdb.DuckDBPyConnection):
+    names = [r[0] for r in con.execute("select distinct name from cluster_history").fetchall()]
+    assert any("\N{RIGHT SINGLE QUOTATION MARK}" in n for n in names) and any(not n.isascii() for n in names)
+    for published in names:
+        # as a keyboard without accents writes it: accents dropped, a straight apostrophe, any case
+        plain = "".join(c for c in unicodedata.normalize("NFKD", published) if not unicodedata.combining(c))
+        typed = plain.replace("\N{RIGHT SINGLE QUOTATION MARK}", "'").swapcase()
+        assert set(ids_named(con, published)) <= set(find_clusters(con, typed)), published
+
+
+def test_a_country_narrows_the_names_and_an_unknown_one_is_refused(con: duckdb.DuckDBPyConnection):
+    (spain,) = {r[0] for r in con.execute("select country_id from cluster_history where country = 'Spain'").fetchall()}
+    published = "Agrupació d\N{RIGHT SINGLE QUOTATION MARK}Empreses Innovadores Tèxtils"
+    assert find_clusters(con, published, country="spain") == ids_named(con, published)
+    assert find_clusters(con, published, country=spain.upper()) == ids_named(con, published)
+    assert find_clusters(con, published, country="Norway") == []
+    with pytest.raises(Refused, match=r"no country 'Espana'.*known countries: Italy, Norway, Poland, Spain"):
+        find_clusters(con, published, country="Espana")
+
+
+def test_a_miss_gets_the_nearest_names_best_first(con: duckdb.DuckDBPyConnection):
+    assert nearest_names(con, "arena legsea")[0] == ("Arena Legasea", "Norway")
+    assert nearest_names(con, "agrupacio textils")[0] == (
+        "Agrupació d\N{RIGHT SINGLE QUOTATION MARK}Empreses Innovadores Tèxtils",
+        "Spain",
+    )
+    assert nearest_names(con, "bm3 mazovian")[0][0].startswith("BM\N{SUPERSCRIPT THREE} Mazovian")
+    seafood = nearest_names(con, "seafood")
+    assert set(seafood) == {("NCE Seafood Innovation Cluster", "Norway"), ("Seafood Innovation Cluster", "Norway")}
+    assert len(nearest_names(con, "arena")) == NEAREST
+    assert nearest_names(con, "arena", limit=2) == nearest_names(con, "arena")[:2]
+    assert nearest_names(con, "zzzz qqq") == []  # nothing near enough: no name is suggested for the sake of it
