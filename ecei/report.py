@@ -1,8 +1,12 @@
 """The HTML report: where the labels stand, what changed, how the refreshes went, in one offline file.
 
-The figures come from the public views through the queries in `warehouse/report/`; the page is a
-jinja2 template with autoescaping, and the charts are plotly figures drawn by plotly.js, which is
-inlined from the plotly wheel so the file needs no network when it is opened.
+Two points in time make a report: the list (the latest, or as it stood at `--as-of`, as
+`clusters_as_of` returns it) and the business day its labels are judged against (`--today`: days
+left, lapsing, lapsed). Every figure, chart and table is computed from that one list, and the
+changes and run health from the refreshes started by then. The figures come from the public views
+through the queries in `warehouse/report/`; the page is a jinja2 template with autoescaping, and the
+charts are plotly figures drawn by plotly.js, which is inlined from the plotly wheel so the file
+needs no network when it is opened.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 
 from ecei import change_kinds, run_figures
+from ecei.moments import Edge, When, instant, stamp
 from warehouse.db import open_when_free, sql_file
 
 RECENT_RUNS = 10
 CHANGES_LIMIT = 500
 EXPIRY_MONTHS = 24
 LAPSING_DAYS = 90  # a label lapsing within this many days is shown as lapsing
+# no version starts after it: the list at this instant is the latest one (clusters_current)
+END_OF_TIME = dt.datetime(9999, 12, 31, 23, 59, 59)
 
 Row = dict[str, Any]
 
@@ -37,7 +44,9 @@ Row = dict[str, Any]
 class ReportData:
     """Everything the page shows, as plain rows."""
 
-    today: dt.date
+    today: dt.date  # the business day the labels are judged against
+    as_of: dt.datetime | None  # the instant whose list is shown (naive UTC); None: the latest list
+    observed: Row | None  # the refresh that wrote that list (run_id, started_at, status); None: no refresh yet
     generated_at: dt.datetime
     db: str
     headline: Row
@@ -77,22 +86,30 @@ def change_summary(rows: list[Row]) -> list[Row]:
     return [{**{k.name: 0 for k in change_kinds.SUMMARY}, **run} for run in runs.values()]
 
 
-def collect(con: duckdb.DuckDBPyConnection, today: dt.date, db: str = "") -> ReportData:
-    """Run the report's queries against an open warehouse."""
-    on_day = {"today": today}
-    lapsing = {"today": today, "lapsing_days": LAPSING_DAYS}
+def collect(
+    con: duckdb.DuckDBPyConnection, today: dt.date, db: str = "", as_of: dt.datetime | None = None
+) -> ReportData:
+    """Run the report's queries against an open warehouse: the list at the instant `as_of` (naive
+    UTC; None: the latest list), its labels judged against the day `today`."""
+    at = {"at": as_of or END_OF_TIME}
+    on_day = {**at, "today": today}
+    lapsing = {**on_day, "lapsing_days": LAPSING_DAYS}
+    recent = {**at, "runs": RECENT_RUNS}
+    observed = _rows(con, "observed_run", at)
     data = ReportData(
         today=today,
+        as_of=as_of,
+        observed=observed[0] if observed else None,
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None),
         db=db,
         headline=_rows(con, "headline", lapsing)[0],
         clusters=_rows(con, "clusters", lapsing),
-        expiry=_rows(con, "expiry_by_month", {"today": today, "months": EXPIRY_MONTHS}),
+        expiry=_rows(con, "expiry_by_month", {**on_day, "months": EXPIRY_MONTHS}),
         lapsed=_rows(con, "lapsed_by_year", on_day),
-        runs=_rows(con, "recent_runs", {"runs": RECENT_RUNS}),
-        change_summary=change_summary(_rows(con, "change_summary", {"runs": RECENT_RUNS})),
-        changes=_rows(con, "recent_changes", {"runs": RECENT_RUNS, "limit": CHANGES_LIMIT}),
-        quarantine=_rows(con, "last_quarantine", {}),
+        runs=_rows(con, "recent_runs", recent),
+        change_summary=change_summary(_rows(con, "change_summary", recent)),
+        changes=_rows(con, "recent_changes", {**recent, "limit": CHANGES_LIMIT}),
+        quarantine=_rows(con, "last_quarantine", at),
     )
     data.figures = {
         "expiry": expiry_figure(data.expiry, today),
@@ -115,6 +132,7 @@ def expiry_figure(rows: list[Row], today: dt.date) -> dict[str, Any]:
     months = months_from(today)
     portfolios = sorted({r["portfolio"] for r in rows}, key=str.casefold)
     counts = {(r["month"], r["portfolio"]): r["labels"] for r in rows}
+    tallest = max((sum(counts.get((m, p), 0) for p in portfolios) for m in months), default=0)
     fig = go.Figure()
     for portfolio in portfolios:
         fig.add_bar(name=portfolio, x=months, y=[counts.get((m, portfolio), 0) for m in months])
@@ -126,7 +144,11 @@ def expiry_figure(rows: list[Row], today: dt.date) -> dict[str, Any]:
         margin={"l": 50, "r": 20, "t": 20, "b": 60},
         legend={"title": {"text": "portfolio"}},
         xaxis={"type": "category", "title": {"text": "month the label lapses"}, "categoryarray": months},
-        yaxis={"title": {"text": "labels"}, "rangemode": "tozero", "dtick": 1 if not rows else None},
+        yaxis={
+            "title": {"text": "labels"},
+            "rangemode": "tozero",
+            "dtick": 1 if tallest < 10 else None,
+        },  # whole labels
     )
     if not rows:
         _empty_note(fig, f"no listed label lapses in the {EXPIRY_MONTHS} months from {today.isoformat()}")
@@ -176,7 +198,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return stamp(value) or ""
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value))
     return str(value)
@@ -202,11 +224,20 @@ def render(data: ReportData) -> str:
     )
 
 
-def write_report(db: Path | str, out: Path, today: dt.date, busy_timeout: float) -> ReportData:
-    """Read the warehouse (read-only) and write the report to `out`, replacing it whole."""
+def write_report(
+    db: Path | str, out: Path, today: dt.date | None, busy_timeout: float, as_of: When | None = None
+) -> ReportData:
+    """Read the warehouse (read-only) and write the report to `out`, replacing it whole.
+
+    The list is the latest one, or the one that stood at `as_of` (the end of it, for a day; an
+    unknown run id raises ecei.moments.UnknownRun, a refusal). The labels are judged against
+    `today`; without it, against the day of `as_of`, or today (UTC) for the latest list.
+    """
     con = open_when_free(db, busy_timeout, read_only=True)
     try:
-        data = collect(con, today, db=str(db))
+        at = instant(con, as_of, Edge.END) if as_of is not None else None
+        day = today or (at.date() if at is not None else dt.datetime.now(dt.UTC).date())
+        data = collect(con, day, db=str(db), as_of=at)
     finally:
         con.close()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,31 +8,50 @@ from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import DbOption, TodayOption, existing_db, out, outcomes, settings, shown
+from ecei.cli.kit import AsOfOption, DbOption, existing_db, out, outcomes, parse_day, settings, shown
+from ecei.moments import stamp
+
+# kit.TodayOption with the default that --as-of brings: the list shown may be an earlier one
+TodayOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--today",
+        parser=parse_day,
+        metavar="YYYY-MM-DD",
+        help="The business day the list's labels are judged against (days left, lapsing, lapsed); it never "
+        "changes which list is shown [default: the day of --as-of, else today, UTC]",
+    ),
+]
 
 
 def report_command(
     db: DbOption = None,
     output: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
     today: TodayOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """Write the report: one self-contained HTML file (charts, tables, run health) that works offline.
 
-    The labels are judged as of --today, by default today in UTC.
+    Two points in time make a report. --as-of picks the list: the latest one, or the list as it
+    stood at WHEN (a day means its end), with the changes and refreshes up to then. --today is the
+    business day that list's labels are judged against (valid, lapsing within 90 days, lapsed, days
+    left); it never changes the list. Without --today: the day of --as-of, or else today (UTC).
     """
-    as_of = today or dt.datetime.now(dt.UTC).date()
     from ecei.report import LAPSING_DAYS, write_report  # plotly loads only for this command
 
     chosen = settings(db=db)
     path = existing_db(chosen)
     with outcomes():
-        data = write_report(path, output, as_of, chosen.busy_timeout)
+        data = write_report(path, output, today, chosen.busy_timeout, as_of)
     h = data.headline
     size = output.stat().st_size / 1e6
+    listed = f"the list as of {stamp(data.as_of)}" if data.as_of else "the latest list"
+    seen = f" (observed by run {data.observed['run_id']})" if data.observed else " (no refresh by then)"
     out.print(
-        f"wrote {shown(str(output))} ({size:.1f} MB) as of {as_of}: {h['clusters_listed']} clusters listed, "
-        f"{h['labels_valid']} labels valid, {h['lapsing_90_days']} lapsing in {LAPSING_DAYS} days, "
-        f"{h['labels_lapsed']} lapsed, {h['countries']} countries",
+        f"wrote {shown(str(output))} ({size:.1f} MB): {listed}{seen} judged as of {data.today}: "
+        f"{h['clusters_listed']} clusters listed, {h['labels_valid']} labels valid, "
+        f"{h['lapsing_90_days']} lapsing in {LAPSING_DAYS} days, {h['labels_lapsed']} lapsed, "
+        f"{h['countries']} countries",
         highlight=False,
         soft_wrap=True,
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from parsel import Selector
 
 from ecei.mirror import Fault, demo_site, serve
+from ecei.moments import UnknownRun, parse_when
 from ecei.refresh import refresh
 from ecei.report import collect, months_from, render, write_report
 from ecei.settings import Settings
@@ -212,6 +215,145 @@ def test_report_of_an_empty_warehouse(tmp_path: Path) -> None:
         con.close()
     assert "No refresh has run yet." in html
     assert "no listed label lapses" in html
+
+
+# --- the demo at its own dates: the list as it stood, judged on a day -------------------------------
+
+DEMO_TODAY = dt.date(2021, 10, 1)  # the demo's business day (README)
+END_OF_2018 = dt.datetime(2018, 12, 31, 23, 59, 59, 999999)  # --as-of 2018-12-31: the end of the day
+
+
+def page(path: Path) -> Selector:
+    return Selector(text=path.read_text(encoding="utf-8"))
+
+
+def shown_figures(html: Selector) -> dict[str, int]:
+    return {el.attrib["data-figure"]: int(el.css(".value::text").get()) for el in html.css("[data-figure]")}
+
+
+def chart(html: Selector, name: str) -> dict[str, Any]:
+    return json.loads(html.css(f'script[data-chart="chart-{name}"]::text').get())
+
+
+def run_ids(html: Selector, table: str) -> list[int]:
+    return [int(i) for i in html.css(f"#{table} tbody tr::attr(data-run-id)").getall()]
+
+
+def headline_as_of(db: Path, at: dt.datetime, today: dt.date) -> dict[str, int]:
+    """The headline figures of the list at `at`, written independently of warehouse/report/headline.sql."""
+    (listed, valid, lapsing, lapsed, countries) = query(
+        db,
+        "select count(*), count(*) filter (valid_until >= $2), count(*) filter (valid_until between $2 and $2 + 89), "
+        "count(*) filter (valid_until < $2), count(distinct country) from clusters_as_of($1)",
+        [at, today],
+    )[0]
+    return {
+        "clusters_listed": listed,
+        "labels_valid": valid,
+        "lapsing_90_days": lapsing,
+        "labels_lapsed": lapsed,
+        "countries": countries,
+    }
+
+
+def test_the_demo_judged_on_its_business_day_has_valid_labels_and_a_lapsing_chart(dated_db: Path, tmp_path: Path):
+    out = tmp_path / "report.html"
+    data = write_report(dated_db, out, DEMO_TODAY, busy_timeout=5)
+    assert (data.today, data.as_of, data.observed["run_id"]) == (DEMO_TODAY, None, 3)
+    html = page(out)
+    figures = shown_figures(html)
+    latest = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert figures == headline_as_of(dated_db, latest, DEMO_TODAY) and figures["labels_valid"] > 0
+    (lapsing,) = query(
+        dated_db,
+        "select count(*) from clusters_current where valid_until >= $1 and valid_until < '2023-10-01'",
+        [DEMO_TODAY],
+    )[0]
+    assert sum(sum(trace["y"]) for trace in chart(html, "expiry")["data"]) == lapsing > 0
+    assert html.css("#as-of").get() is None and html.css("#judged-on::text").get() == "2021-10-01"
+    assert run_ids(html, "runs-table") == [3, 2, 1]
+
+
+def test_as_of_shows_every_figure_from_the_list_as_it_stood(dated_db: Path, tmp_path: Path):
+    then, now = tmp_path / "then.html", tmp_path / "now.html"
+    data = write_report(dated_db, then, None, busy_timeout=5, as_of=parse_when("2018-12-31"))
+    write_report(dated_db, now, dt.date(2018, 12, 31), busy_timeout=5)
+    # without --today the list is judged on the day of --as-of
+    assert (data.as_of, data.today, data.observed["run_id"]) == (END_OF_2018, dt.date(2018, 12, 31), 2)
+    old, new = page(then), page(now)
+    assert old.css("#as-of::text").get() == "2018-12-31T23:59:59Z"
+    assert old.css("#observed-run::text").get() == "2" and new.css("#observed-run::text").get() == "3"
+    assert old.css("#judged-on::text").get() == new.css("#judged-on::text").get() == "2018-12-31"
+    assert "as of 2018-12-31T23:59:59Z" in old.css("title::text").get()
+
+    # the headline and the clusters table: the 2018 list, not the latest one judged on the same day
+    assert shown_figures(old) == headline_as_of(dated_db, END_OF_2018, dt.date(2018, 12, 31))
+    assert shown_figures(old)["clusters_listed"] != shown_figures(new)["clusters_listed"]
+    listed_then = {r[0] for r in query(dated_db, "select cluster_id from clusters_as_of($1)", [END_OF_2018])}
+    assert set(old.css("#clusters-table tbody tr::attr(data-cluster-id)").getall()) == listed_then
+    assert set(new.css("#clusters-table tbody tr::attr(data-cluster-id)").getall()) != listed_then
+    assert "IKT Grenland" in old.css("#clusters-table td.name::text").getall()  # delisted in 2021
+    assert "IKT Grenland" not in new.css("#clusters-table td.name::text").getall()
+
+    # the charts: the 2018 list's lapses per year, which the latest list no longer holds
+    lapsed_then = dict(
+        query(
+            dated_db,
+            "select year(valid_until)::varchar, count(*) from clusters_as_of($1) where valid_until < '2018-12-31' "
+            "group by all",
+            [END_OF_2018],
+        )
+    )
+    (old_lapsed,), (new_lapsed,) = chart(old, "lapsed")["data"], chart(new, "lapsed")["data"]
+    assert {x: y for x, y in zip(old_lapsed["x"], old_lapsed["y"], strict=True) if y} == lapsed_then
+    assert old_lapsed["y"] != new_lapsed["y"]
+    (expiring,) = query(
+        dated_db,
+        "select count(*) from clusters_as_of($1) where valid_until >= '2018-12-31' and valid_until < '2020-12-01'",
+        [END_OF_2018],
+    )[0]
+    assert sum(sum(trace["y"]) for trace in chart(old, "expiry")["data"]) == expiring
+
+    # the changes and the runs: up to 2018-12-31, so run 3 (2021) is in none of them
+    assert run_ids(old, "runs-table") == run_ids(old, "change-summary") == [2, 1]
+    assert run_ids(new, "runs-table") == [3, 2, 1]
+    changes = [int(r) for r in old.css("#changes-table tbody tr td:first-child::text").getall()]
+    assert (
+        sorted(set(changes)) == [1, 2]
+        and len(changes) == query(dated_db, "select count(*) from cluster_changes where run_id <= 2")[0][0]
+    )
+    quarantined = query(dated_db, "select page_url from rejected_rows where run_id = 2")
+    assert old.css("#quarantine-table code::text").getall()[0::2] == [r[0] for r in quarantined]
+
+
+def test_as_of_a_run_is_the_list_right_after_it(dated_db: Path, tmp_path: Path):
+    data = write_report(dated_db, tmp_path / "r.html", None, busy_timeout=5, as_of=parse_when("run:1"))
+    (started, loaded) = query(dated_db, "select started_at, rows_loaded from crawl_runs where run_id = 1")[0]
+    assert (data.as_of, data.today, data.observed["run_id"]) == (started, started.date(), 1)
+    assert data.headline["clusters_listed"] == loaded
+    assert [r["run_id"] for r in data.runs] == [1]
+
+
+def test_today_judges_the_as_of_list_on_another_day(dated_db: Path, tmp_path: Path):
+    day = dt.date(2016, 6, 15)
+    data = write_report(dated_db, tmp_path / "r.html", day, busy_timeout=5, as_of=parse_when("2018-12-31"))
+    assert data.headline == headline_as_of(dated_db, END_OF_2018, day)
+    assert data.headline["labels_valid"] > headline_as_of(dated_db, END_OF_2018, END_OF_2018.date())["labels_valid"]
+
+
+def test_as_of_before_the_first_run_is_an_empty_list(dated_db: Path, tmp_path: Path):
+    out = tmp_path / "r.html"
+    data = write_report(dated_db, out, None, busy_timeout=5, as_of=parse_when("2015-01-01"))
+    assert data.observed is None and data.headline["clusters_listed"] == 0 and data.runs == []
+    text = " ".join(" ".join(page(out).css("header ::text").getall()).split())
+    assert "(no refresh had observed the list by then)" in text and "No refresh had run by then." in text
+
+
+def test_an_unknown_run_is_refused_and_writes_nothing(dated_db: Path, tmp_path: Path):
+    out = tmp_path / "r.html"
+    with pytest.raises(UnknownRun, match="no run 9: runs are 1 to 3"):
+        write_report(dated_db, out, None, busy_timeout=5, as_of=parse_when("run:9"))
+    assert not out.exists()
 
 
 # --- in chromium ----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
--- How many clusters each of the last $runs refreshes changed, per change kind: one row per run and
--- kind it had (a run without changes has one row, `change` NULL). A `changed` cluster whose label
--- date (`valid_until`) moved later counts as `renewed`, not again as changed.
+-- How many clusters each of the last $runs refreshes started by the instant $at changed, per change
+-- kind: one row per run and kind it had (a run without changes has one row, `change` NULL). A
+-- `changed` cluster whose label date (`valid_until`) moved later counts as `renewed`, not again as changed.
 with recent_runs as (
     select run_id, started_at, status from crawl_runs
+    where started_at <= $at::timestamp
     order by run_id desc
     limit $runs
 ),

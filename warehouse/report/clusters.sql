@@ -1,7 +1,7 @@
--- Every cluster the site lists now, with its label status as of the date $today: lapsed, lapsing
--- (it lapses within $lapsing_days days) or valid.
-with current_list as (
-    select * from clusters_current
+-- Every cluster the site listed at the instant $at, with its label status as of the date $today:
+-- lapsed, lapsing (it lapses within $lapsing_days days) or valid.
+with listed as (
+    select * from clusters_as_of($at::timestamp)
 ),
 
 final as (
@@ -19,7 +19,7 @@ final as (
             when valid_until < $today::date + $lapsing_days::integer then 'lapsing'
             else 'valid'
         end as status
-    from current_list
+    from listed
 )
 
 select * from final

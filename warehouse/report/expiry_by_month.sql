@@ -1,7 +1,7 @@
--- Labels of listed clusters that lapse in the $months months from the month of $today, per month and
--- portfolio (only the months and portfolios that have any).
-with current_list as (
-    select * from clusters_current
+-- Labels of the clusters listed at the instant $at that lapse in the $months months from the month of
+-- $today, per month and portfolio (only the months and portfolios that have any).
+with listed as (
+    select * from clusters_as_of($at::timestamp)
 ),
 
 window_bounds as (
@@ -15,7 +15,7 @@ final as (
         strftime(c.valid_until, '%Y-%m') as month,
         c.portfolio,
         count(*) as labels
-    from current_list as c
+    from listed as c
     cross join window_bounds as w
     where c.valid_until >= w.first_day and c.valid_until < w.end_day
     group by all

@@ -1,8 +1,8 @@
--- The report's headline figures, as of the date $today.
+-- The report's headline figures: the list as it stood at the instant $at, judged as of the date $today.
 -- A label is valid through its `valid_until` day; it is lapsing when it lapses within $lapsing_days
 -- days (counted as `lapsing_90_days`, a name older than the parameter).
-with current_list as (
-    select * from clusters_current
+with listed as (
+    select * from clusters_as_of($at::timestamp)
 ),
 
 final as (
@@ -14,7 +14,7 @@ final as (
         ) as lapsing_90_days,
         count(*) filter (where valid_until < $today::date) as labels_lapsed,
         count(distinct country) as countries
-    from current_list
+    from listed
 )
 
 select * from final;

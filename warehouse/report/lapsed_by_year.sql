@@ -1,13 +1,13 @@
--- Listed clusters whose label has lapsed by $today, per year of lapse.
-with current_list as (
-    select * from clusters_current
+-- Clusters listed at the instant $at whose label has lapsed by $today, per year of lapse.
+with listed as (
+    select * from clusters_as_of($at::timestamp)
 ),
 
 final as (
     select
         year(valid_until) as year,
         count(*) as labels
-    from current_list
+    from listed
     where valid_until < $today::date
     group by all
 )

@@ -1,6 +1,7 @@
--- The rows the last refresh quarantined, with their reasons.
+-- The rows quarantined by the last refresh started by the instant $at, with their reasons.
 with last_run as (
     select max(run_id) as run_id from crawl_runs
+    where started_at <= $at::timestamp
 ),
 
 final as (

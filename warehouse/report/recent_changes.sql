@@ -1,7 +1,8 @@
--- Every change of the last $runs refreshes, newest run first; 'renewed' is a change whose
--- `valid_until` moved later (whatever else changed with it).
+-- Every change of the last $runs refreshes started by the instant $at, newest run first; 'renewed'
+-- is a change whose `valid_until` moved later (whatever else changed with it).
 with recent_runs as (
     select run_id from crawl_runs
+    where started_at <= $at::timestamp
     order by run_id desc
     limit $runs
 ),

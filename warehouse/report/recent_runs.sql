@@ -1,6 +1,8 @@
--- The last $runs refreshes, newest first, with their figures (every field ecei/run_figures.py reads).
+-- The last $runs refreshes started by the instant $at, newest first, with their figures (every field
+-- ecei/run_figures.py reads).
 with runs as (
     select * from crawl_runs
+    where started_at <= $at::timestamp
 ),
 
 final as (
