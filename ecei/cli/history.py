@@ -97,7 +97,7 @@ def _print_timeline(timeline: Timeline) -> None:
     table.add_column("#", justify="right")
     for column in ("from", "to", "label"):
         table.add_column(column, no_wrap=True)  # times and dates stay whole
-    table.add_column("portfolio")
+    table.add_column("portfolio", overflow="fold")  # a long word folds, never cut short
     table.add_column("what changed", overflow="fold")
     for v in timeline.versions:
         table.add_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from tests.cli.helpers import ecei
@@ -92,3 +93,14 @@ def test_a_miss_as_json_exits_1_with_the_nearest_names(dated_db: Path) -> None:
         ("NCE Seafood Innovation Cluster", "Norway"),
         ("Seafood Innovation Cluster", "Norway"),
     }
+
+
+def test_a_narrow_terminal_folds_values_and_cuts_none_short(dated_db: Path) -> None:
+    env = {**os.environ, "COLUMNS": "80"}
+    done = ecei("history", "Artic Maritime Cluster", "--today", "2021-10-01", "--db", str(dated_db), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "\N{HORIZONTAL ELLIPSIS}" not in done.stdout
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    cells = "".join(line.split("│")[5].strip() for line in done.stdout.splitlines() if line.count("│") == 7)
+    assert "Maritimetechnologies,waterresources" in cells.replace(" ", "")  # the portfolio, whole
+    assert done.stdout.count("2016-06-15T09:00:00Z") == 1  # a timestamp is never broken over lines
