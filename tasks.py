@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Everything a newcomer needs, with only python3 on the machine.
 
-    python3 tasks.py demo    set up .venv from the lock file, crawl the bundled demo mirror into ./ecei.duckdb
+    python3 tasks.py demo    set up .venv from the lock file, build the demo warehouse ./ecei.duckdb
     python3 tasks.py test    set up .venv from the lock file, run ruff and the whole test suite (one worker per core)
     python3 tasks.py lock    re-resolve requirements.lock from pyproject.toml (maintainers only)
 
@@ -51,30 +51,13 @@ def bootstrap() -> None:
     STAMP.write_text(_fingerprint())
 
 
-_ONLY_DEMO_RUNS = (
-    "import duckdb, sys\n"
-    "con = duckdb.connect(sys.argv[1], read_only=True)\n"
-    "n = con.execute(\"select count(*) from crawl_runs where start_url not like 'http://127.0.0.1:%'\").fetchone()[0]\n"
-    "sys.exit(1 if n else 0)\n"
-)
-
-
 def demo() -> int:
     bootstrap()
     db = ROOT / "ecei.duckdb"
-    if db.exists():
-        # the demo replays 2016 -> 2021; on top of an earlier demo that would read as history going back
-        if subprocess.run([str(BIN / "python"), "-c", _ONLY_DEMO_RUNS, str(db)], cwd=ROOT).returncode != 0:
-            print(f"{db} holds crawls of a real site; move it away (or use --db elsewhere) to run the demo")
-            return 1
-        for leftover in (db, db.with_name(db.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-    for snapshot in ("2016-06", "2018-10", "2021-09"):
-        code = subprocess.run(
-            [str(BIN / "ecei"), "refresh", "--demo", "--demo-snapshot", snapshot, "--db", str(db)], cwd=ROOT
-        ).returncode
-        if code != 0:
-            return code
+    # the bundled snapshots at their own dates; a file holding crawls of a real site is refused (exit 2)
+    code = subprocess.run([str(BIN / "ecei"), "demo", "build", "--db", str(db)], cwd=ROOT).returncode
+    if code != 0:
+        return code
     print(f"\nThe demo warehouse is {db}. Query it with .venv/bin/ecei sql, for example:")
     return subprocess.run(
         [

@@ -6,6 +6,7 @@ each request path (with its query) to a file of the folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -18,6 +19,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
+# when the demo records each snapshot (naive UTC): mid-month, 09:00, as a web archive might have kept it
+SNAPSHOT_DATES: dict[str, dt.datetime] = {
+    "2016-06": dt.datetime(2016, 6, 15, 9, 0),
+    "2018-10": dt.datetime(2018, 10, 15, 9, 0),
+    "2021-09": dt.datetime(2021, 9, 15, 9, 0),
+}
 OVERVIEW_PATH = "/benchmarked-clusters"
 
 

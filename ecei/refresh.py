@@ -28,6 +28,7 @@ import duckdb
 from crawler.config import CrawlConfig
 from ecei.completeness import Verdict, assess
 from ecei.locks import refresh_lock
+from ecei.moments import stamp
 from ecei.outcome import Busy
 from ecei.settings import Settings
 from pipelines.stage import CRAWL_OUTPUTS, Stage
@@ -160,26 +161,35 @@ def _merge_hold(settings: Settings) -> Callable[[], None] | None:
     return wait
 
 
-def refresh(settings: Settings, on_event: Callable[[Event], None] | None = None) -> RefreshResult:
+def refresh(
+    settings: Settings, on_event: Callable[[Event], None] | None = None, observed_at: dt.datetime | None = None
+) -> RefreshResult:
     """Crawl `settings.start_url` into `settings.db`. Never raises for a crawl problem: the result
     says what happened, and crawl_runs records it. A clock that reads earlier than the last run's
     start is refused before anything is written (`refused`, no run recorded): the run would end
-    versions before they began."""
+    versions before they began.
+
+    `observed_at` (naive UTC) records the run at that time instead of the clock's, ending as long
+    after it as the crawl took: the demo records each bundled snapshot at its own date."""
     db = Path(settings.db)
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
         with refresh_lock(db, settings.lock_wait):
-            return _refresh_locked(settings, db, on_event)
+            return _refresh_locked(settings, db, on_event, observed_at)
     except (Busy, WarehouseBusy) as exc:
         return RefreshResult("busy", None, RunFigures(), str(exc), db=str(db))
 
 
-def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], None] | None) -> RefreshResult:
+def _refresh_locked(
+    settings: Settings, db: Path, on_event: Callable[[Event], None] | None, observed_at: dt.datetime | None
+) -> RefreshResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
-        started_at = utcnow()
+        started_at = observed_at or utcnow()
+        began = time.monotonic()
         last = last_run_start(con)
         if last is not None and started_at <= last:
-            return RefreshResult("refused", None, RunFigures(), _clock_behind(started_at, last), db=str(db))
+            behind = _clock_behind(started_at, last) if observed_at is None else _dated_behind(started_at, last)
+            return RefreshResult("refused", None, RunFigures(), behind, db=str(db))
         abandoned = abandon_running(con)
         run_id = begin_run(con, settings.start_url, started_at, os.getpid())
     if on_event is not None:
@@ -187,9 +197,12 @@ def _refresh_locked(settings: Settings, db: Path, on_event: Callable[[Event], No
     with tempfile.TemporaryDirectory(prefix="ecei-run-") as tmp:
         stage, summary, crash = run_crawl(settings, Path(tmp), on_event)
         verdict = assess(stage, summary, crash, settings.max_rejected_share)
+        finished_at = None if observed_at is None else observed_at + dt.timedelta(seconds=time.monotonic() - began)
         with closing(open_when_free(db, settings.busy_timeout)) as con:
             archive = archive_staged(run_id, started_at, settings.start_url, stage, summary, crash)
-            figures = load_run(con, run_id, started_at, stage, verdict, archive, before_commit=_merge_hold(settings))
+            figures = load_run(
+                con, run_id, started_at, stage, verdict, archive, finished_at, before_commit=_merge_hold(settings)
+            )
             links = run_decisions(con, run_id)
     return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
 
@@ -199,6 +212,13 @@ def _clock_behind(now: dt.datetime, last: dt.datetime) -> str:
         f"the clock reads {now} UTC, but the last run started at {last} UTC: time only moves forward, "
         "and a run dated earlier would end versions before they began. Set the clock right and run "
         "again; nothing was written"
+    )
+
+
+def _dated_behind(at: dt.datetime, last: dt.datetime) -> str:
+    return (
+        f"this run would be recorded at {stamp(at)}, but the last run started at {stamp(last)}: time only moves "
+        "forward, and a run dated earlier would end versions before they began; nothing was written"
     )
 
 

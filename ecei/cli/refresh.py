@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -27,43 +27,51 @@ from ecei.cli.kit import (
     shown,
     usable_db,
 )
-from ecei.mirror import SNAPSHOTS, demo_site, serve
+from ecei.mirror import SNAPSHOT_DATES, SNAPSHOTS
+from ecei.moments import stamp
 from ecei.outcome import Status
 from ecei.refresh import Event, RefreshResult, refresh
 from ecei.run_figures import summary_rows
 from ecei.settings import Settings
 
+DEFAULT_SNAPSHOT = "2018-10"
+
 
 def refresh_command(
     start_url: StartUrlOption = None,
     db: DbOption = None,
-    demo: Annotated[bool, typer.Option(help="Crawl the bundled demo mirror, served on loopback")] = False,
-    demo_snapshot: Annotated[str, typer.Option(help=f"Demo snapshot to serve: {', '.join(SNAPSHOTS)}")] = "2018-10",
+    demo: Annotated[
+        bool,
+        typer.Option(help="Crawl a bundled demo snapshot served on loopback, recorded at the snapshot's own date"),
+    ] = False,
+    demo_snapshot: Annotated[
+        str | None,
+        typer.Option(help=f"With --demo, the snapshot: {', '.join(SNAPSHOTS)} [default: {DEFAULT_SNAPSHOT}]"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Crawl the site and merge what it lists into the warehouse.
 
+    With --demo, a bundled snapshot is recorded at its own date (2016-06-15, 2018-10-15 or
+    2021-09-15, 09:00 UTC): onto later history, or onto crawls of a real site, it is refused.
     Exit codes: 0 complete, 1 failed (nothing written), 2 refused (the clock reads earlier than the
     last run; nothing written), 3 partial (loaded what it saw, closed nothing), 4 busy (another
     refresh holds the warehouse).
     """
-    with ExitStack() as stack:
-        if demo:
-            try:
-                folder = demo_site(demo_snapshot)
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc), param_hint="--demo-snapshot") from exc
-            mirror = stack.enter_context(serve(folder))
-            # the demo mirror is ours: no need to be polite to it
-            chosen = settings(start_url=mirror.start_url, db=db, polite=False)
-            if not as_json:
-                err.print(f"[dim]serving demo snapshot {demo_snapshot} at {mirror.start_url}[/dim]")
-        else:
-            chosen = settings(start_url=start_url, db=db)
-        usable_db(chosen)  # before any lock file or crawl: a --db that cannot be a warehouse is refused
-        # a merge that cannot write (a full disk) rolls back: one line naming the failed write, exit 1
-        with outcomes(failed="failed, nothing merged", detail=first_cause):
-            result = _run_with_progress(chosen, quiet=as_json)
+    if not demo and demo_snapshot is not None:
+        raise typer.BadParameter("it needs --demo", param_hint="--demo-snapshot")
+    if demo and start_url is not None:
+        raise typer.BadParameter("--demo crawls the bundled mirror: give one or the other", param_hint="--start-url")
+    snapshot = demo_snapshot or DEFAULT_SNAPSHOT
+    if demo and snapshot not in SNAPSHOTS:
+        raise typer.BadParameter(f"unknown demo snapshot {snapshot!r}; choose one of {', '.join(SNAPSHOTS)}")
+    chosen = settings(start_url=start_url, db=db)
+    usable_db(chosen)  # before any lock file or crawl: a --db that cannot be a warehouse is refused
+    if demo and not as_json:
+        err.print(f"[dim]crawling demo snapshot {snapshot}, recorded at {stamp(SNAPSHOT_DATES[snapshot])}[/dim]")
+    # a merge that cannot write (a full disk) rolls back: one line naming the failed write, exit 1
+    with outcomes(failed="failed, nothing merged", detail=first_cause):
+        result = _run_with_progress(chosen, quiet=as_json, snapshot=snapshot if demo else None)
     if as_json:
         typer.echo(json_text(result_dict(result), default=str))
     else:
@@ -71,9 +79,16 @@ def refresh_command(
     finish(result.status)
 
 
-def _run_with_progress(chosen: Settings, quiet: bool) -> RefreshResult:
+def _run_with_progress(chosen: Settings, quiet: bool, snapshot: str | None) -> RefreshResult:
+    def run(on_event: Callable[[Event], None] | None) -> RefreshResult:
+        if snapshot is None:
+            return refresh(chosen, on_event=on_event)
+        from ecei.demo_warehouse import demo_refresh  # warcio and Scrapy: only for a demo refresh
+
+        return demo_refresh(chosen, snapshot, on_event=on_event)
+
     if quiet or not err.is_terminal:
-        return refresh(chosen, on_event=None if quiet else _log_event)
+        return run(None if quiet else _log_event)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -90,7 +105,7 @@ def _run_with_progress(chosen: Settings, quiet: bool) -> RefreshResult:
             elif event["event"] == "page":
                 progress.advance(task)
 
-        return refresh(chosen, on_event=on_event)
+        return run(on_event)
 
 
 def _log_event(event: Event) -> None:

@@ -15,10 +15,13 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
+from ecei.backfill import backfill
 from ecei.locks import refresh_lock_path
 from ecei.mirror import demo_site, serve
+from ecei.settings import LIVE_START_URL
 from tests.cli.helpers import ECEI, ecei
-from tests.conftest import expected_rows
+from tests.conftest import expected_rows, query
+from tests.warcs import JUNE_2016, write_warc
 
 
 def test_refresh_json_prints_one_object(demo_db: Path) -> None:
@@ -42,6 +45,42 @@ def test_unknown_demo_snapshot_is_a_usage_error(tmp_path: Path) -> None:
     done = ecei("refresh", "--demo", "--demo-snapshot", "1999-01", "--db", str(tmp_path / "x.duckdb"))
     assert done.returncode == 2
     assert "1999-01" in done.stderr
+
+
+def test_a_demo_snapshot_without_demo_is_a_usage_error(tmp_path: Path) -> None:
+    db = tmp_path / "x.duckdb"
+    done = ecei("refresh", "--demo-snapshot", "2016-06", "--db", str(db))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "usage error: Invalid value for --demo-snapshot: it needs --demo (see `ecei refresh --help`)"
+    ]
+    assert not db.exists()
+
+
+def test_demo_and_a_start_url_is_a_usage_error(tmp_path: Path) -> None:
+    done = ecei("refresh", "--demo", "--start-url", "http://127.0.0.1:9/x", "--db", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage error: Invalid value for --start-url: --demo crawls the bundled mirror")
+
+
+def test_a_demo_refresh_onto_later_history_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "ecei.duckdb"
+    assert ecei("demo", "build", "--db", str(db)).returncode == 0
+    before = db.read_bytes()
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2018-10", "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert "recorded at 2018-10-15T09:00:00Z, but the last run started at 2021-09-15T09:00:00Z" in done.stderr
+    assert db.read_bytes() == before
+
+
+def test_a_demo_refresh_onto_a_real_site_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "ecei.duckdb"
+    backfill(db, [write_warc(tmp_path / "real.warc", [("2016-06", JUNE_2016, set())])], LIVE_START_URL)
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2021-09", "--db", str(db))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("refused: ") and "holds crawls of a real site" in lines[-1]
+    assert query(db, "select count(*) from crawl_runs") == [(1,)]
 
 
 def test_refresh_exits_4_when_busy(demo_db: Path) -> None:
