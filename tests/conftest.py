@@ -95,10 +95,11 @@ def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def dated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The three demo snapshots as runs at their own dates (tests.dated_demo.DEMO_RUNS); tests only read it."""
-    from tests.dated_demo import dated_demo
+    """The demo warehouse as `ecei demo build` makes it: its snapshots as runs at their own dates
+    (ecei.mirror.SNAPSHOT_DATES); tests only read it."""
+    from ecei.demo_warehouse import build
 
-    return dated_demo(tmp_path_factory.mktemp("dated"))
+    return build(tmp_path_factory.mktemp("dated") / "ecei.duckdb").db
 
 
 @pytest.fixture(scope="session")

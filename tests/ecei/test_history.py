@@ -10,10 +10,10 @@ import duckdb
 import pytest
 
 from ecei.history import cluster_versions, history, label_words
+from ecei.mirror import SNAPSHOT_DATES as DEMO_RUNS
 from ecei.names import find_clusters
 from ecei.outcome import Refused, Status
 from ecei.settings import Settings
-from tests.dated_demo import DEMO_RUNS
 
 
 @pytest.fixture
