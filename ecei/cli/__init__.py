@@ -13,7 +13,22 @@ import typer
 # typer carries its own click: its exceptions, not the click package's, are what the app raises
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from ecei.cli import alerts, archive, backfill, check, export, history, kit, link, refresh, replay, report, serve, sql
+from ecei.cli import (
+    alerts,
+    archive,
+    backfill,
+    changes,
+    check,
+    export,
+    history,
+    kit,
+    link,
+    refresh,
+    replay,
+    report,
+    serve,
+    sql,
+)
 
 app = typer.Typer(
     help="Watch the ECEI Bronze Label database and keep its full history in DuckDB.",
@@ -32,6 +47,7 @@ app.command("backfill")(backfill.backfill_command)
 app.command("report")(report.report_command)
 app.command("export")(export.export_command)
 app.command("history")(history.history_command)
+app.command("changes")(changes.changes_command)
 app.command("check")(check.check_command)
 app.command("alerts")(alerts.alerts_command)
 app.command("serve")(serve.serve_command)
