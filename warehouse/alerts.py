@@ -250,3 +250,18 @@ def expiring_soon(con: duckdb.DuckDBPyConnection, today: dt.date, days: int) -> 
     cur = con.execute(sql_file("alert_ledger/expiring_soon.sql"), {"today": today, "days": days})
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A pending alert a channel was offered and did not take (alert_deliveries), and why."""
+
+    alert_id: int
+    channel: str
+    attempts: int
+    last_error: str | None
+
+
+def undelivered(con: duckdb.DuckDBPyConnection) -> list[Undelivered]:
+    """Every pending alert whose delivery to a channel failed, by channel."""
+    return [Undelivered(*r) for r in con.execute(sql_file("alert_ledger/undelivered.sql")).fetchall()]

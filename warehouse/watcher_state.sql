@@ -2,7 +2,8 @@
 -- whether the data is stale. One rule, read by the `stale` alert kind (alert_kinds/stale.sql) and
 -- by `ecei status` (warehouse/watcher.py): stale when no refresh has run or completed yet, when the
 -- last refresh failed or was partial, or when the last complete one started `stale_days` days or
--- more before `today`. A run still running is not the last refresh yet.
+-- more before `today`. A run still running is not the last refresh yet. Times are written as
+-- ecei.moments.stamp writes them (2018-10-15T09:30:00Z).
 create or replace temp macro watcher_state(today, stale_days) as table
 with last_runs as (
     select
@@ -46,12 +47,12 @@ final as (
             when last_run_id is null then 'no refresh has run yet'
             when last_status in ('failed', 'partial') then
                 'the last refresh (run ' || last_run_id || ', started '
-                || strftime(last_started_at, '%Y-%m-%d %H:%M') || ' UTC) was ' || last_status
+                || strftime(last_started_at, '%Y-%m-%dT%H:%M:%SZ') || ') was ' || last_status
                 || coalesce(': ' || left(last_message, 300), '')
             when last_ok_run_id is null then 'no refresh has completed yet'
             else
                 'no complete refresh for ' || days_since_ok || ' days (the last, run '
-                || last_ok_run_id || ', started ' || strftime(last_ok_at, '%Y-%m-%d %H:%M') || ' UTC)'
+                || last_ok_run_id || ', started ' || strftime(last_ok_at, '%Y-%m-%dT%H:%M:%SZ') || ')'
         end as stale_detail
     from judged
 )

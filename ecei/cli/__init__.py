@@ -28,6 +28,7 @@ from ecei.cli import (
     report,
     serve,
     sql,
+    status,
 )
 
 app = typer.Typer(
@@ -48,6 +49,7 @@ app.command("report")(report.report_command)
 app.command("export")(export.export_command)
 app.command("history")(history.history_command)
 app.command("changes")(changes.changes_command)
+app.command("status")(status.status_command)
 app.command("check")(check.check_command)
 app.command("alerts")(alerts.alerts_command)
 app.command("serve")(serve.serve_command)
