@@ -139,7 +139,7 @@ def _kind(row: dict[str, Any]) -> str:
 
 
 def _rich_table(result: ChangesResult) -> Table:
-    table = Table(title=Text(visible(_summary(result))), title_justify="left")
+    table = Table()
     table.add_column("change", no_wrap=True)
     table.add_column("country")
     table.add_column("name", overflow="fold", max_width=50)  # a long name folds, what changed stays readable
@@ -152,10 +152,9 @@ def _rich_table(result: ChangesResult) -> Table:
 
 
 def _print_table(result: ChangesResult) -> None:
-    if not result.changes:
-        out.print(Text(visible(_summary(result))), soft_wrap=True)
-        return
-    out.print(_rich_table(result), soft_wrap=True)
+    out.print(Text(visible(_summary(result))), soft_wrap=True)  # the heading: both points and the counts
+    if result.changes:
+        out.print(_rich_table(result), soft_wrap=True)
 
 
 def _table_text(result: ChangesResult, to_file: bool) -> str:
@@ -164,7 +163,9 @@ def _table_text(result: ChangesResult, to_file: bool) -> str:
     from rich.console import Console
 
     console = Console(file=buffer, width=200, color_system=None, force_terminal=False)
-    console.print(_rich_table(result) if result.changes else Text(visible(_summary(result))), soft_wrap=True)
+    console.print(Text(visible(_summary(result))), soft_wrap=True)
+    if result.changes:
+        console.print(_rich_table(result), soft_wrap=True)
     return buffer.getvalue()
 
 
