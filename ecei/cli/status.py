@@ -10,7 +10,19 @@ import typer
 from rich.text import Text
 
 from ecei import run_figures
-from ecei.cli.kit import COLOURS, DbOption, JsonOption, cell, err, existing_db, finish, json_text, out, settings
+from ecei.cli.kit import (
+    COLOURS,
+    DbOption,
+    JsonOption,
+    cell,
+    err,
+    existing_db,
+    finish,
+    json_text,
+    out,
+    outcomes,
+    settings,
+)
 from ecei.moments import span, stamp
 from ecei.outcome import Status
 from ecei.settings import Settings
@@ -35,7 +47,8 @@ def status_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """
     chosen = settings(db=db)
     existing_db(chosen)
-    result = status(chosen)
+    with outcomes():  # a file that is no warehouse: one line, exit 2
+        result = status(chosen)
     schedules = _schedules(chosen)
     if as_json:
         typer.echo(json_text(document(result, schedules), indent=2))
