@@ -1,4 +1,10 @@
-"""Export every public view of the warehouse, one file per view, written by DuckDB itself."""
+"""Export every public view of the warehouse, one file per view, written by DuckDB itself.
+
+Timestamps carry their zone in every format: CSV and JSON write them as ecei writes every timestamp
+(ecei.moments.stamp: `2018-10-15T09:30:00Z`, UTC to the second); Parquet keeps a real type,
+TIMESTAMP WITH TIME ZONE, the warehouse's naive UTC values read as UTC. A list in a CSV cell is
+written as JSON (`["ICT","Health"]`), as `ecei changes` writes one, not as DuckDB's `[ICT, Health]`.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,14 @@ import duckdb
 from warehouse.db import open_when_free, transaction
 
 FORMATS: dict[str, tuple[str, str]] = {
-    # format -> (file suffix, the COPY of view $view to file $path)
-    "parquet": ("parquet", "copy (select * from query_table($view)) to $path (format parquet, compression zstd)"),
-    "csv": ("csv", "copy (select * from query_table($view)) to $path (format csv, header true)"),
-    "json": ("json", "copy (select * from query_table($view)) to $path (format json, array true)"),
+    # format -> (file suffix, the COPY options)
+    "parquet": ("parquet", "format parquet, compression zstd"),
+    "csv": ("csv", "format csv, header true"),
+    "json": ("json", "format json, array true"),
 }
+# ecei.moments.stamp as a DuckDB format: stamp() drops the fraction of a second, and so does %S
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_TIMESTAMPS = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 
 
 @dataclass(frozen=True)
@@ -32,11 +41,31 @@ def public_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def view_select(con: duckdb.DuckDBPyConnection, view: str, fmt: str) -> str:
+    """`select ... from <view>` with each timestamp column as the format writes it (see the module)."""
+    described = con.execute(f"describe select * from {_quoted(view)}").fetchall()
+    columns = []
+    for name, column_type, *_ in described:
+        column = _quoted(name)
+        if column_type in _TIMESTAMPS and fmt == "parquet":
+            column = f"{column}::timestamptz as {column}"  # the session's zone is UTC
+        elif column_type in _TIMESTAMPS:
+            column = f"strftime({column}, '{STAMP_FORMAT}') as {column}"
+        elif fmt == "csv" and column_type.endswith("[]"):
+            column = f"to_json({column})::varchar as {column}"  # a list stays a list in a cell: JSON
+        columns.append(column)
+    return f"select {', '.join(columns)} from {_quoted(view)}"
+
+
 def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -> list[Exported]:
     """Write `<view>.<suffix>` into `out_dir` for every public view; returns what was written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    suffix, copy = FORMATS[fmt]
+    suffix, options = FORMATS[fmt]
     out_dir.mkdir(parents=True, exist_ok=True)
     # its own read-only connection: `ecei sql` refuses COPY, and an export must never write the warehouse
     con = open_when_free(db, busy_timeout, read_only=True)
@@ -47,7 +76,8 @@ def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -
             for view in public_views(con):
                 target = out_dir / f"{view}.{suffix}"
                 partial = target.with_name(target.name + ".part")
-                con.execute(copy, {"view": view, "path": str(partial)})
+                # the view's name and columns come from the catalog; the path is a parameter
+                con.execute(f"copy ({view_select(con, view, fmt)}) to $path ({options})", {"path": str(partial)})
                 (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
                 partial.replace(target)
                 written.append(Exported(view, target, rows))

@@ -105,3 +105,19 @@ def stamp(value: dt.datetime | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def span(delta: dt.timedelta) -> str:
+    """A length of time in words, to its two largest units: `45 s`, `3 min 12 s`, `2 h 5 min`,
+    `3 days 4 h`, `5 years 76 days` (a year is 365 days); a negative one is its length."""
+    seconds = abs(int(delta.total_seconds()))
+    units = (("year", 365 * 86400), ("day", 86400), ("h", 3600), ("min", 60), ("s", 1))
+    parts = []
+    for name, size in units:
+        count, seconds = divmod(seconds, size)
+        if count or parts:
+            parts.append(f"{count} {name}{'s' if count != 1 and name in ('year', 'day') else ''}")
+        if len(parts) == 2:
+            break
+    parts = [p for p in parts if not p.startswith("0 ")] or ["0 s"]
+    return " ".join(parts)

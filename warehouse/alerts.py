@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse import watcher
 from warehouse.db import sql_file
 
 DEFAULT_THRESHOLDS = (90, 30, 7)  # days: the ladder of expiring alerts
@@ -113,6 +114,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) 
         },
     )
     try:
+        watcher.define(con)  # the `stale` kind's rule, shared with `ecei status`
         con.execute(sql_file("alert_ledger/frame.sql"))
         for kind in kinds:
             # a kind's query is a plain select; the frame gathers its rows by column name
@@ -123,6 +125,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) 
         rows = cur.fetchall()
     finally:
         con.execute(sql_file("alert_ledger/frame_drop.sql"))
+        watcher.drop(con)
     return [Alert(**dict(zip(names, r, strict=True))) for r in rows]
 
 
@@ -247,3 +250,18 @@ def expiring_soon(con: duckdb.DuckDBPyConnection, today: dt.date, days: int) -> 
     cur = con.execute(sql_file("alert_ledger/expiring_soon.sql"), {"today": today, "days": days})
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A pending alert a channel was offered and did not take (alert_deliveries), and why."""
+
+    alert_id: int
+    channel: str
+    attempts: int
+    last_error: str | None
+
+
+def undelivered(con: duckdb.DuckDBPyConnection) -> list[Undelivered]:
+    """Every pending alert whose delivery to a channel failed, by channel."""
+    return [Undelivered(*r) for r in con.execute(sql_file("alert_ledger/undelivered.sql")).fetchall()]

@@ -17,6 +17,7 @@ from ecei.cli import (
     alerts,
     archive,
     backfill,
+    changes,
     check,
     demo,
     export,
@@ -28,6 +29,7 @@ from ecei.cli import (
     report,
     serve,
     sql,
+    status,
 )
 
 app = typer.Typer(
@@ -47,6 +49,8 @@ app.command("backfill")(backfill.backfill_command)
 app.command("report")(report.report_command)
 app.command("export")(export.export_command)
 app.command("history")(history.history_command)
+app.command("changes")(changes.changes_command)
+app.command("status")(status.status_command)
 app.command("check")(check.check_command)
 app.command("alerts")(alerts.alerts_command)
 app.command("serve")(serve.serve_command)

@@ -14,10 +14,14 @@ from ecei.export import FORMATS, export_views
 
 def export_command(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per view into (created if missing)")],
-    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json")] = "parquet",
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json (any case)")] = "parquet",
     db: DbOption = None,
 ) -> None:
-    """Export every public view, one file each, written by DuckDB (the warehouse is opened read-only)."""
+    """Export every public view, one file each, written by DuckDB (the warehouse is opened read-only).
+
+    Timestamps carry their zone: `2018-10-15T09:30:00Z` in CSV and JSON, TIMESTAMP WITH TIME ZONE in Parquet.
+    """
+    fmt = fmt.lower()
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
     chosen = settings(db=db)

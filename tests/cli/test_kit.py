@@ -108,6 +108,8 @@ def test_parse_day() -> None:
         ["export", "out"],
         ["history", "A"],
         ["alerts"],
+        ["changes", "--since", "run:1"],
+        ["status"],
     ],
 )
 def test_every_command_that_needs_a_warehouse_says_so_the_same_way(tmp_path: Path, command: list[str]) -> None:
@@ -232,6 +234,8 @@ COMMANDS = {
     "history": ("history", "Arena Eyde"),
     "alerts": ("alerts", "--dry-run"),
     "link": ("link", "Arena Eyde", "Arena Magica"),
+    "changes": ("changes", "--since", "2016-01-01"),
+    "status": ("status",),
 }
 
 

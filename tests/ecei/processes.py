@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ecei.settings import Settings
@@ -97,3 +98,27 @@ def alive_in_session(session: int) -> list[int]:
         if fields is not None and fields[3] == str(session) and fields[0] != "Z":
             alive.append(int(entry.name))
     return alive
+
+
+_HOLD_FOR_WRITING = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])  # read-write: DuckDB's file lock keeps every other process out
+print("holding", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+con.close()
+"""
+
+
+@contextmanager
+def held_for_writing(db: Path) -> Iterator[None]:
+    """Another process holds `db` open for writing, as a refresh's merge does, until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_FOR_WRITING, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)

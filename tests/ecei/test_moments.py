@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ecei.moments import Edge, UnknownRun, instant, parse_when, stamp
+from ecei.moments import Edge, UnknownRun, instant, parse_when, span, stamp
 from tests.warehouse.staged_runs import merge, row
 from warehouse.db import connect
 
@@ -61,3 +61,22 @@ def test_a_timestamp_is_written_one_way_with_its_zone():
     aware = dt.datetime(2018, 10, 15, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert stamp(aware) == "2018-10-15T09:30:00Z"
     assert stamp(None) is None
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (dt.timedelta(0), "0 s"),
+        (dt.timedelta(seconds=45), "45 s"),
+        (dt.timedelta(minutes=3, seconds=12), "3 min 12 s"),
+        (dt.timedelta(hours=2, minutes=5, seconds=59), "2 h 5 min"),
+        (dt.timedelta(hours=2, seconds=3), "2 h"),
+        (dt.timedelta(days=1), "1 day"),
+        (dt.timedelta(days=3, hours=4, minutes=3), "3 days 4 h"),
+        (dt.timedelta(days=365 * 5 + 76, hours=3), "5 years 76 days"),
+        (dt.timedelta(days=365), "1 year"),
+        (-dt.timedelta(seconds=90), "1 min 30 s"),
+    ],
+)
+def test_a_length_of_time_in_words(delta: dt.timedelta, words: str) -> None:
+    assert span(delta) == words

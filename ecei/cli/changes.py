@@ -1,0 +1,272 @@
+"""`ecei changes`: what was added, removed, renamed and changed between two points in time, as a
+table, CSV, JSON or a small self-contained HTML page."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ecei import change_kinds
+from ecei.changes import FIELDS, ChangesResult, changes
+from ecei.cli.kit import (
+    DbOption,
+    cell,
+    err,
+    existing_db,
+    json_text,
+    out,
+    outcomes,
+    settings,
+    shown,
+    visible,
+    when_parser,
+)
+from ecei.moments import HELP as WHEN_HELP
+from ecei.moments import When, stamp
+
+FORMATS = ("table", "csv", "json", "html")
+_SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
+_KIND = {k.name: k for k in change_kinds.KINDS}
+
+
+def changes_command(
+    since: Annotated[
+        When,
+        typer.Option(
+            "--since", parser=when_parser("--since"), metavar="WHEN", help=f"Compare from the list at WHEN: {WHEN_HELP}"
+        ),
+    ],
+    until: Annotated[
+        When | None,
+        typer.Option(
+            "--until",
+            parser=when_parser("--until"),
+            metavar="WHEN",
+            help="To the list at WHEN (a day counts to its end) [default: the latest list]",
+        ),
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Only clusters in this country (name or country id)")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="table, csv, json or html [default: from --out's suffix, else table]"),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show what was added, removed, renamed and changed between the list at --since and at --until.
+
+    A day as --since is the list just before that day began, as --until the list at its end; a run
+    id is the list right after that run. Each cluster appears once, with the fields that changed and
+    their values before and after; a cluster a partial run missed is not removed.
+    """
+    chosen_format = _format(fmt, output)
+    chosen = settings(db=db)
+    existing_db(chosen)
+    with outcomes():
+        result = changes(chosen, since, until, country)
+    if chosen_format == "table" and output is None:
+        _print_table(result)
+        return
+    text = {"table": _table_text, "csv": _csv, "json": _json, "html": _html}[chosen_format](result, output is not None)
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(output.name + ".part")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(output)  # whole or not at all
+    err.print(shown(_summary(result) + (f"; wrote {output}" if output is not None else "")), highlight=False)
+
+
+def _format(given: str | None, output: Path | None) -> str:
+    if given is not None:
+        chosen = given.strip().lower()
+        if chosen not in FORMATS:
+            raise typer.BadParameter(f"choose {', '.join(FORMATS)} (not {given!r})", param_hint="--format")
+        return chosen
+    if output is not None:
+        return _SUFFIXES.get(output.suffix.lower(), "table")
+    return "table"
+
+
+def _summary(result: ChangesResult) -> str:
+    """`no changes between A and B`, or `N clusters changed between A and B: 1 added, ... (1 renewed)`."""
+    between = f"between {result.since.words} and {result.until.words}"
+    where = f" in {', '.join(result.countries)}" if result.countries else ""
+    if not result.changes:
+        return f"no changes{where} {between}"
+    counts = result.counts()
+    kinds = ", ".join(f"{counts[k.name]} {k.label}" for k in change_kinds.KINDS)
+    renewed = counts[change_kinds.RENEWED.name]
+    if renewed:
+        kinds += f" ({renewed} {change_kinds.RENEWED.label})"
+    clusters = "1 cluster" if len(result.changes) == 1 else f"{len(result.changes)} clusters"
+    return f"{clusters} changed{where} {between}: {kinds}"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dt.datetime):
+        return stamp(value) or ""
+    return str(value)
+
+
+def _what(row: dict[str, Any], sep: str = "; ") -> str:
+    """What happened to one cluster in plain text, each changed field's part joined by `sep`."""
+    if row["change"] == change_kinds.ADDED.name:
+        return f"listed: {row['new_portfolio']}, label valid until {row['new_valid_until']}"
+    if row["change"] == change_kinds.REMOVED.name:
+        return f"no longer listed (was {row['old_portfolio']}, label valid until {row['old_valid_until']})"
+    parts = []
+    for name in row["changed_fields"]:
+        part = f"{name}: {_value(row['old_' + name])} -> {_value(row['new_' + name])}"
+        if name == "valid_until" and row["renewed"]:
+            part += f" ({change_kinds.RENEWED.label})"
+        parts.append(part)
+    return sep.join(parts)
+
+
+def _kind(row: dict[str, Any]) -> str:
+    return _KIND[row["change"]].label
+
+
+def _rich_table(result: ChangesResult) -> Table:
+    table = Table()
+    table.add_column("change", no_wrap=True)
+    table.add_column("country")
+    table.add_column("name", overflow="fold", max_width=50)  # a long name folds, what changed stays readable
+    table.add_column("what changed", overflow="fold")
+    table.add_column("at", no_wrap=True)
+    for row in result.changes:
+        what = cell(_what(row, "\n"))  # a field a line
+        table.add_row(Text(_kind(row)), cell(row["country"]), cell(row["name"]), what, cell(row["changed_at"]))
+    return table
+
+
+def _print_table(result: ChangesResult) -> None:
+    out.print(Text(visible(_summary(result))), soft_wrap=True)  # the heading: both points and the counts
+    if result.changes:
+        out.print(_rich_table(result), soft_wrap=True)
+
+
+def _table_text(result: ChangesResult, to_file: bool) -> str:
+    """The table as plain text, for --out with --format table."""
+    buffer = io.StringIO()
+    from rich.console import Console
+
+    console = Console(file=buffer, width=200, color_system=None, force_terminal=False)
+    console.print(Text(visible(_summary(result))), soft_wrap=True)
+    if result.changes:
+        console.print(_rich_table(result), soft_wrap=True)
+    return buffer.getvalue()
+
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "change",
+    "renewed",
+    "cluster_id",
+    "country",
+    "country_id",
+    "name",
+    "changed_fields",
+    "changed_at",
+    *(f"{side}_{name}" for name in FIELDS for side in ("old", "new")),
+    "since_at",
+    "until_at",
+)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return stamp(value) or ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return json_text(list(value))  # a list stays a list: JSON in its cell
+    return str(value)
+
+
+def _csv(result: ChangesResult, to_file: bool) -> str:
+    """One row per cluster, each field's value before and after in columns of their own."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    ends = {"since_at": result.since.at, "until_at": result.until.at}
+    for row in result.changes:
+        values = [_csv_value({**row, **ends}[c]) for c in CSV_COLUMNS]
+        # on a terminal controls are shown, not obeyed; a file keeps the values as they are
+        writer.writerow(values if to_file else [visible(v) for v in values])
+    return buffer.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return stamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def document(result: ChangesResult) -> dict[str, Any]:
+    """The result as one JSON document: both points, the counts, and each cluster before and after."""
+    return {
+        "since": {"given": result.since.given, "at": result.since.stamp},
+        "until": {"given": result.until.given, "at": result.until.stamp},
+        "countries": result.countries,
+        "country_ids": result.country_ids,
+        "counts": result.counts(),
+        "changes": [
+            {
+                "change": row["change"],
+                "renewed": row["renewed"],
+                "cluster_id": row["cluster_id"],
+                "country": row["country"],
+                "name": row["name"],
+                "changed_at": stamp(row["changed_at"]),
+                "changed_fields": list(row["changed_fields"]),
+                "before": None if row["old_name"] is None else {f: _plain(row["old_" + f]) for f in FIELDS},
+                "after": None if row["new_name"] is None else {f: _plain(row["new_" + f]) for f in FIELDS},
+            }
+            for row in result.changes
+        ],
+    }
+
+
+def _json(result: ChangesResult, to_file: bool) -> str:
+    return json_text(document(result), indent=2) + "\n"
+
+
+def _html(result: ChangesResult, to_file: bool) -> str:
+    import jinja2  # only this format needs it
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("ecei", "templates"),
+        autoescape=True,  # every value is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # every value printed is shown as a terminal shows it: controls as pictures, bidi as escapes
+        finalize=lambda value: visible(value) if isinstance(value, str) else value,
+    )
+    env.filters["value"] = _value
+    sections = [(kind, [row for row in result.changes if row["change"] == kind.name]) for kind in change_kinds.KINDS]
+    return env.get_template("changes.html.j2").render(
+        result=result,
+        summary=_summary(result),
+        sections=[(kind, rows) for kind, rows in sections if rows],
+        kinds=change_kinds.SUMMARY,
+        added=change_kinds.ADDED,
+        removed=change_kinds.REMOVED,
+        renewed=change_kinds.RENEWED,
+        stamp=stamp,
+    )

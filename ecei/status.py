@@ -1,0 +1,126 @@
+"""How the watcher stands, for a person or a monitor: the last refresh, whether the data is stale,
+the alerts waiting for each channel, and the warehouse file itself.
+
+The warehouse is only read (opened read-only, so a refresh's crawl never waits for it); staleness
+is the `stale` alert kind's own rule (warehouse/watcher_state.sql). The next scheduled runs come
+from the Prefect server, which only the command layer asks (flows/schedules.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ecei import delivery_journal
+from ecei.alerts import local_today
+from ecei.notify import channel_id
+from ecei.outcome import Status
+from ecei.settings import Settings
+from warehouse import alerts as ledger
+from warehouse.db import WarehouseBusy, open_when_free
+from warehouse.runs import utcnow
+from warehouse.watcher import WatcherState, watcher_state
+
+
+@dataclass(frozen=True)
+class WarehouseFile:
+    path: Path  # as resolved: the file a symlink names
+    size: int  # bytes
+    wal_size: int | None  # bytes of its write-ahead log, None when it has none
+
+
+@dataclass(frozen=True)
+class ChannelPending:
+    """One configured channel (ECEI_NOTIFY): named by scheme and host, never by its URL."""
+
+    channel: str
+    pending: int  # alerts it has not taken yet
+    failed: int = 0  # of those, offered to it and not taken
+    last_error: str | None = None  # what it said the last time it failed (redacted when recorded)
+
+
+@dataclass
+class StatusResult:
+    """`ok` healthy; `failed` the data is stale (the `stale` rule); `undelivered` a channel did not take
+    its alerts; `busy` the warehouse could not be read (only the file is described)."""
+
+    status: Status
+    checked_at: dt.datetime  # naive UTC
+    today: dt.date  # the day staleness is counted to (ECEI_TIMEZONE)
+    file: WarehouseFile
+    last_run: dict[str, Any] | None = None  # the latest run as crawl_runs has it, a running one too
+    watcher: WatcherState | None = None
+    pending: int = 0  # alerts not yet delivered to every channel
+    channels: list[ChannelPending] = field(default_factory=list)
+    message: str | None = None  # why it is not ok
+
+
+def channel_name(url: str) -> str:
+    """A channel as a person recognises it, `json://hooks.example.org`, revealing no secret: a host
+    that is no host name (Slack and others put a token there) gives way to the channel's id."""
+    # TODO(merge): ecei.notify.channel_name is the owner; this stands in until it lands
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "?"
+    try:
+        split = urlsplit(url)
+        host, port = split.hostname or "", split.port
+    except ValueError:
+        host, port = "", None
+    if host and ("." in host or host == "localhost"):
+        return f"{scheme}://{host}" + (f":{port}" if port else "")
+    return channel_id(url)
+
+
+def warehouse_file(db: Path) -> WarehouseFile:
+    real = Path(db).resolve()
+    wal = real.with_name(real.name + ".wal")
+    return WarehouseFile(real, real.stat().st_size, wal.stat().st_size if wal.exists() else None)
+
+
+def _last_run(con: Any) -> dict[str, Any] | None:
+    cur = con.execute("select * from crawl_runs order by run_id desc limit 1")
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    return dict(zip(names, row, strict=True)) if row is not None else None
+
+
+def _channels(con: Any, db: Path, urls: list[str]) -> tuple[int, list[ChannelPending]]:
+    """How many alerts are pending, and for each configured channel those it has not taken."""
+    pending = ledger.pending(con)
+    journalled = delivery_journal.delivered(delivery_journal.read(db))  # taken, not yet in the ledger
+    failures = ledger.undelivered(con)
+    channels = []
+    for url in dict.fromkeys(urls):
+        channel = channel_id(url)
+        taken = {a.alert_id for a in pending if (a.alert_id, channel) in journalled or channel in a.delivered_to}
+        todo = {a.alert_id for a in pending} - taken
+        failed = [f for f in failures if f.channel == channel and f.alert_id in todo]
+        last_error = failed[-1].last_error if failed else None
+        channels.append(ChannelPending(channel_name(url), len(todo), len(failed), last_error))
+    return len(pending), channels
+
+
+def status(settings: Settings) -> StatusResult:
+    """The watcher's state, read from the warehouse opened read-only; never raises for a busy one."""
+    db = Path(settings.db)
+    result = StatusResult(Status.OK, utcnow(), local_today(settings), warehouse_file(db))
+    try:
+        con = open_when_free(db, settings.busy_timeout, read_only=True)
+    except WarehouseBusy as exc:
+        result.status, result.message = Status.BUSY, str(exc)
+        return result
+    with closing(con):
+        result.last_run = _last_run(con)
+        result.watcher = watcher_state(con, result.today, settings.stale_days)
+        urls = [u.get_secret_value() for u in settings.notify if u.get_secret_value().strip()]
+        result.pending, result.channels = _channels(con, db, [u.strip() for u in urls])
+    failing = [c for c in result.channels if c.failed]
+    if result.watcher.is_stale:
+        result.status, result.message = Status.FAILED, result.watcher.stale_detail
+    elif failing:
+        result.status = Status.UNDELIVERED
+        result.message = "alerts stay undelivered on " + ", ".join(f"{c.channel} ({c.failed})" for c in failing)
+    return result
