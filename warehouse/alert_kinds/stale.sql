@@ -1,14 +1,19 @@
 -- stale: the last refresh failed or was partial, or no refresh completed for `stale_days` days.
--- One incident per stretch without a complete refresh: keyed by the last complete run.
+-- One incident per stretch without a complete refresh: keyed by the last complete run. The runs
+-- are those started by the frame's instant (all of them, but for a look at the past).
 with params as (
     select * from alert_params
 ),
 
+runs_seen as (
+    select * from alert_crawl_runs
+),
+
 last_runs as (
     select
-        (select max(run_id) from runs where status = 'ok') as last_ok_run_id,
-        (select max(started_at) from runs where status = 'ok') as last_ok_at,
-        (select max(run_id) from runs where status <> 'running') as last_run_id
+        (select max(run_id) from runs_seen where status = 'ok') as last_ok_run_id,
+        (select max(started_at) from runs_seen where status = 'ok') as last_ok_at,
+        (select max(run_id) from runs_seen where status <> 'running') as last_run_id
 ),
 
 watcher as (
@@ -23,7 +28,7 @@ watcher as (
         p.stale_days
     from last_runs as l
     cross join params as p
-    left join runs as r on r.run_id = l.last_run_id
+    left join runs_seen as r on r.run_id = l.last_run_id
 ),
 
 stale as (
