@@ -151,21 +151,20 @@ def _dry_run(
             w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
             result.raised = ledger.candidates(con, w, alert_kinds.names())
             result.due = ledger.pending(con) + result.raised
+            result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
         else:
             result.as_of = instant(con, as_of)
             result.today = today or result.as_of.date()
             w = ledger.window_as_of(con, result.today, result.thresholds, settings.stale_days, result.as_of)
             result.raised = ledger.candidates(con, w, alert_kinds.names())
             result.due = list(result.raised)
+            result.message = (
+                f"dry run of the list as it stood at {as_of.text}: {len(result.raised)} alerts a first alerts run "
+                f"would raise, judged against {result.today.isoformat()}; the ledger is not consulted, "
+                "nothing recorded or sent"
+            )
     result.status = "dry-run"
     result.pending_after = len(result.due)
-    result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
-    if result.as_of is not None:
-        result.message = (
-            f"dry run of the list as it stood at {as_of.text if as_of else ''}: {len(result.raised)} alerts a first "
-            f"alerts run would raise, judged against {result.today.isoformat()}; the ledger is not consulted, "
-            "nothing recorded or sent"
-        )
     return result
 
 

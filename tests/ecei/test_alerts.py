@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -383,3 +384,19 @@ def test_as_of_is_for_dry_runs_only(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="dry runs only"):
         run_alerts(settings, None, [90], as_of=parse_when("2018-01-10"))
     assert ledger_rows(settings.db) == [0, 0, 0]
+
+
+def test_the_readmes_look_back_on_the_demo_history(history_db: Path, tmp_path: Path) -> None:
+    # README, "Looking back": the list of the 2018-10-15 refresh (run 2 of the demo), judged that day
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(history_db.read_bytes())
+    result = run_alerts(Settings(db=db, notify=[]), day("2018-10-15"), dry_run=True, as_of=parse_when("run:2"))
+    assert Counter(a.kind for a in result.raised) == {"lapsed": 19, "renewed": 7, "expiring": 1}
+    first, second = result.raised[:2]
+    assert (first.kind, first.name, first.label_date, first.days_left) == (
+        "expiring",
+        "bioPmed Piemonte innovation cluster",
+        day("2019-01-10"),
+        87,
+    )
+    assert (second.kind, second.name, second.days_left) == ("lapsed", "Arena Magica", -359)
