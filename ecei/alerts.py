@@ -6,6 +6,11 @@ digests sent, and the file reopened to record the outcome. Each digest a channel
 written to the delivery journal (ecei/delivery_journal.py), so a run that cannot reopen the file
 loses no delivery and no later run sends it again. A lock file beside the warehouse keeps two
 alerts runs from sending the same pending alerts at once.
+
+Every channel is checked before anything is raised or sent (`channels`): a URL Apprise cannot use
+is refused at once. `send_test_messages` sends each channel a short test message and records nothing.
+A dry run can look at the list as it stood at an earlier instant (`as_of`): it raises what a first
+alerts run would have raised from that list, whatever the ledger holds now.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from pydantic import SecretStr
 
 from ecei import alert_kinds, delivery_journal
 from ecei.locks import alerts_lock
-from ecei.notify import channel_id, render_digest, send
-from ecei.outcome import Busy
+from ecei.moments import When, instant
+from ecei.notify import channel_id, channel_name, render_digest, send, trial_message, unusable
+from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
 from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
@@ -33,9 +39,11 @@ from warehouse.runs import utcnow
 
 @dataclass
 class ChannelOutcome:
-    """What one channel got in this run; `channel` is its id (scheme and hash), never the URL."""
+    """What one channel got in this run: `channel` is its id in the ledger (scheme and hash),
+    `name` how people read it (scheme and server); never the URL."""
 
     channel: str
+    name: str
     alerts: int
     error: str | None = None
 
@@ -53,10 +61,19 @@ class AlertsResult:
     delivered_ids: set[int] = field(default_factory=set)
     pending_after: int = 0
     message: str | None = None
+    as_of: dt.datetime | None = None  # a dry run of the list as it stood then (naive UTC)
 
     @property
     def delivered(self) -> int:
         return len(self.delivered_ids)
+
+
+@dataclass
+class ChannelsTest:
+    """How each configured channel took a test message: 'ok' when all did, else 'undelivered'."""
+
+    status: str
+    channels: list[ChannelOutcome]
 
 
 def local_today(settings: Settings) -> dt.date:
@@ -64,10 +81,32 @@ def local_today(settings: Settings) -> dt.date:
     return dt.datetime.now(ZoneInfo(settings.timezone)).date()
 
 
-def _urls(notify: Sequence[SecretStr | str] | None, settings: Settings) -> list[str]:
+def channels(settings: Settings, notify: Sequence[SecretStr | str] | None = None) -> list[str]:
+    """The channels' URLs (`notify`, or ECEI_NOTIFY when None), each once; Refused, naming each
+    channel Apprise cannot use and what to write instead, before anything is raised or sent."""
     chosen = settings.notify if notify is None else notify
     urls = [u.get_secret_value() if isinstance(u, SecretStr) else u for u in chosen]
-    return list(dict.fromkeys(u.strip() for u in urls if u.strip()))
+    urls = list(dict.fromkeys(u.strip() for u in urls if u.strip()))
+    problems = [p for p in map(unusable, urls) if p]
+    if problems:
+        origin = "--notify" if notify is not None else "ECEI_NOTIFY"
+        raise Refused(f"{origin}: {'; '.join(problems)}; nothing was raised or sent")
+    return urls
+
+
+def send_test_messages(settings: Settings, notify: Sequence[SecretStr | str] | None = None) -> ChannelsTest:
+    """Send each channel a short test message, each within ECEI_NOTIFY_TIMEOUT; nothing is recorded.
+    Refused when no channel is configured or one cannot be used."""
+    urls = channels(settings, notify)
+    if not urls:
+        raise Refused("no channel configured (--notify or ECEI_NOTIFY): nothing to test")
+    outcomes = []
+    for url in urls:
+        message = trial_message(url)
+        error = send(url, message.title, message.body_html, settings.notify_timeout, message.fields)
+        outcomes.append(ChannelOutcome(channel_id(url), channel_name(url), 0, error))
+    failed = any(o.error for o in outcomes)
+    return ChannelsTest(Status.UNDELIVERED if failed else Status.OK, outcomes)
 
 
 def run_alerts(
@@ -76,35 +115,56 @@ def run_alerts(
     thresholds: Sequence[int] = DEFAULT_THRESHOLDS,
     notify: Sequence[SecretStr | str] | None = None,
     dry_run: bool = False,
+    as_of: When | None = None,
 ) -> AlertsResult:
     """Raise and deliver the alerts of `today`. `notify=None` means ECEI_NOTIFY; an empty list
-    means no delivery (the alerts stay pending). Never raises for a channel that fails."""
+    means no delivery (the alerts stay pending). Never raises for a channel that fails; raises
+    Refused for a channel Apprise cannot use, before anything else.
+
+    `as_of` (dry runs only) judges the list as it stood then (clusters_as_of) and the refreshes up
+    to then; `today` defaults to its day (UTC).
+    """
     db = Path(settings.db)
     if not db.exists():
         raise FileNotFoundError(f"no warehouse at {db}: run `ecei refresh` first")
     if not thresholds or any(t <= 0 for t in thresholds):
         raise ValueError("thresholds must be positive numbers of days")
-    today = today or local_today(settings)
-    urls = _urls(notify, settings)
-    result = AlertsResult("ok", today, sorted(set(thresholds)))
+    if as_of is not None and not dry_run:
+        raise ValueError("as_of is for dry runs only: the ledger records what is raised from the latest list")
+    urls = channels(settings, notify)
+    result = AlertsResult("ok", today or local_today(settings), sorted(set(thresholds)))
     try:
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
-                return _dry_run(settings, db, result)
+                return _dry_run(settings, db, result, today, as_of)
             return _run_locked(settings, db, urls, result)
     except (Busy, WarehouseBusy) as exc:
         result.status, result.message = "busy", str(exc)
         return result
 
 
-def _dry_run(settings: Settings, db: Path, result: AlertsResult) -> AlertsResult:
+def _dry_run(
+    settings: Settings, db: Path, result: AlertsResult, today: dt.date | None, as_of: When | None
+) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
-        w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
-        result.raised = ledger.candidates(con, w, alert_kinds.names())
-        result.due = ledger.pending(con) + result.raised
+        if as_of is None:
+            w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
+            result.raised = ledger.candidates(con, w, alert_kinds.names())
+            result.due = ledger.pending(con) + result.raised
+            result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
+        else:
+            result.as_of = instant(con, as_of)
+            result.today = today or result.as_of.date()
+            w = ledger.window_as_of(con, result.today, result.thresholds, settings.stale_days, result.as_of)
+            result.raised = ledger.candidates(con, w, alert_kinds.names())
+            result.due = list(result.raised)
+            result.message = (
+                f"dry run of the list as it stood at {as_of.text}: {len(result.raised)} alerts a first alerts run "
+                f"would raise, judged against {result.today.isoformat()}; the ledger is not consulted, "
+                "nothing recorded or sent"
+            )
     result.status = "dry-run"
     result.pending_after = len(result.due)
-    result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
     return result
 
 
@@ -119,28 +179,30 @@ def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsRes
             return result
 
     # the network part, with the warehouse closed
-    channels = [channel_id(u) for u in urls]
+    ids = [channel_id(u) for u in urls]
     journalled = delivery_journal.delivered(delivery_journal.read(db))
     sent: list[tuple[str, list[int], str | None]] = []
-    for url, channel in zip(urls, channels, strict=True):
+    for url, channel in zip(urls, ids, strict=True):
         todo = [a for a in result.due if channel not in a.delivered_to and (a.alert_id, channel) not in journalled]
         if not todo:
             continue
         digest = render_digest(todo, result.today)
-        error = send(url, digest.title, digest.body_html, settings.notify_timeout)
-        ids = [a.alert_id for a in todo if a.alert_id is not None]
+        error = send(url, digest.title, digest.body_html, settings.notify_timeout, digest.fields)
+        alert_ids = [a.alert_id for a in todo if a.alert_id is not None]
+        name = channel_name(url)
         if error is None:
             # on disk before anything else: from here on this digest is never sent again
-            delivery = delivery_journal.Delivery(result.alert_run_id, channel, ids, channels, utcnow())
+            delivery = delivery_journal.Delivery(result.alert_run_id, channel, alert_ids, ids, utcnow(), name)
             delivery_journal.append(db, delivery)
-        sent.append((channel, ids, error))
-        result.channels.append(ChannelOutcome(channel, len(todo), error))
+        # the ledger's last_error names the channel; the URL never reaches it
+        sent.append((channel, alert_ids, None if error is None else f"{name}: {error}"))
+        result.channels.append(ChannelOutcome(channel, name, len(todo), error))
 
     try:
         with closing(open_when_free(db, settings.busy_timeout)) as con, transaction(con):
-            _settle(con, result, channels, sent)
+            _settle(con, result, ids, sent)
     except WarehouseBusy as exc:
-        return _unrecorded(db, result, channels, sent, str(exc))
+        return _unrecorded(db, result, ids, sent, str(exc))
     delivery_journal.clear(db)
     return result
 
@@ -156,8 +218,9 @@ def _unrecorded(
     due = {a.alert_id: a.delivered_to for a in result.due if a.alert_id is not None}
     result.delivered_ids = {i for i, before in due.items() if set(channels) <= before | took.get(i, set())}
     result.status = "busy"
+    kept = delivery_journal.read(db)
     result.message = (
-        f"{why}. The {len([s for s in sent if s[2] is None])} digests delivered are kept in "
+        f"{why}. The {len(kept)} digests delivered (to {', '.join(delivery_journal.names(kept))}) are kept in "
         f"{delivery_journal.journal_path(db)}: the next run records them in the warehouse and sends none of them again."
     )
     return result
@@ -190,7 +253,7 @@ def _settle(
         result.status = "undelivered"
         result.message = (
             f"delivery failed on {len(failed)} of {len(channels)} channels: "
-            + "; ".join(f"{c.channel}: {c.error}" for c in failed)
+            + "; ".join(f"{c.name}: {c.error}" for c in failed)
             + f". {result.pending_after} alerts stay pending; the next run sends them."
         )
     elif not channels:

@@ -30,10 +30,11 @@ class Delivery:
     """One digest a channel took: which alerts, from which alerts run, among which channels."""
 
     alert_run_id: int | None
-    channel: str  # the channel id (scheme and hash), never the URL
+    channel: str  # the channel id (scheme and hash, ecei.notify.channel_id), never the URL
     alert_ids: list[int]
     channels: list[str]  # the run's channels: an alert delivered to all of them stops being pending
     delivered_at: dt.datetime
+    name: str = ""  # the channel as people read it (ecei.notify.channel_name), for whoever reads the file
 
 
 def journal_path(db: Path) -> Path:
@@ -72,6 +73,11 @@ def read(db: Path) -> list[Delivery]:
         except (ValueError, TypeError, KeyError):
             continue
     return found
+
+
+def names(deliveries: Iterable[Delivery]) -> list[str]:
+    """The channels the deliveries went to, as people read them, each once."""
+    return list(dict.fromkeys(d.name or d.channel for d in deliveries))
 
 
 def delivered(deliveries: Iterable[Delivery]) -> set[tuple[int, str]]:

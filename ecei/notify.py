@@ -1,8 +1,15 @@
 """Deliver alert digests through Apprise: one message per run and channel, secrets kept out of logs.
 
 A channel is an Apprise URL (Slack, e-mail, Teams, webhooks, ...). URLs carry tokens, so they are
-never logged or stored: a channel is named by its scheme and a short hash of the URL, and whatever
-Apprise logs while sending is redacted before it reaches any handler.
+never logged or stored. A channel is shown by `channel_name` (its scheme and server, never a
+token) and kept in the ledger by `channel_id` (its scheme and a hash of the whole URL, so two
+channels on one server stay two). Whatever Apprise logs while sending is redacted before it
+reaches any handler. A URL Apprise cannot use is caught by `unusable` before anything is sent.
+JSON webhooks (json://, jsons://) get each alert's fields as JSON beside the readable digest,
+through the payload extras of Apprise's own JSON service.
+
+Apprise takes half a second to import: it is imported where a message is sent or a URL checked,
+so naming a channel (`ecei status`) costs nothing.
 """
 
 from __future__ import annotations
@@ -10,36 +17,90 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import ipaddress
 import logging
 import re
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import apprise
-
 from ecei import alert_kinds
+from ecei.moments import stamp
 from warehouse.alerts import Alert
+
+if TYPE_CHECKING:
+    import apprise
 
 # apprise and the HTTP client under it log URLs (urllib3 at debug: the request path, a token)
 _LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "requests")
 _MIN_SECRET = 4  # shorter URL parts (ports, 'json', 'api') are no secrets and would garble messages
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+# a server's DNS name: two labels or more, the last one letters (a top-level domain)
+_DNS_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}")
+JSON_SCHEMES = ("json", "jsons")  # Apprise's JSON webhook, over HTTP and HTTPS
+
+
+def _scheme(url: str) -> str | None:
+    match = _SCHEME.match(url.strip())
+    return match.group(1).lower() if match else None
 
 
 def channel_id(url: str) -> str:
-    """A stable name for a channel that reveals nothing of its URL but the scheme."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else "?"
-    return f"{scheme}:{hashlib.sha256(url.encode()).hexdigest()[:10]}"
+    """How the ledger keeps a channel apart (alert_deliveries.channel): its scheme and a hash of
+    the whole URL. Reveals nothing of the URL but the scheme."""
+    return f"{_scheme(url) or '?'}:{hashlib.sha256(url.encode()).hexdigest()[:10]}"
+
+
+def _server(host: str | None) -> bool:
+    """Whether a URL's host is a server's name or address, not a token Apprise reads from there
+    (slack://TokenA/..., discord://WebhookId/..., ntfy://topic)."""
+    if not host:
+        return False
+    if host == "localhost" or _DNS_NAME.fullmatch(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def channel_name(url: str) -> str:
+    """A channel as a person recognises it: its scheme and server, `json://hooks.example.org`,
+    `mailtos://smtp.example.org:587` (the port when the URL gives one). Never a user, password,
+    path or query. A URL whose host is no server's name (Apprise puts tokens there:
+    `slack://TokenA/TokenB/TokenC`) is named by its scheme and a short hash: `slack://~1f2e3d`."""
+    scheme = _scheme(url) or "?"
+    try:
+        split = urlsplit(url.strip())
+        host = split.hostname
+    except ValueError:
+        host = None
+    if not _server(host):
+        return f"{scheme}://~{hashlib.sha256(url.encode()).hexdigest()[:6]}"
+    assert host is not None
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        port = split.port
+    except ValueError:
+        port = None
+    return f"{scheme}://{shown}" + (f":{port}" if port else "")
 
 
 def secrets_of(url: str) -> list[str]:
-    """Every part of an Apprise URL that could be a token: the whole URL, user, password,
-    host, path segments and query values (Apprise puts tokens in any of them)."""
+    """Every part of an Apprise URL that could be a token: the whole URL, user, password, a host
+    that is no server's name, path segments and query values (Apprise puts tokens in any of them)."""
     parts = {url}
     try:
         split = urlsplit(url)
-        candidates = [split.username, split.password, split.hostname, split.netloc, split.path]
+        candidates = [split.username, split.password, split.path]
+        # a server's name is shown (channel_name); a host that is no server's name is a token
+        if not _server(split.hostname):
+            candidates += [split.hostname, split.netloc]
+        elif "@" in split.netloc:
+            candidates.append(split.netloc)
         candidates += split.path.split("/")
         candidates += [v for _, v in parse_qsl(split.query)]
     except ValueError:
@@ -97,8 +158,39 @@ for _name in _LOGGERS:
     logging.getLogger(_name).addFilter(_REDACTION)
 
 
-def send(url: str, title: str, body_html: str, timeout: float = 30.0) -> str | None:
-    """Send one HTML message to one channel; None when delivered, else why not (redacted).
+def unusable(url: str) -> str | None:
+    """Why Apprise cannot deliver to `url`, in one line that names the channel (channel_name) and
+    says what to write instead; None when Apprise can. Nothing is sent."""
+    import apprise
+    from apprise.manager_plugins import NotificationManager
+
+    name, scheme = channel_name(url), _scheme(url)
+    problems = _REDACTION.begin(secrets_of(url))
+    try:
+        # a service's own https:// address (a Slack or Discord webhook) is one Apprise reads as that service
+        if apprise.Apprise.instantiate(url) is not None:
+            return None
+    finally:
+        _REDACTION.end()
+    if scheme in ("http", "https"):
+        json_scheme = "jsons" if scheme == "https" else "json"
+        return (
+            f"{name}: Apprise does not take a plain {scheme}:// URL as a webhook; for a JSON webhook write "
+            f"the same URL with {json_scheme}:// instead of {scheme}://"
+        )
+    if scheme is None:
+        return f"{name}: not an Apprise URL (SCHEME://...; see https://github.com/caronc/apprise/wiki)"
+    if scheme not in NotificationManager():
+        return f"{name}: {scheme}:// is no service Apprise knows (see https://github.com/caronc/apprise/wiki)"
+    why = problems[0].rstrip(". ") if problems else "a part the service needs is missing or malformed"
+    return f"{name}: Apprise cannot use this {scheme}:// URL: {why}"
+
+
+def send(
+    url: str, title: str, body_html: str, timeout: float = 30.0, fields: Mapping[str, Any] | None = None
+) -> str | None:
+    """Send one HTML message to one channel; None when delivered, else why not (redacted; the
+    caller names the channel). A JSON webhook also gets `fields` as JSON members of its payload.
 
     A channel that has not answered within `timeout` seconds has failed: a server can trickle its
     answer a byte at a time and never trip a read timeout. The send runs in a daemon thread that is
@@ -106,25 +198,43 @@ def send(url: str, title: str, body_html: str, timeout: float = 30.0) -> str | N
     """
     outcome: list[str | None] = []
     worker = threading.Thread(
-        target=lambda: outcome.append(_deliver(url, title, body_html)), name="ecei-notify", daemon=True
+        target=lambda: outcome.append(_deliver(url, title, body_html, fields)), name="ecei-notify", daemon=True
     )
     worker.start()
     worker.join(timeout)
     if worker.is_alive() or not outcome:
-        return f"{channel_id(url)} did not answer within {timeout:g} s (ECEI_NOTIFY_TIMEOUT): not delivered"
+        return f"did not answer within {timeout:g} s (ECEI_NOTIFY_TIMEOUT): not delivered"
     return outcome[0]
 
 
-def _deliver(url: str, title: str, body_html: str) -> str | None:
+def _target(url: str, fields: Mapping[str, Any] | None) -> str | dict[str, Any]:
+    """What Apprise instantiates: the URL, or for a JSON webhook with fields, the URL's parsed
+    arguments with the fields among its payload extras (what `:key=value` in the URL gives),
+    which Apprise's JSON service puts in its payload beside version, title, message and type."""
+    from apprise.plugins import url_to_dict
+
+    if not fields or _scheme(url) not in JSON_SCHEMES:
+        return url
+    parsed = url_to_dict(url)
+    if parsed is None:
+        return url
+    return {**parsed, "payload": {**(parsed.get("payload") or {}), **fields}}
+
+
+def _deliver(url: str, title: str, body_html: str, fields: Mapping[str, Any] | None) -> str | None:
+    import apprise
+
     secrets = secrets_of(url)
     problems = _REDACTION.begin(secrets)
     try:
         # no service timeout of Apprise's own: with one, Apprise sends from its thread pool, whose
         # threads the interpreter waits for at exit, so a channel that never finishes kept the
         # process alive; `send` bounds the call instead, in a thread nothing waits for
-        sender = apprise.Apprise(asset=apprise.AppriseAsset(service_timeout=0))
-        if not sender.add(url):
-            return f"not a usable Apprise URL ({channel_id(url)})"
+        asset = apprise.AppriseAsset(service_timeout=0)
+        service = apprise.Apprise.instantiate(_target(url, fields), asset=asset)
+        sender: apprise.Apprise = apprise.Apprise(asset=asset)
+        if service is None or not sender.add(service):
+            return "not a usable Apprise URL"
         # HTML in: Apprise converts it for channels that take text or markdown
         if sender.notify(body=body_html, title=title, body_format=apprise.NotifyFormat.HTML):
             return None
@@ -137,8 +247,11 @@ def _deliver(url: str, title: str, body_html: str) -> str | None:
 
 @dataclass
 class Digest:
+    """One message: its title, its HTML body, and the fields a JSON webhook gets beside them."""
+
     title: str
     body_html: str
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 def _line(alert: Alert) -> str:
@@ -155,13 +268,50 @@ def _line(alert: Alert) -> str:
     return f"<li><b>{e(alert.name or '?')}</b> &middot; {' &middot; '.join(facts)}{website}</li>"
 
 
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def alert_fields(alert: Alert) -> dict[str, Any]:
+    """One alert as the JSON members a program reads (dates YYYY-MM-DD, times as ecei.moments.stamp
+    writes them); `note` is how the alert reads in the digest."""
+    return {
+        "alert_id": alert.alert_id,
+        "alert_key": alert.alert_key,
+        "kind": alert.kind,
+        "cluster_id": alert.cluster_id,
+        "name": alert.name,
+        "country": alert.country,
+        "portfolio": alert.portfolio,
+        "website": alert.website,
+        "label_date": _day(alert.label_date),
+        "previous_label_date": _day(alert.previous_label_date),
+        "days_left": alert.days_left,
+        "threshold_days": alert.threshold_days,
+        "renewal_closes_on": _day(alert.renewal_closes_on),
+        "detail": alert.detail,
+        "note": alert_kinds.note(alert),
+        "created_at": stamp(alert.created_at),
+    }
+
+
 def render_digest(alerts: Sequence[Alert], today: dt.date) -> Digest:
     """One message for a run and channel, a section per alert kind (ecei/alert_kinds.py); every
-    text from the warehouse is HTML-escaped."""
+    text from the warehouse is HTML-escaped. Its fields: today, and every alert's fields."""
     count = len(alerts)
     title = f"ecei-watch: {count} label alert{'s' if count != 1 else ''} ({today.isoformat()})"
     sections = []
     for kind, of_kind in alert_kinds.by_kind(alerts):
         items = "\n".join(_line(a) for a in of_kind)
         sections.append(f"<h3>{html.escape(kind.title)} ({len(of_kind)})</h3>\n<ul>\n{items}\n</ul>")
-    return Digest(title, "\n".join(sections))
+    fields = {"test": False, "today": today.isoformat(), "alerts": [alert_fields(a) for a in alerts]}
+    return Digest(title, "\n".join(sections), fields)
+
+
+def trial_message(url: str) -> Digest:
+    """The short message `ecei alerts --test` sends: it names the channel, carries no alert."""
+    body = (
+        f"<p>A test message from ecei-watch: the label alerts reach this channel "
+        f"({html.escape(channel_name(url))}). Nothing else happened.</p>"
+    )
+    return Digest("ecei-watch: test message", body, {"test": True, "today": None, "alerts": []})

@@ -1,7 +1,8 @@
 """expiry_alerts_flow: raise and deliver label alerts as a Prefect flow run, with a table artifact.
 
 Thin over `ecei.alerts.run_alerts`. A channel that fails fails the flow run (its alerts stay
-pending for the next run); no channel at all completes the run, saying the alerts are pending.
+pending for the next run); a channel that cannot work fails it before anything is raised; no
+channel at all completes the run, saying the alerts are pending.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from prefect.states import Completed, State
 from pydantic import SecretStr
 
 from ecei import alert_kinds
-from ecei.alerts import AlertsResult, local_today, run_alerts
+from ecei.alerts import AlertsResult, channels, local_today, run_alerts
 from ecei.settings import Settings
 from flows.catchup import superseded
 from warehouse import alerts as ledger
@@ -103,6 +104,8 @@ def expiry_alerts_flow(
         logger.info(skip)
         return Completed(name="Skipped", message=skip)
     settings = Settings(**({"db": db_path} if db_path else {}))
+    # a channel Apprise cannot use fails the run at once (Refused, naming it), before the task and its retries
+    channels(settings, notify)
     day = _day(today, settings)
     ladder = [within_days] if isinstance(within_days, int) else list(within_days)
     result = raise_and_deliver(settings, day, ladder, notify)

@@ -63,6 +63,8 @@ class Window:
     through_run_id: int
     stale_days: int
     first_run: bool
+    # a look at the past: the list as it stood then (clusters_as_of), the runs started by then
+    as_of: dt.datetime | None = None
 
 
 def window(con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[int], stale_days: int) -> Window:
@@ -83,6 +85,19 @@ def window(con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[
     return Window(today, ladder, lapsed_from, int(covered_through or 0), through, stale_days, False)
 
 
+def window_as_of(
+    con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[int], stale_days: int, as_of: dt.datetime
+) -> Window:
+    """What a first alerts run would have covered at `as_of` (a naive UTC instant): the list as it
+    stood then, the changes of the latest refresh started by then, the lapses of the year before
+    `today`. The ledger plays no part."""
+    row = con.execute(sql_file("alert_ledger/runs_as_of.sql"), {"as_of": as_of}).fetchone()
+    assert row is not None  # an aggregate: always one row
+    through, latest = (int(v or 0) for v in row)
+    ladder = sorted(set(thresholds))
+    return Window(today, ladder, _one_year_before(today), max(latest - 1, 0), through, stale_days, True, as_of)
+
+
 def _one_year_before(day: dt.date) -> dt.date:
     try:
         return day.replace(year=day.year - 1)
@@ -97,8 +112,8 @@ def sql_kinds() -> list[str]:
 
 
 def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) -> list[Alert]:
-    """The alerts of `kinds` this run would raise, none already in alert_log, in the order of
-    `kinds` (then by label date, country and name)."""
+    """The alerts of `kinds` this run would raise, none already in alert_log (a window `as_of` an
+    earlier instant: all of them), in the order of `kinds` (then by label date, country and name)."""
     missing = sorted(set(kinds) - set(sql_kinds()))
     if missing:
         raise ValueError(f"no query in warehouse/{KIND_FOLDER}/ for alert kinds {', '.join(missing)}")
@@ -111,6 +126,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) 
             "changes_after": w.changes_after,
             "through_run_id": w.through_run_id,
             "stale_days": w.stale_days,
+            "as_of": w.as_of,
         },
     )
     try:
@@ -120,7 +136,9 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) 
             # a kind's query is a plain select; the frame gathers its rows by column name
             query = sql_file(f"{KIND_FOLDER}/{kind}.sql").strip().rstrip(";")
             con.execute(f"insert into alert_candidates by name (\n{query}\n)")
-        cur = con.execute(sql_file("alert_ledger/not_raised.sql"), {"kinds": list(kinds)})
+        # a look at the past shows what the list then would raise, whatever the ledger holds now
+        chosen = "all_candidates" if w.as_of is not None else "not_raised"
+        cur = con.execute(sql_file(f"alert_ledger/{chosen}.sql"), {"kinds": list(kinds)})
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
     finally:

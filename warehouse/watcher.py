@@ -29,7 +29,7 @@ class WatcherState:
 
 
 def define(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the temp macro `watcher_state(today, stale_days)` on this connection (read-only ones too)."""
+    """Create the temp macro `watcher_state(today, stale_days, seen_by)` on this connection (read-only ones too)."""
     con.execute(sql_file("watcher_state.sql"))
 
 
@@ -43,7 +43,7 @@ def watcher_state(con: duckdb.DuckDBPyConnection, today: dt.date, stale_days: in
     try:
         cur = con.execute(
             "select last_run_id, last_status, last_ok_run_id, last_ok_at, days_since_ok, stale_days, is_stale,"
-            " stale_detail from watcher_state($today, $stale_days)",
+            " stale_detail from watcher_state($today, $stale_days, null)",
             {"today": today, "stale_days": stale_days},
         )
         row = cur.fetchone()

@@ -2,14 +2,19 @@
 -- whether the data is stale. One rule, read by the `stale` alert kind (alert_kinds/stale.sql) and
 -- by `ecei status` (warehouse/watcher.py): stale when no refresh has run or completed yet, when the
 -- last refresh failed or was partial, or when the last complete one started `stale_days` days or
--- more before `today`. A run still running is not the last refresh yet. Times are written as
+-- more before `today`. A run still running is not the last refresh yet. With `seen_by` (a timestamp;
+NULL: now) only the runs started by then count, for a look at the past (`alerts --as-of`). Times are written as
 -- ecei.moments.stamp writes them (2018-10-15T09:30:00Z).
-create or replace temp macro watcher_state(today, stale_days) as table
-with last_runs as (
+create or replace temp macro watcher_state(today, stale_days, seen_by) as table
+with runs_seen as (
+    select * from runs where seen_by is null or started_at <= seen_by::timestamp
+),
+
+last_runs as (
     select
-        (select max(run_id) from runs where status = 'ok') as last_ok_run_id,
-        (select max(started_at) from runs where status = 'ok') as last_ok_at,
-        (select max(run_id) from runs where status <> 'running') as last_run_id
+        (select max(run_id) from runs_seen where status = 'ok') as last_ok_run_id,
+        (select max(started_at) from runs_seen where status = 'ok') as last_ok_at,
+        (select max(run_id) from runs_seen where status <> 'running') as last_run_id
 ),
 
 watcher as (
@@ -23,7 +28,7 @@ watcher as (
         today::date - l.last_ok_at::date as days_since_ok,
         stale_days::integer as stale_days
     from last_runs as l
-    left join runs as r on r.run_id = l.last_run_id
+    left join runs_seen as r on r.run_id = l.last_run_id
 ),
 
 judged as (

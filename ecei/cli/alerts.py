@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,16 +11,42 @@ from rich.console import Console
 from rich.table import Table
 
 from ecei.alert_kinds import names, note
-from ecei.cli.kit import DbOption, TodayOption, cell, err, existing_db, finish, out, outcomes, say, settings, shown
+from ecei.cli.kit import (
+    AsOfOption,
+    DbOption,
+    cell,
+    err,
+    existing_db,
+    finish,
+    out,
+    outcomes,
+    parse_day,
+    say,
+    settings,
+    shown,
+)
+from ecei.moments import stamp
+from ecei.outcome import Status
 from warehouse.alerts import DEFAULT_THRESHOLDS
 
 if TYPE_CHECKING:
-    from ecei.alerts import AlertsResult
+    from ecei.alerts import AlertsResult, ChannelsTest
+
+AlertsTodayOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--today",
+        parser=parse_day,
+        metavar="YYYY-MM-DD",
+        help="The business day the list is judged against (days left, lapsed, expiring); the list itself "
+        "stays the latest one, or the one --as-of names [default: today in ECEI_TIMEZONE, or the --as-of day]",
+    ),
+]
 
 
 def alerts_command(
     db: DbOption = None,
-    today: TodayOption = None,
+    today: AlertsTodayOption = None,
     within: Annotated[
         list[int] | None,
         typer.Option("--within", help="A rung of the ladder in days, repeatable (default 90, 30, 7)"),
@@ -31,24 +58,44 @@ def alerts_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be raised; record and send nothing")
     ] = False,
+    as_of: AsOfOption = None,
+    test: Annotated[
+        bool,
+        typer.Option("--test", help="Send each channel a short test message and say how each took it; record nothing"),
+    ] = False,
 ) -> None:
     """Raise label alerts ({kinds}) and deliver them, each once.
 
-    The alerts are computed as of --today, by default today in ECEI_TIMEZONE. Exit codes: 0 done
-    (also when no channel is configured: the alerts stay pending), 2 usage or no warehouse,
-    4 busy (another alerts run), 5 a channel failed (its alerts stay pending and the next run
-    delivers them).
+    The alerts are computed from the latest list as of --today, by default today in ECEI_TIMEZONE.
+    With --dry-run --as-of WHEN: the alerts the list as it stood at WHEN would raise (as a first
+    alerts run would, the ledger aside), judged against --today (default: WHEN's day). Every
+    channel is checked first: an Apprise URL that cannot work is refused (exit 2). Exit codes:
+    0 done (also when no channel is configured: the alerts stay pending), 2 usage, a channel
+    that cannot work, or no warehouse, 4 busy (another alerts run), 5 a channel failed (its
+    alerts stay pending and the next run delivers them; with --test: a channel did not take
+    the test message).
     """
-    from ecei.alerts import run_alerts  # Apprise takes half a second to import: only when needed
+    from ecei.alerts import run_alerts, send_test_messages  # Apprise takes half a second to import: only when needed
 
+    if as_of is not None and not dry_run:
+        why = "only with --dry-run: the ledger records what the latest list raises"
+        raise typer.BadParameter(why, param_hint="--as-of")
+    if test and (dry_run or as_of is not None):
+        why = "it sends a test message only; leave out --dry-run and --as-of"
+        raise typer.BadParameter(why, param_hint="--test")
     thresholds = within or list(DEFAULT_THRESHOLDS)
     if any(t <= 0 for t in thresholds):
         raise typer.BadParameter("days must be positive", param_hint="--within")
     chosen = settings(db=db)
-    existing_db(chosen)
     urls = [SecretStr(u) for u in notify] if notify else None
+    if test:
+        with outcomes():
+            tried = send_test_messages(chosen, urls)
+        print_test(tried)
+        finish(tried.status)
+    existing_db(chosen)
     with outcomes():
-        result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run)
+        result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run, as_of=as_of)
     print_alerts(result)
     finish(result.status)
 
@@ -60,7 +107,10 @@ alerts_command.__doc__ = (alerts_command.__doc__ or "").replace("{kinds}", ", ".
 def print_alerts(result: AlertsResult) -> None:
     """The alerts due in this run as one table, then each channel's delivery and how it ended."""
     new = {a.alert_key for a in result.raised}
-    table = Table(title=f"alerts as of {result.today.isoformat()} (ladder {', '.join(map(str, result.thresholds))})")
+    title = f"alerts as of {result.today.isoformat()} (ladder {', '.join(map(str, result.thresholds))})"
+    if result.as_of is not None:
+        title += f", the list as it stood at {stamp(result.as_of)}"
+    table = Table(title=title)
     for column in ("kind", "name", "country", "portfolio", "label date", "days left", "note", "website", "state"):
         table.add_column(column, justify="right" if column == "days left" else "left")
     for a in result.due:
@@ -85,9 +135,23 @@ def print_alerts(result: AlertsResult) -> None:
     (out if out.is_terminal else Console(width=320)).print(table)
     for c in result.channels:
         if c.error:
-            err.print(f"[red]{c.channel}: not delivered[/red] ({c.alerts} alerts): {shown(c.error)}", highlight=False)
+            why = shown(c.error)
+            err.print(f"[red]{shown(c.name)}: not delivered[/red] ({c.alerts} alerts): {why}", highlight=False)
         else:
-            err.print(f"{c.channel}: delivered a digest of {c.alerts} alerts", highlight=False)
+            err.print(f"{shown(c.name)}: delivered a digest of {c.alerts} alerts", highlight=False)
     say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
     if result.message:
         err.print(shown(result.message), highlight=False)
+
+
+def print_test(tried: ChannelsTest) -> None:
+    """One row per channel: its name, whether it took the test message, and why not."""
+    table = Table(title="test message to each channel")
+    for column in ("channel", "result", "why"):
+        table.add_column(column)
+    for c in tried.channels:
+        table.add_row(cell(c.name), cell("delivered" if c.error is None else "not delivered"), cell(c.error))
+    (out if out.is_terminal else Console(width=320)).print(table)
+    took = sum(c.error is None for c in tried.channels)
+    said = f"{took} of {len(tried.channels)} channels took the test message"
+    say(tried.status, said if tried.status == Status.OK else f"{said}; nothing was recorded")

@@ -41,8 +41,10 @@ def test_alerts_deliver_to_the_webhook_once(db: Path, webhook: Webhook) -> None:
     message = webhook.posts[0]["message"]
     assert message.count("<li>") == query(db, "select count(*) from alert_log")[0][0]
     assert "Labels expiring (9)" in message
+    assert len(webhook.posts[0]["alerts"]) == message.count("<li>")  # the same alerts, as JSON fields
+    assert f"json://127.0.0.1:{webhook.port}: delivered a digest of" in done.stderr  # the channel, by its name
     for output in (done.stdout, done.stderr):
-        assert "SECRET-TOKEN" not in output and str(webhook.port) not in output
+        assert "SECRET-TOKEN" not in output and "hooks/" not in output
 
     again = ecei(*args)
     assert again.returncode == 0 and len(webhook.posts) == 1
@@ -127,3 +129,87 @@ def test_two_runs_through_two_paths_to_one_file_send_each_alert_once(
     assert first.returncode == 0, errors
     assert second.returncode == 4 and "another alerts run" in second.stderr, second.stderr
     assert len(webhook.posts) == 1, "one alert sent twice"
+
+
+LEDGER = "select (select count(*) from alert_log), (select count(*) from alert_runs)"
+
+
+def test_test_sends_each_channel_a_message_and_records_nothing(db: Path, webhook: Webhook) -> None:
+    closed = "json://127.0.0.1:9/hooks/SECRET-TOKEN-9"  # nothing listens on port 9
+    done = ecei("alerts", "--db", str(db), "--test", "--notify", webhook.url(), "--notify", closed, wide=True)
+    assert done.returncode == 5, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "json://" in line]
+    assert len(rows) == 2
+    assert f"json://127.0.0.1:{webhook.port} " in rows[0] and "delivered" in rows[0] and "not" not in rows[0]
+    assert "json://127.0.0.1:9 " in rows[1] and "not delivered" in rows[1] and "Connection error" in rows[1]
+    assert "1 of 2 channels took the test message" in done.stderr
+    assert len(webhook.posts) == 1 and webhook.posts[0]["test"] is True
+    assert "SECRET-TOKEN" not in done.stdout + done.stderr
+    assert query(db, LEDGER) == [(0, 0)]
+
+    ok = ecei("alerts", "--db", str(db), "--test", env={**os.environ, "ECEI_NOTIFY": webhook.url()})
+    assert ok.returncode == 0 and "ok: 1 of 1 channels took the test message" in ok.stderr
+    assert query(db, LEDGER) == [(0, 0)]
+
+
+def test_test_needs_no_warehouse_and_stops_at_the_notify_timeout(tmp_path: Path, slow_webhook: SlowWebhook) -> None:
+    env = {**os.environ, "ECEI_NOTIFY_TIMEOUT": "2", "ECEI_NOTIFY": slow_webhook.url()}
+    done = ecei("alerts", "--db", str(tmp_path / "none.duckdb"), "--test", env=env, wide=True)
+    assert done.returncode == 5, done.stderr
+    assert "did not answer within 2 s (ECEI_NOTIFY_TIMEOUT)" in done.stdout
+    assert len(slow_webhook.posts) == 1 and not (tmp_path / "none.duckdb").exists()
+    none = ecei("alerts", "--db", str(tmp_path / "none.duckdb"), "--test", "--notify", "")
+    assert none.returncode == 2 and "no channel configured" in none.stderr
+
+
+@pytest.mark.parametrize("where", ["--notify", "ECEI_NOTIFY"])
+def test_a_plain_https_webhook_is_refused_at_once_with_a_hint(db: Path, webhook: Webhook, where: str) -> None:
+    plain = f"https://127.0.0.1:{webhook.port}/hooks/SECRET-TOKEN"
+    args = ["alerts", "--db", str(db), "--today", "2018-07-01"]
+    if where == "--notify":
+        done = ecei(*args, "--notify", webhook.url(), "--notify", plain)
+    else:
+        done = ecei(*args, env={**os.environ, "ECEI_NOTIFY": f"{webhook.url()}, {plain}"})
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"refused: {where}: https://127.0.0.1:{webhook.port}: Apprise does not take a plain")
+    assert "jsons://" in line and "SECRET-TOKEN" not in line and done.stdout == ""
+    assert webhook.posts == [] and query(db, LEDGER) == [(0, 0)]
+
+
+def test_an_unknown_scheme_is_refused_for_a_test_too(db: Path) -> None:
+    done = ecei("alerts", "--db", str(db), "--test", "--notify", "slak://TokenA/TokenB/TokenC")
+    assert done.returncode == 2 and "slak:// is no service Apprise knows" in done.stderr
+    assert "Token" not in done.stderr
+
+
+def test_as_of_without_dry_run_is_a_usage_error(db: Path) -> None:
+    done = ecei("alerts", "--db", str(db), "--as-of", "run:1")
+    assert done.returncode == 2 and done.stderr.startswith("usage error:") and "--dry-run" in done.stderr
+    assert query(db, LEDGER) == [(0, 0)]
+    both = ecei("alerts", "--db", str(db), "--test", "--dry-run")
+    assert both.returncode == 2 and both.stderr.startswith("usage error:")
+
+
+def test_dry_run_as_of_an_earlier_run_shows_the_list_then(db: Path) -> None:
+    # the fixture's two refreshes: 2016-06 (run 1), then 2018-10 (run 2)
+    then = ecei("alerts", "--db", str(db), "--dry-run", "--as-of", "run:1", "--today", "2016-07-01", wide=True)
+    now = ecei("alerts", "--db", str(db), "--dry-run", "--today", "2016-07-01", wide=True)
+    assert then.returncode == now.returncode == 0, then.stderr
+    started = query(db, "select started_at from crawl_runs where run_id = 1")[0][0]
+    assert f"the list as it stood at {started.replace(microsecond=0).isoformat()}Z" in then.stdout
+    labels_then = dict(query(db, "select name, valid_until from clusters_as_of(?)", [started]))
+    labels_now = dict(query(db, "select name, valid_until from clusters_current"))
+    # the 2018 refresh added clusters and renewed labels: the look back knows neither
+    added = set(labels_now) - set(labels_then)
+    renewed = {n for n in labels_then if labels_now.get(n) not in (None, labels_then[n])}
+    assert added and renewed
+    assert not any(name in then.stdout for name in added)
+    shown_then = [line for name in renewed for line in then.stdout.splitlines() if f" {name} " in line]
+    assert shown_then, "no renewed cluster raised an alert from the list as it stood"
+    for name in renewed:
+        for line in then.stdout.splitlines():
+            if f" {name} " in line:
+                assert labels_then[name].isoformat() in line and labels_now[name].isoformat() not in line
+    assert "the ledger is not consulted" in then.stderr
+    assert query(db, LEDGER) == [(0, 0)]

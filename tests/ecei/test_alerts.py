@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from ecei.alerts import run_alerts
-from ecei.notify import channel_id
+from ecei.alerts import run_alerts, send_test_messages
+from ecei.moments import parse_when
+from ecei.notify import channel_id, channel_name
+from ecei.outcome import Refused, Status
 from ecei.settings import Settings
 from tests.conftest import query
-from tests.receivers import Mailbox, Webhook
+from tests.receivers import Mailbox, SlowWebhook, Webhook
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
 
@@ -238,6 +241,7 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
     assert len(holders) == 1, "the holder never took the warehouse"
     assert held.status == "busy" and len(webhook.posts) == 1
     assert "the next run records" in (held.message or "")
+    assert f"The 1 digests delivered (to {channel_name(webhook.url())})" in (held.message or "")
 
     again = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
     assert (again.status, again.due, len(webhook.posts)) == ("ok", [], 1), "sent again"
@@ -265,3 +269,134 @@ def test_a_run_dated_later_does_not_swallow_the_lapses_of_one_dated_right(build:
     assert [k for k in kinds(run_alerts(settings, day("2018-07-02"), [7], notify=[])) if k[0] == "lapsed"] == []
     keys = query(settings.db, "select count(*), count(distinct alert_key) from alert_log where kind = 'lapsed'")
     assert keys == [(3, 3)]
+
+
+LEDGER = ("alert_log", "alert_runs", "alert_deliveries")
+
+
+def ledger_rows(db: Path) -> list[int]:
+    return [query(db, f"select count(*) from {t}")[0][0] for t in LEDGER]
+
+
+def test_a_channel_that_cannot_work_is_refused_before_anything_is_raised(build: Build, webhook: Webhook) -> None:
+    settings = build([row("A", "2018-08-01")])
+    plain = f"https://127.0.0.1:{webhook.port}/hooks/SECRET-TOKEN"
+    for given in ([webhook.url(), plain], None):
+        chosen = settings if given else settings.model_copy(update={"notify": [webhook.url(), plain]})
+        with pytest.raises(Refused) as refused:
+            run_alerts(chosen, day("2018-07-01"), [90], notify=given)
+        said = str(refused.value)
+        assert said.startswith("--notify: " if given else "ECEI_NOTIFY: ")
+        assert f"https://127.0.0.1:{webhook.port}: Apprise does not take a plain https:// URL" in said
+        assert "jsons://" in said and "SECRET-TOKEN" not in said
+    assert webhook.posts == [] and ledger_rows(settings.db) == [0, 0, 0]
+
+
+def test_channels_take_a_test_message_and_nothing_is_recorded(build: Build, webhook: Webhook) -> None:
+    settings = build([row("A", "2018-08-01")])
+    closed = "json://127.0.0.1:9/closed"  # nothing listens on port 9
+    tried = send_test_messages(settings, [webhook.url(), closed])
+    assert tried.status == Status.UNDELIVERED
+    good, bad = tried.channels
+    assert (good.name, good.channel, good.error) == (channel_name(webhook.url()), channel_id(webhook.url()), None)
+    assert bad.name == "json://127.0.0.1:9" and "Connection error" in (bad.error or "")
+    assert len(webhook.posts) == 1 and webhook.posts[0]["test"] is True
+    assert send_test_messages(settings, [webhook.url()]).status == Status.OK
+    assert ledger_rows(settings.db) == [0, 0, 0]
+    with pytest.raises(Refused, match="no channel configured"):
+        send_test_messages(settings, [])
+
+
+def test_a_test_message_waits_no_longer_than_the_notify_timeout(tmp_path: Path, slow_webhook: SlowWebhook) -> None:
+    # no warehouse at all: a test of the channels needs none
+    tried = send_test_messages(Settings(db=tmp_path / "none.duckdb", notify_timeout=2), [slow_webhook.url()])
+    assert tried.status == Status.UNDELIVERED
+    assert "did not answer within 2 s (ECEI_NOTIFY_TIMEOUT)" in (tried.channels[0].error or "")
+    assert len(slow_webhook.posts) == 1 and slow_webhook.answered == 0
+
+
+def test_a_json_webhook_gets_the_alerts_as_the_ledger_holds_them(build: Build, webhook: Webhook) -> None:
+    settings = build([row("A", "2018-08-01"), row("B", "2018-06-01")])
+    result = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert result.status == "ok"
+    (post,) = webhook.posts
+    ledger = query(
+        settings.db,
+        "select alert_id, kind, cluster_id, name, country, label_date::varchar, days_left from alert_log order by 1",
+    )
+    fields = ("alert_id", "kind", "cluster_id", "name", "country", "label_date", "days_left")
+    assert [tuple(a[f] for f in fields) for a in post["alerts"]] == ledger
+    assert post["today"] == "2018-07-01" and post["test"] is False
+
+
+# runs at three dates, a year and more apart: A renewed, B delisted, C added by the second
+def staged_history(tmp_path: Path) -> Settings:
+    db = tmp_path / "w.duckdb"
+    with closing(connect(db)) as con:
+        merge(con, tmp_path / "s", [row("A", "2018-03-01"), row("B", "2018-05-01")], dt.datetime(2018, 1, 10, 9))
+        merge(con, tmp_path / "s", [row("A", "2021-03-01"), row("C", "2019-03-01")], dt.datetime(2019, 1, 10, 9))
+        merge(con, tmp_path / "s", [row("A", "2021-03-01"), row("C", "2019-03-01")], dt.datetime(2020, 1, 10, 9))
+    return Settings(db=db, notify=[])
+
+
+def summary(result: Any) -> list[tuple[str, str | None, dt.date | None, int | None]]:
+    return sorted((a.kind, a.name, a.label_date, a.days_left) for a in result.raised)
+
+
+def test_dry_run_as_of_judges_the_list_as_it_stood(tmp_path: Path) -> None:
+    settings = staged_history(tmp_path)
+
+    first = run_alerts(settings, None, [90], dry_run=True, as_of=parse_when("2018-01-10"))
+    assert (first.as_of, first.today) == (dt.datetime(2018, 1, 10, 23, 59, 59, 999999), day("2018-01-10"))
+    assert summary(first) == [("expiring", "A", day("2018-03-01"), 50)]  # B is 111 days away, C not listed yet
+
+    # the second refresh against its predecessor: A renewed, B delisted; C's label judged on the day given
+    second = run_alerts(settings, day("2019-02-01"), [90], dry_run=True, as_of=parse_when("run:2"))
+    assert second.as_of == dt.datetime(2019, 1, 10, 9) and second.today == day("2019-02-01")
+    assert summary(second) == [
+        ("delisted", "B", day("2018-05-01"), -276),
+        ("expiring", "C", day("2019-03-01"), 28),
+        ("renewed", "A", day("2021-03-01"), 759),
+        ("stale", None, None, None),  # 22 days after the refresh it looks at
+    ]
+    assert second.due == second.raised and second.status == "dry-run"
+
+    # a timestamp between the runs is the list of the first; before any run, the watcher alone
+    between = run_alerts(settings, day("2018-01-11"), [90], dry_run=True, as_of=parse_when("2018-06-01T00:00"))
+    assert [a.name for a in between.raised] == ["A"]
+    before = run_alerts(settings, day("2017-06-01"), [90], dry_run=True, as_of=parse_when("2017-06-01"))
+    assert [(a.kind, a.detail) for a in before.raised] == [("stale", "no refresh has run yet")]
+    assert ledger_rows(settings.db) == [0, 0, 0]
+
+
+def test_dry_run_as_of_shows_what_the_ledger_already_holds(tmp_path: Path) -> None:
+    settings = staged_history(tmp_path)
+    raised = run_alerts(settings, day("2019-02-01"), [90])  # the latest list: C expiring, raised now
+    assert [(a.kind, a.name) for a in raised.raised] == [("expiring", "C")]
+    latest = run_alerts(settings, day("2019-02-01"), [90], dry_run=True)
+    assert [a.name for a in latest.raised] == []  # raised already: a dry run of now has nothing new
+    looked_back = run_alerts(settings, day("2019-02-01"), [90], dry_run=True, as_of=parse_when("2020-01-10"))
+    assert [(a.kind, a.name) for a in looked_back.raised] == [("expiring", "C")]  # the list then, ledger aside
+
+
+def test_as_of_is_for_dry_runs_only(tmp_path: Path) -> None:
+    settings = staged_history(tmp_path)
+    with pytest.raises(ValueError, match="dry runs only"):
+        run_alerts(settings, None, [90], as_of=parse_when("2018-01-10"))
+    assert ledger_rows(settings.db) == [0, 0, 0]
+
+
+def test_the_readmes_look_back_on_the_demo_history(history_db: Path, tmp_path: Path) -> None:
+    # README, "Looking back": the list of the 2018-10-15 refresh (run 2 of the demo), judged that day
+    db = tmp_path / "demo.duckdb"
+    db.write_bytes(history_db.read_bytes())
+    result = run_alerts(Settings(db=db, notify=[]), day("2018-10-15"), dry_run=True, as_of=parse_when("run:2"))
+    assert Counter(a.kind for a in result.raised) == {"lapsed": 19, "renewed": 7, "expiring": 1}
+    first, second = result.raised[:2]
+    assert (first.kind, first.name, first.label_date, first.days_left) == (
+        "expiring",
+        "bioPmed Piemonte innovation cluster",
+        day("2019-01-10"),
+        87,
+    )
+    assert (second.kind, second.name, second.days_left) == ("lapsed", "Arena Magica", -359)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ecei.delivery_journal import Delivery, append, clear, delivered, journal_path, read
+from ecei.delivery_journal import Delivery, append, clear, delivered, journal_path, names, read
 
 AT = dt.datetime(2024, 1, 2, 3, 4, 5)
 
@@ -32,3 +32,14 @@ def test_one_journal_per_real_file(tmp_path: Path) -> None:
     append(link, Delivery(None, "json:aaaa", [1], ["json:aaaa"], AT))
     assert journal_path(link) == journal_path(db) == tmp_path / "w.duckdb.deliveries.jsonl"
     assert len(read(db)) == 1
+
+
+def test_a_delivery_keeps_the_channel_name_and_older_lines_still_read(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    append(db, Delivery(3, "json:aaaa", [1], ["json:aaaa"], AT, "json://hooks.example.org"))
+    with journal_path(db).open("a") as fh:  # a line written before deliveries had names
+        fh.write('{"alert_run_id": 3, "channel": "mailto:bbbb", "alert_ids": [1], "channels": ["mailto:bbbb"], ')
+        fh.write('"delivered_at": "2024-01-02T03:04:05"}\n')
+    first, older = read(db)
+    assert (first.name, older.name, older.channel) == ("json://hooks.example.org", "", "mailto:bbbb")
+    assert names(read(db)) == ["json://hooks.example.org", "mailto:bbbb"]

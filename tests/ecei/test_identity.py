@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import closing
 from pathlib import Path
 
@@ -9,11 +10,11 @@ import duckdb
 import pytest
 from filelock import FileLock
 
-from ecei.identity import LinkResult, decide_link, decide_link_on
+from ecei.identity import LinkResult, decide_link, decide_link_on, link_evidence, link_evidence_on
 from ecei.locks import refresh_lock_path
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
-from tests.warehouse.identity_runs import KEEP, T0, T1, changes, decisions, identity_state, ids_of, merge, row
+from tests.warehouse.identity_runs import KEEP, T0, T1, T2, changes, decisions, identity_state, ids_of, merge, row
 from warehouse.db import connect
 
 
@@ -122,7 +123,7 @@ def test_decide_link_is_busy_while_a_refresh_holds_the_lock(tmp_path: Path) -> N
     ("old", "new", "country", "why"),
     [
         ("NCE Seafood Innovation Cluster", "nce  SEAFOOD innovation cluster", None, "the same cluster key"),
-        ("NCE Seafood Innovation Cluster", "Seafood Innovation Cluster", "Sweden", "no country in Sweden"),
+        ("NCE Seafood Innovation Cluster", "Seafood Innovation Cluster", "Sweden", "no country 'Sweden'.*Norway"),
         ("Oslo Medtech", "Seafood Innovation Cluster", None, "unlink that pair first"),
     ],
 )
@@ -144,3 +145,50 @@ def test_two_countries_with_both_names_need_a_country(con: duckdb.DuckDBPyConnec
     merge(con, tmp_path, [*KEEP, row("Green Cluster"), row("Green Cluster", country_id=sweden)], T1)
     with pytest.raises(Refused, match="several countries"):
         decide_link_on(con, "Blue Cluster", "Green Cluster", linked=True, country=None)
+
+
+def test_evidence_shows_both_names_and_the_scorings_own_score(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    seafood = "http://www.nce-seafood-innovation-cluster.example/"
+    with closing(connect(db)) as con:
+        merge(con, tmp_path, [*KEEP, row("NCE Seafood Innovation Cluster", seafood, valid_until="2018-06-16")], T0)
+        merge(con, tmp_path, [*KEEP, row("NCE Seafood Innovation Cluster", seafood, valid_until="2019-06-16")], T1)
+        merge(con, tmp_path, [*KEEP, row("Seafood Innovation Cluster", "https://seafood.example/")], T2)
+        before = identity_state(con), decisions(con)
+    evidence = link_evidence(
+        Settings(db=db), "nce seafood innovation cluster", "Seafood Innovation Cluster", linked=True, country="norway"
+    )
+    old, new = evidence.old, evidence.new
+    assert (old.name, old.country, old.websites, old.portfolios) == (
+        "NCE Seafood Innovation Cluster",
+        "Norway",
+        [seafood],
+        ["Food industry"],
+    )
+    assert old.label_dates == [dt.date(2018, 6, 16), dt.date(2019, 6, 16)]
+    assert (old.first_seen, old.last_seen, old.listed) == (T0, T1, False)
+    assert (new.websites, new.label_dates, new.first_seen, new.last_seen, new.listed) == (
+        ["https://seafood.example/"],
+        [dt.date(2025, 1, 1)],
+        T2,
+        T2,
+        True,
+    )
+    # the merge linked them: one id, and a link now only confirms it
+    assert old.cluster_id == new.cluster_id and (evidence.linked, evidence.already) == (True, True)
+    # the rename scoring's own judgement of what left against what came: a new website, a near-identical
+    # name and the same portfolio is strong, and it is the score the merge recorded for the pair
+    with closing(connect(db)) as con:
+        (recorded,) = con.execute("select score from cluster_links").fetchone() or (None,)
+        assert (identity_state(con), decisions(con)) == before  # nothing written
+    assert evidence.strength == "strong" and evidence.score == recorded
+    assert "websites differ" in evidence.evidence and "same portfolio" in evidence.evidence
+
+
+def test_evidence_refuses_what_the_decision_would_refuse(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    merge(con, tmp_path, [*KEEP, row("IKT Grenland")], T0)
+    merge(con, tmp_path, [*KEEP, row("IKT Grenland"), row("Digital Grenland")], T1)
+    with pytest.raises(Refused, match="still listed"):
+        link_evidence_on(con, "IKT Grenland", "Digital Grenland", linked=True, country=None)
+    with pytest.raises(Refused, match="not linked"):
+        link_evidence_on(con, "IKT Grenland", "Digital Grenland", linked=False, country=None)

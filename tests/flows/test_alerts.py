@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
 
 from ecei.mirror import Mirror, demo_site
 from ecei.refresh import refresh
@@ -73,3 +73,21 @@ def test_alerts_flow_delivers_once_and_fails_while_the_channel_fails(demo_wareho
             assert "SECRET-TOKEN" not in json.dumps(run.parameters)
             logs = read_logs(client, run.id)
             assert logs and not any("SECRET-TOKEN" in log.message for log in logs)
+
+
+def test_a_channel_that_cannot_work_fails_the_run_at_once(demo_warehouse: Path, webhook: Webhook) -> None:
+    plain = f"https://127.0.0.1:{webhook.port}/hooks/SECRET-TOKEN"
+    state = expiry_alerts_flow(db_path=str(demo_warehouse), today="2018-07-01", notify=[plain], return_state=True)
+    assert state.is_failed()
+    assert "Apprise does not take a plain https:// URL" in (state.message or "")
+    assert "SECRET-TOKEN" not in (state.message or "")
+    # the task never ran, so none of its retries (30 s and more apart) waits on a setting no retry mends
+    fine = expiry_alerts_flow(db_path=str(demo_warehouse), today="2018-07-01", notify=[], return_state=True)
+    with get_client(sync_client=True) as client:
+
+        def task_runs(of: Any) -> list[str]:
+            runs = FlowRunFilter(id=FlowRunFilterId(any_=[of.state_details.flow_run_id]))
+            return sorted(t.name.rsplit("-", 1)[0] for t in client.read_task_runs(flow_run_filter=runs))
+
+        assert task_runs(state) == [] and task_runs(fine) == ["publish-expiring", "raise-and-deliver"]
+    assert webhook.posts == [] and query(demo_warehouse, "select count(*) from alert_runs") == [(1,)]  # `fine`

@@ -19,6 +19,7 @@ from warehouse.alerts import (
     settle_alert_run,
     sql_kinds,
     window,
+    window_as_of,
 )
 from warehouse.db import connect, migrations, sql_file
 
@@ -41,6 +42,31 @@ def test_first_window_covers_a_year_of_lapses_and_the_latest_refresh(
     w = window(con, TODAY, [30, 90, 30], stale_days=3)
     assert (w.first_run, w.thresholds, w.lapsed_from) == (True, [30, 90], dt.date(2017, 7, 1))
     assert (w.changes_after, w.through_run_id) == (1, 2)
+
+
+def test_a_window_as_of_an_instant_covers_the_runs_started_by_then(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    for days in (0, 10, 20):
+        merge(con, tmp_path, [row("A")], T0 + dt.timedelta(days=days))
+    between = window_as_of(con, TODAY, [30], 3, T0 + dt.timedelta(days=15))
+    assert (between.first_run, between.changes_after, between.through_run_id) == (True, 1, 2)
+    assert (between.as_of, between.lapsed_from) == (T0 + dt.timedelta(days=15), dt.date(2017, 7, 1))
+    at_start = window_as_of(con, TODAY, [30], 3, T0 + dt.timedelta(days=10))
+    assert (at_start.changes_after, at_start.through_run_id) == (1, 2)  # a run started at the instant counts
+    before = window_as_of(con, TODAY, [30], 3, T0 - dt.timedelta(seconds=1))
+    assert (before.changes_after, before.through_run_id) == (0, 0)
+
+
+def test_stale_as_of_an_instant_reads_only_the_runs_started_by_then(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    merge(con, tmp_path, [row("A", "2030-01-01")], T0)
+    merge(con, tmp_path, [row("A", "2030-01-01")], T0 + dt.timedelta(days=1), complete=False)
+    day_after = (T0 + dt.timedelta(days=1)).date()
+    assert [a.kind for a in candidates(con, window(con, day_after, [30], 3), KINDS)] == ["stale"]  # partial now
+    then = window_as_of(con, day_after, [30], 3, T0 + dt.timedelta(hours=1))
+    assert candidates(con, then, KINDS) == []  # before the partial run: all was well
 
 
 def test_later_window_starts_where_the_previous_run_ended(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

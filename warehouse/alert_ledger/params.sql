@@ -6,4 +6,5 @@ select
     $lapsed_from::date as lapsed_from,
     $changes_after::integer as changes_after,
     $through_run_id::integer as through_run_id,
-    $stale_days::integer as stale_days
+    $stale_days::integer as stale_days,
+    $as_of::timestamp as as_of
