@@ -13,11 +13,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ecei import delivery_journal
 from ecei.alerts import local_today
-from ecei.notify import channel_id
+from ecei.notify import channel_id, channel_name
 from ecei.outcome import Status
 from ecei.settings import Settings
 from warehouse import alerts as ledger
@@ -57,21 +56,6 @@ class StatusResult:
     pending: int = 0  # alerts not yet delivered to every channel
     channels: list[ChannelPending] = field(default_factory=list)
     message: str | None = None  # why it is not ok
-
-
-def channel_name(url: str) -> str:
-    """A channel as a person recognises it, `json://hooks.example.org`, revealing no secret: a host
-    that is no host name (Slack and others put a token there) gives way to the channel's id."""
-    # TODO(merge): ecei.notify.channel_name is the owner; this stands in until it lands
-    scheme = url.split("://", 1)[0].lower() if "://" in url else "?"
-    try:
-        split = urlsplit(url)
-        host, port = split.hostname or "", split.port
-    except ValueError:
-        host, port = "", None
-    if host and ("." in host or host == "localhost"):
-        return f"{scheme}://{host}" + (f":{port}" if port else "")
-    return channel_id(url)
 
 
 def warehouse_file(db: Path) -> WarehouseFile:

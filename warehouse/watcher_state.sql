@@ -3,7 +3,7 @@
 -- by `ecei status` (warehouse/watcher.py): stale when no refresh has run or completed yet, when the
 -- last refresh failed or was partial, or when the last complete one started `stale_days` days or
 -- more before `today`. A run still running is not the last refresh yet. With `seen_by` (a timestamp;
-NULL: now) only the runs started by then count, for a look at the past (`alerts --as-of`). Times are written as
+-- NULL: now) only the runs started by then count, for a look at the past (`alerts --as-of`). Times are written as
 -- ecei.moments.stamp writes them (2018-10-15T09:30:00Z).
 create or replace temp macro watcher_state(today, stale_days, seen_by) as table
 with runs_seen as (

@@ -9,14 +9,12 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-import pytest
-
 from ecei import delivery_journal
 from ecei.alerts import local_today, run_alerts
 from ecei.notify import channel_id
 from ecei.outcome import Status
 from ecei.settings import Settings
-from ecei.status import channel_name, status
+from ecei.status import status
 from tests.ecei.processes import held_for_writing
 from tests.receivers import Webhook
 from tests.warehouse.staged_runs import merge, row
@@ -91,23 +89,6 @@ def test_no_channel_configured_counts_what_waits(tmp_path: Path) -> None:
     run_alerts(settings, notify=[])
     result = status(settings)
     assert (result.status, result.pending, result.channels) == (Status.OK, 1, [])
-
-
-@pytest.mark.parametrize(
-    ("url", "name"),
-    [
-        ("json://hooks.example.org/ecei/TOKEN", "json://hooks.example.org"),
-        ("mailtos://user:SECRET@smtp.example.org?to=team@example.org", "mailtos://smtp.example.org"),
-        ("json://127.0.0.1:8080/x", "json://127.0.0.1:8080"),
-    ],
-)
-def test_a_channel_is_named_by_scheme_and_host(url: str, name: str) -> None:
-    assert channel_name(url) == name
-
-
-def test_a_token_where_the_host_would_be_is_never_shown() -> None:
-    url = "slack://TokenA123/TokenB456/TokenC789/#labels"
-    assert channel_name(url) == channel_id(url) and "Token" not in channel_name(url)
 
 
 _LEAVE_A_WAL = """

@@ -1,6 +1,6 @@
 -- The frame every alert kind's query (warehouse/alert_kinds/<kind>.sql) runs in, over the temp
 -- table `alert_params` (params.sql): the labels listed now (or, `as_of` an earlier instant, then),
--- the crawl runs started by then, the changes of the runs the alerts run covers, and the table
+-- the changes of the runs the alerts run covers, and the table
 -- the kinds' candidates are gathered in (each kind fills the columns it has).
 create or replace temp view alert_current_labels as
 select v.cluster_id, v.country, v.name, v.portfolio, v.website, v.valid_until
@@ -9,12 +9,6 @@ where v.valid_to is null and (select as_of from alert_params) is null
 union all
 select a.cluster_id, a.country, a.name, a.portfolio, a.website, a.valid_until
 from clusters_as_of((select as_of from alert_params)) as a;
-
-create or replace temp view alert_crawl_runs as
-select r.*
-from runs as r
-cross join alert_params as p
-where p.as_of is null or r.started_at <= p.as_of;
 
 create or replace temp view alert_new_changes as
 select ch.*
