@@ -32,7 +32,7 @@ from warehouse.query import QueryOutOfMemory, QueryStopped, run_query
 if TYPE_CHECKING:
     from ecei.settings import Settings
 
-HELP = "Query the warehouse read-only: a statement, the public views or a shell."
+HELP = "Query the warehouse read-only: a statement, --views or a shell."
 EPILOG = """\
 A query is one read: SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN
 [ANALYZE] in front of one; writes, more than one statement and reads outside the warehouse file are
