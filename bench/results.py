@@ -53,10 +53,18 @@ def table(results: list[Result]) -> str:
 
 
 def write_results(path: Path, size: str, repeat: int, results: list[Result]) -> None:
-    """The results file: the date, the size, the machine, then the table."""
+    """The results file: the date, the size, the machine, then the table, in place of the last ones;
+    the notes written by hand below the table are kept."""
     header = (
         f"## {dt.date.today().isoformat()}, size {size}, median of {repeat}\n\n"
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"DuckDB {duckdb.__version__}.\n\n"
     )
-    path.write_text(header + table(results) + "\n")
+    notes = ""
+    if path.exists():
+        lines = path.read_text().split("\n")
+        first = next((i for i, text in enumerate(lines) if text.startswith("|")), None)
+        if first is not None:
+            end = next((i for i in range(first, len(lines)) if not lines[i].startswith("|")), len(lines))
+            notes = "\n".join(lines[end:]).lstrip("\n")
+    path.write_text(header + table(results) + "\n" + ("\n" + notes if notes else ""))

@@ -5,7 +5,7 @@
 Every ratio is measured in the same run, alternating the two commands, median of --repeat runs.
 `--size tiny` is the smoke test CI runs (seconds); `full` is what bench/RESULTS.md reports.
 The targets live beside this entry point: end_to_end.py (with phases.py), merges.py (with
-peak_memory.py), extraction.py; results.py holds what they report and writes the table.
+peak_memory.py), extraction.py, sql_latency.py; results.py holds what they report and writes the table.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from bench.end_to_end import end_to_end
 from bench.extraction import extraction
 from bench.merges import merges
 from bench.results import HEADER, Result, line, write_results
+from bench.sql_latency import demo_warehouse, sql_latency
 
 SIZES = {
     # name: (e2e countries x rows per country, real-size countries x rows, merge sizes, no-op merges)
     "tiny": ((4, 50), (4, 10), [1_000, 5_000], 5),
     "full": ((48, 2084), (48, 27), [10_000, 100_000, 1_000_000], 100),
 }
+TARGETS = ["e2e", "merge", "extract", "sql"]
+SQL_ROUNDS = {"tiny": 2, "full": 15}  # a start-up takes a fraction of a second: many rounds are cheap
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", choices=sorted(SIZES), default="full")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--results", type=Path, help="write the table to this Markdown file")
-    ap.add_argument("--only", choices=["e2e", "merge", "extract"], action="append")
+    ap.add_argument("--only", choices=TARGETS, action="append")
     a = ap.parse_args(argv)
     (large, real, merge_sizes, noops) = SIZES[a.size]
-    only = set(a.only or ["e2e", "merge", "extract"])
+    only = set(a.only or TARGETS)
     results: list[Result] = []
 
     def emit(found: Iterable[Result]) -> None:
@@ -55,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             emit(merges(work, merge_sizes, a.repeat, noops))
         if "extract" in only:
             emit([extraction(work, large[0] * large[1], a.repeat)])
+        if "sql" in only:
+            emit(sql_latency(demo_warehouse(work), SQL_ROUNDS[a.size]))
     if a.results:
         write_results(a.results, a.size, a.repeat, results)
     return 0

@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ecei import query_settings as query
+
 _MEMORY = re.compile(r"(?P<number>\d+(\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORECASE)
 _MIN_SQL_MEMORY = 64 * 10**6
 
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ECEI_", extra="ignore")
 
     start_url: str = LIVE_START_URL
-    db: Path = Path("ecei.duckdb")
+    db: Path = query.DB
 
     # crawl manners
     user_agent: str = "ecei-watch/0.1 (+https://github.com/ecei-watch/ecei-watch; registry history watcher)"
@@ -51,11 +53,11 @@ class Settings(BaseSettings):
     # how long a refresh waits for another refresh to finish before exiting 4 (busy)
     lock_wait: float = Field(0.0, ge=0)
     # how long `ecei sql` retries while a refresh holds the warehouse for writing
-    busy_timeout: float = Field(10.0, ge=0)
+    busy_timeout: float = Field(query.BUSY_TIMEOUT, ge=0)
     # `ecei sql`: a query running longer is interrupted (exit 1); one needing more memory than this
     # DuckDB size (e.g. 512MB, 2GB) fails instead of starving the machine or spilling to disk
-    sql_timeout: float = Field(60.0, gt=0)
-    sql_memory_limit: str = "1GB"
+    sql_timeout: float = Field(query.SQL_TIMEOUT, gt=0)
+    sql_memory_limit: str = query.SQL_MEMORY_LIMIT
     # test hook: while this file exists the merge waits inside its transaction, before the commit,
     # having created `<file>.reached` (the crash and concurrency tests kill or race it there)
     merge_hold: Path | None = None

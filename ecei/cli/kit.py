@@ -13,10 +13,9 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -24,9 +23,12 @@ from rich.text import Text
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
-from ecei.settings import Settings
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
 from warehouse.query import QueryRefused
+
+if TYPE_CHECKING:
+    from ecei.query_settings import QuerySettings
+    from ecei.settings import Settings
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines, for logs and grep
@@ -109,6 +111,11 @@ _SECRET_SETTINGS = {"notify"}  # their values are never shown, not even when the
 def settings(**overrides: Any) -> Settings:
     """The settings from the environment, with the options a person gave (None: not given); a bad
     value is one line naming its variable (or option) and what is wrong, exit 2."""
+    # pydantic only when a command asks for its settings: `ecei sql` answers without it (ecei.query_settings)
+    from pydantic import ValidationError
+
+    from ecei.settings import Settings
+
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
@@ -147,7 +154,7 @@ def db_problem(exc: Exception) -> str:
     return f"{exc.path} is not a usable ecei warehouse ({exc.reason}); nothing was changed: {advice}"
 
 
-def usable_db(chosen: Settings) -> Path:
+def usable_db(chosen: Settings | QuerySettings) -> Path:
     """The warehouse file the settings name, existing or not, or exit 2 if it cannot be one."""
     path = Path(chosen.db)
     try:
@@ -158,7 +165,7 @@ def usable_db(chosen: Settings) -> Path:
     return path
 
 
-def existing_db(chosen: Settings) -> Path:
+def existing_db(chosen: Settings | QuerySettings) -> Path:
     """The warehouse file the settings name, or exit 2 saying how to get one."""
     path = Path(chosen.db)
     if not path.exists():

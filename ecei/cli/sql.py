@@ -1,37 +1,197 @@
-"""`ecei sql`: one read-only query against the warehouse, printed as a table, CSV or JSON."""
+"""`ecei sql`: read-only SQL against the warehouse, as a table, CSV, TSV, JSON, JSON lines or Markdown.
+
+One statement from the argument, a file (-f) or standard input (-); the public views and their
+descriptions (--views); or, with no query on a terminal (or --shell), a shell (ecei.cli.sql_shell).
+
+This command parses its own arguments with argparse and reads its settings through
+ecei.query_settings: typer converts every option through pydantic, and pydantic (with
+pydantic-settings) takes longer to import than DuckDB, while a query should answer in about the time
+DuckDB alone takes (bench/sql_latency.py).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.table import Table
-from rich.text import Text
+from rich.console import Console
+from typer._click.exceptions import UsageError
 
-from ecei.cli.kit import DbOption, cell, existing_db, json_text, out, outcomes, settings, visible
+from ecei.cli.kit import err, existing_db, out, outcomes, settings
+from ecei.cli.lazy import OwnArguments
+from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Hints, format_for, write_result
+from ecei.query_settings import QuerySettings, query_settings
+from warehouse.db import sql_file
 from warehouse.query import QueryOutOfMemory, QueryStopped, run_query
 
+if TYPE_CHECKING:
+    from ecei.settings import Settings
 
-def sql_command(
-    query: Annotated[str, typer.Argument(help="One read-only SQL statement, e.g. select * from clusters_current")],
-    db: DbOption = None,
-    output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
-) -> None:
-    """Run a read-only query against the warehouse (writes and outside access are refused)."""
-    if output not in ("table", "csv", "json"):
-        raise typer.BadParameter("choose table, csv or json", param_hint="--format")
-    chosen = settings(db=db)
+HELP = "Query the warehouse read-only: a statement, --views or a shell."
+EPILOG = """\
+A query is one read: SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN
+[ANALYZE] in front of one; writes, more than one statement and reads outside the warehouse file are
+refused. The table fits the terminal: long values are folded, never cut, and columns or rows that do
+not fit are left out with a line naming them (--format csv or -o FILE gives everything).
+
+exit codes: 0 ok, 1 SQL error (or a query stopped at ECEI_SQL_TIMEOUT / ECEI_SQL_MEMORY_LIMIT),
+2 refused statement, missing warehouse or usage error, 4 the warehouse stayed busy (ECEI_BUSY_TIMEOUT).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors said as every `ecei` usage error is, and its exits as typer's."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise typer.Exit(status)
+
+
+def _rows(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"not a number of rows (0 or more): {value!r}")
+    return int(value)
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = _Parser(
+        prog="ecei sql",
+        description=HELP,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    ap.add_argument("query", nargs="?", metavar="QUERY|-", help="the statement, or - to read it from standard input")
+    ap.add_argument("-f", "--file", metavar="FILE", type=Path, help="read the statement from FILE")
+    ap.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the result to FILE instead of standard output; its suffix "
+        f"({', '.join(SUFFIXES)}) chooses the format unless --format does",
+    )
+    ap.add_argument(
+        "--format",
+        type=str.lower,
+        choices=FORMATS,
+        metavar="FORMAT",
+        help=f"{', '.join(FORMATS)} (any case) [default: table]",
+    )
+    ap.add_argument("--db", type=Path, metavar="PATH", help="warehouse file [env ECEI_DB, default ./ecei.duckdb]")
+    ap.add_argument(
+        "--max-rows",
+        type=_rows,
+        metavar="N",
+        help=f"rows a table shows, the first and the last halves; 0 = all [default: {TERMINAL_ROWS} on a "
+        "terminal, all otherwise]",
+    )
+    ap.add_argument("--views", action="store_true", help="list the public views, tables and macros, described")
+    ap.add_argument(
+        "--shell",
+        action="store_true",
+        help="open the SQL shell (what `ecei sql` alone does on a terminal); it reads standard input when "
+        "that is not a terminal",
+    )
+    return ap
+
+
+def run(args: list[str]) -> None:
+    """`ecei sql ARGS`: exits through typer.Exit (kit's codes), or UsageError."""
+    a = _parser().parse_args(args)
+    fmt = format_for(a.format, a.output)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    given = [name for name, on in (("QUERY", a.query is not None), ("-f", a.file), ("--views", a.views)) if on]
+    if len(given) > 1 or (a.shell and given):
+        raise UsageError(f"give one of QUERY, -f FILE, --views or --shell (got {', '.join(given)})")
+    shell = a.shell or (not given and interactive)
+    if not given and not shell:
+        raise UsageError("give a QUERY, - to read it from standard input, or -f FILE (alone on a terminal: the shell)")
+    if a.output is not None and shell:
+        raise UsageError("-o writes one result: the shell writes to the terminal (.format sets its format)")
+    target = _output(a.output)
+    chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
     path = existing_db(chosen)
+    if shell:
+        from ecei.cli.sql_shell import run_shell
+
+        raise typer.Exit(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive))
+    statement = sql_file("public_objects.sql") if a.views else _statement(a.query, a.file)
+    columns, rows = answer(chosen, path, statement)
+    max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
+    if target is None:
+        write_result(fmt, sys.stdout, out, columns, rows, terminal=True, max_rows=max_rows, hints=Hints())
+        return
+    with outcomes(failed="could not write the result"):
+        _write_file(target, fmt, columns, rows)
+    err.print(f"{len(rows):,} rows written to {target}", highlight=False, markup=False)
+
+
+def _statement(query: str | None, file: Path | None) -> str:
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"-f {file}: {getattr(exc, 'strerror', None) or exc}") from None
+    if query == "-":
+        return sys.stdin.read()
+    assert query is not None
+    return query
+
+
+def _output(name: str | None) -> Path | None:
+    """The file -o names, checked before the query runs: its folder must exist."""
+    if name is None:
+        return None
+    target = Path(name)
+    if target.is_dir():
+        raise UsageError(f"-o {name} is a folder: name a file")
+    if not target.parent.is_dir():
+        raise UsageError(f"-o {name}: there is no folder {target.parent}")
+    return target
+
+
+def _write_file(target: Path, fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """The result in a file beside `target`, renamed onto it when whole: a failure leaves no half file."""
+    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
+            write_result(fmt, stream, console, columns, rows, terminal=False, max_rows=None, hints=Hints())
+        os.chmod(partial, 0o666 & ~_umask())
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def answer(chosen: QuerySettings | Settings, path: Path, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The statement's columns and rows, within the settings' limits; a refusal, a busy warehouse or
+    a failed query ends the command with its line and exit code (kit.outcomes)."""
     # a SQL error is the user's to fix: say it plainly, no traceback
     with outcomes(failed="query failed", detail=_why):
         columns, rows = run_query(
             path,
-            query,
+            statement,
             busy_timeout=chosen.busy_timeout,
             timeout=chosen.sql_timeout,
             memory_limit=chosen.sql_memory_limit,
         )
-    _print_rows(columns, rows, output)
+    return columns, rows
 
 
 def _why(exc: Exception) -> str:
@@ -43,27 +203,6 @@ def _why(exc: Exception) -> str:
     return str(exc)
 
 
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+sql_command = OwnArguments("sql", run, help=HELP)
 
-
-def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], output: str) -> None:
-    if output == "json":
-        typer.echo(json_text([dict(zip(columns, r, strict=True)) for r in rows], default=_jsonable))
-    elif output == "csv":
-        import csv
-        import sys
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        # CSV to a terminal is a terminal: control characters shown, as in the table
-        writer.writerow([visible(c) for c in columns])
-        writer.writerows([None if v is None else visible(str(v)) for v in r] for r in rows)
-    else:
-        table = Table()
-        for c in columns:
-            table.add_column(cell(c))
-        for r in rows:
-            table.add_row(*(Text("" if v is None else visible(str(v))) for v in r))
-        out.print(table)
+__all__ = ["answer", "run", "sql_command"]

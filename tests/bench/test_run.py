@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import generate, run
+from bench.results import Result, write_results
 
 
 def test_generated_second_snapshot_changes_what_it_says(tmp_path: Path) -> None:
@@ -35,6 +36,16 @@ def test_suite_runs_at_tiny_size(tmp_path: Path) -> None:
         "no-op merges",
         "merge growth",
         "extraction",
+        "sql latency",
     ):
         assert target in text
     assert "nan" not in text
+
+
+def test_results_keep_the_notes_below_the_table(tmp_path: Path) -> None:
+    results = tmp_path / "RESULTS.md"
+    results.write_text("## old\n\n| target | x |\n|---|---|\n| old row | 1 |\n\nNotes by hand.\n")
+    write_results(results, "tiny", 1, [Result("sql latency", 0.5, 0.3, "s", "<= 1.6x")])
+    text = results.read_text()
+    assert "| sql latency | 0.500 s | 0.300 s | 1.67x |" in text and "old row" not in text
+    assert text.endswith("\n\nNotes by hand.\n")

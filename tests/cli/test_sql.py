@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
+import shutil
+import subprocess
+import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from tests.cli.helpers import ecei
+from ecei.moments import stamp
+from tests.cli.helpers import ECEI, ecei
+from tests.conftest import query
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_sql_json_is_one_array_of_objects(demo_db: Path) -> None:
@@ -109,3 +120,249 @@ def test_sql_needing_more_than_its_memory_limit_fails_cleanly(demo_db: Path) -> 
 def test_sql_without_warehouse(tmp_path: Path) -> None:
     done = ecei("sql", "--db", str(tmp_path / "none.duckdb"), "select 1")
     assert done.returncode == 2 and "ecei refresh" in done.stderr
+
+
+# --- where the query comes from, where the result goes, in which format ---
+
+
+@pytest.mark.parametrize("given", ["CSV", "Csv", "csv"])
+def test_formats_are_case_insensitive(demo_db: Path, given: str) -> None:
+    done = ecei("sql", "--db", str(demo_db), "--format", given, "select 1 as a")
+    assert (done.returncode, done.stdout) == (0, "a\n1\n"), done.stderr
+
+
+def test_the_query_from_a_file_and_from_standard_input(demo_db: Path, tmp_path: Path) -> None:
+    script = tmp_path / "count.sql"
+    script.write_text("-- how many\nselect count(*) as clusters\nfrom clusters_current;\n")
+    from_file = ecei("sql", "--db", str(demo_db), "--format", "csv", "-f", str(script))
+    piped = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db), "--format", "csv", "-"],
+        input=script.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    (expected,) = query(demo_db, "select count(*) from clusters_current")[0]
+    assert from_file.stdout == piped.stdout == f"clusters\n{expected}\n", from_file.stderr + piped.stderr
+
+
+def test_a_missing_file_or_two_queries_is_a_usage_error(demo_db: Path, tmp_path: Path) -> None:
+    missing = ecei("sql", "--db", str(demo_db), "-f", str(tmp_path / "none.sql"))
+    both = ecei("sql", "--db", str(demo_db), "-f", str(tmp_path / "none.sql"), "select 1")
+    for done in (missing, both):
+        assert done.returncode == 2
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("usage error: ") and line.endswith("(see `ecei sql --help`)")
+    assert "none.sql" in missing.stderr and "QUERY, -f" in both.stderr
+
+
+def test_results_to_a_file_in_the_format_its_suffix_names(demo_db: Path, tmp_path: Path) -> None:
+    statement = "select name, valid_until, first_seen_at from clusters_current order by name"
+    rows = query(demo_db, statement)
+    csv_out, json_out, table_out = tmp_path / "x.csv", tmp_path / "x.json", tmp_path / "x.txt"
+    for target in (csv_out, json_out, table_out):
+        done = ecei("sql", "--db", str(demo_db), "-o", str(target), statement, env={**os.environ, "COLUMNS": "40"})
+        assert done.returncode == 0 and done.stdout == "", done.stderr
+        assert done.stderr == f"{len(rows):,} rows written to {target}\n"
+    assert list(csv.reader(csv_out.open()))[1] == [rows[0][0], rows[0][1].isoformat(), stamp(rows[0][2])]
+    assert json.loads(json_out.read_text())[0] == {
+        "name": rows[0][0],
+        "valid_until": rows[0][1].isoformat(),
+        "first_seen_at": stamp(rows[0][2]),
+    }
+    # a file has no width: the table is whole, every row on one line, every column there
+    lines = table_out.read_text().splitlines()
+    assert len(lines) == len(rows) + 4 and all(f" {r[0]} " in "\n".join(lines) for r in rows)
+    assert "not shown" not in table_out.read_text()
+
+
+def test_a_failed_query_leaves_the_output_file_alone(demo_db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "kept.csv"
+    target.write_text("earlier\n")
+    done = ecei("sql", "--db", str(demo_db), "-o", str(target), "select * from no_such_view")
+    assert done.returncode == 1
+    assert target.read_text() == "earlier\n" and list(tmp_path.iterdir()) == [target]
+    nowhere = ecei("sql", "--db", str(demo_db), "-o", str(tmp_path / "no" / "x.csv"), "select 1")
+    assert nowhere.returncode == 2 and "there is no folder" in nowhere.stderr
+
+
+TYPED = (
+    "select [1, 2] as ids, {'k': 'v', 'n': [timestamp '2018-10-15 09:30:00']} as thing, "
+    "timestamp '2018-10-15 09:30:00.25' as at, timestamptz '2018-10-15 11:30:00+02' as zoned, "
+    "date '2018-10-15' as day, null as nothing, true as yes"
+)
+
+
+STAMP = "2018-10-15T09:30:00Z"
+
+
+def test_lists_and_structs_stay_json_and_timestamps_read_the_same_everywhere(demo_db: Path) -> None:
+    as_csv = ecei("sql", "--db", str(demo_db), "--format", "csv", TYPED)
+    assert list(csv.reader(as_csv.stdout.splitlines())) == [
+        ["ids", "thing", "at", "zoned", "day", "nothing", "yes"],
+        ["[1, 2]", '{"k": "v", "n": ["2018-10-15T09:30:00Z"]}', STAMP, STAMP, "2018-10-15", "", "true"],
+    ]
+    as_json = ecei("sql", "--db", str(demo_db), "--format", "json", TYPED)
+    assert json.loads(as_json.stdout) == [
+        {
+            "ids": [1, 2],
+            "thing": {"k": "v", "n": ["2018-10-15T09:30:00Z"]},
+            "at": "2018-10-15T09:30:00Z",
+            "zoned": "2018-10-15T09:30:00Z",
+            "day": "2018-10-15",
+            "nothing": None,
+            "yes": True,
+        }
+    ]
+    lines = ecei("sql", "--db", str(demo_db), "--format", "jsonl", TYPED).stdout.splitlines()
+    assert [json.loads(line) for line in lines] == json.loads(as_json.stdout)
+    table = ecei("sql", "--db", str(demo_db), TYPED, wide=True).stdout
+    assert "2018-10-15T09:30:00Z" in table and "[1, 2]" in table and "NULL" in table
+
+
+def test_markdown_and_tsv(demo_db: Path) -> None:
+    md = ecei("sql", "--db", str(demo_db), "--format", "markdown", "select 'a|b' as x, 2 as y")
+    assert md.stdout == "| x | y |\n|---|---|\n| a\\|b | 2 |\n"
+    tsv = ecei("sql", "--db", str(demo_db), "--format", "tsv", "select 'a b' as x, 2 as y")
+    assert tsv.stdout == "x\ty\na b\t2\n"
+
+
+def test_busy_warehouse_exits_4(demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "held.duckdb"
+    shutil.copyfile(demo_db, db)
+    ready = tmp_path / "ready"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db), str(ready)], stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and holder.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), holder.stderr.read() if holder.stderr else ""
+        done = ecei("sql", "--db", str(db), "select 1", env={**os.environ, "ECEI_BUSY_TIMEOUT": "0.5"})
+    finally:
+        holder.communicate(b"", timeout=60)
+    assert done.returncode == 4, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"busy: the warehouse {db} is busy")
+
+
+# another process writing: it holds the file until its standard input closes
+HOLD = (
+    "import duckdb, pathlib, sys\n"
+    "con = duckdb.connect(sys.argv[1])\n"
+    "con.execute('begin transaction')\n"
+    "pathlib.Path(sys.argv[2]).touch()\n"
+    "sys.stdin.read()\n"
+)
+
+
+# --- a table that fits the terminal, and says what it left out ---
+
+
+def drawn(table: str, edge: str) -> list[list[str]]:
+    """The lines of a rich table drawn with `edge` (┃ the header, │ the body), split into cells."""
+    return [[p[1:-1] for p in line[1:-1].split(edge)] for line in table.splitlines() if line.startswith(edge)]
+
+
+def joined(lines: list[list[str]]) -> list[str]:
+    """The cells of a row folded over `lines`, each read back (padding aside) in order."""
+    return ["".join(piece.rstrip() for piece in column) for column in zip(*lines, strict=True)]
+
+
+LONG = "select 'Arena ' || repeat('long name ', 8) || 'end' as name, repeat('x', 70) as code, 7 as n"
+
+
+@pytest.mark.parametrize("width", [60, 200])
+def test_a_long_value_is_folded_never_cut(demo_db: Path, width: int) -> None:
+    done = ecei("sql", "--db", str(demo_db), LONG, env={**os.environ, "COLUMNS": str(width)})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert "…" not in done.stdout and "not shown" not in done.stdout
+    (name, code, n) = query(demo_db, LONG)[0]
+    assert joined(drawn(done.stdout, "┃")) == ["name", "code", "n"]
+    # the folds of a cell, read back in order, are the value (a fold at a space keeps the space)
+    row = joined(drawn(done.stdout, "│"))
+    assert [c.replace(" ", "") for c in row] == [name.replace(" ", ""), code, str(n)]
+    assert (len(drawn(done.stdout, "│")) > 1) == (width == 60)
+
+
+def test_columns_that_do_not_fit_are_named_under_the_table(demo_db: Path) -> None:
+    statement = "select * from clusters_current order by name limit 3"
+    narrow = ecei("sql", "--db", str(demo_db), statement, env={**os.environ, "COLUMNS": "60"})
+    assert narrow.returncode == 0, narrow.stderr
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
+    header = joined(drawn(narrow.stdout, "┃"))
+    columns = [d for (d,) in query(demo_db, f"select column_name from (describe {statement})")]
+    # DuckDB's way: the first and the last columns kept, the middle ones dropped and a gap for them
+    assert header[0] == columns[0] and header[-1] == columns[-1] and "…" in header
+    left_out = [c for c in columns if c not in header]
+    under = narrow.stdout.split("┘\n", 1)[1]  # the note, folded at the terminal's width
+    assert " ".join(under.split()) == (
+        f"{len(left_out)} columns not shown: {', '.join(left_out)} (terminal is 60 wide; use --format csv or -o FILE)"
+    )
+    wide = ecei("sql", "--db", str(demo_db), statement, env={**os.environ, "COLUMNS": "400"})
+    assert joined(drawn(wide.stdout, "┃")) == columns and "not shown" not in wide.stdout
+
+
+def test_rows_beyond_the_cap_are_counted(demo_db: Path) -> None:
+    done = ecei("sql", "--db", str(demo_db), "--max-rows", "4", "select range as r from range(10)")
+    assert [c.strip() for (c,) in drawn(done.stdout, "│")] == ["0", "1", "…", "8", "9"]
+    assert done.stdout.splitlines()[-1] == "10 rows, 4 shown (the first 2 and the last 2; --max-rows 0 shows every row)"
+    every = ecei("sql", "--db", str(demo_db), "select range as r from range(100)")  # not a terminal: all of them
+    assert len(drawn(every.stdout, "│")) == 100 and "shown" not in every.stdout
+
+
+# --- the public interface, described ---
+
+
+def readme_public_names() -> list[str]:
+    """The names the README's 'The warehouse (public views)' section gives its subsections."""
+    section = README.read_text().split("\n## The warehouse (public views)\n", 1)[1].split("\n## ", 1)[0]
+    headings = re.findall(r"^### (.+)$", section, re.M)
+    return sorted(re.sub(r"\(.*\)", "", name) for h in headings for name in re.findall(r"`([^`]+)`", h))
+
+
+def test_views_lists_the_public_interface_the_readme_documents(demo_db: Path) -> None:
+    done = ecei("sql", "--db", str(demo_db), "--views", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)
+    assert sorted(re.sub(r"\(.*\)", "", v["name"]) for v in listed) == readme_public_names()
+    assert all(v["description"] and v["kind"] in ("view", "table", "table macro") for v in listed)
+    # the descriptions are DuckDB's own comments: an analyst's own client sees them too
+    comments = dict(query(demo_db, "select view_name, comment from duckdb_views() where not internal"))
+    assert {v["name"]: v["description"] for v in listed if v["kind"] == "view"} == comments
+    table = ecei("sql", "--db", str(demo_db), "--views", wide=True)
+    assert "clusters_as_of(ts)" in table.stdout and "cluster_link_decisions" in table.stdout
+
+
+def test_version(tmp_path: Path) -> None:
+    done = ecei("--version", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout == f"ecei-watch {version('ecei-watch')} (DuckDB {duckdb.__version__})\n"
+
+
+# --- fast to answer: what `ecei sql` imports ---
+
+PROBE = """\
+import sys
+sys.argv = ["ecei", "sql", "--db", sys.argv[1], "select 1"]
+from ecei.cli import main
+try:
+    main()
+except SystemExit as exc:
+    assert exc.code == 0, exc.code
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def test_sql_imports_neither_the_crawl_nor_the_flows_nor_pydantic(demo_db: Path) -> None:
+    # the reason `ecei sql` answers about as fast as DuckDB: it loads none of these (bench/sql_latency.py)
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ECEI_")}
+    done = subprocess.run([sys.executable, "-c", PROBE, str(demo_db)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert {"duckdb", "rich", "ecei"} <= loaded
+    heavy = {"scrapy", "twisted", "prefect", "apprise", "plotly", "jinja2", "pydantic", "pydantic_settings", "lxml"}
+    assert loaded & heavy == set()

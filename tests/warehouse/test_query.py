@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warehouse.db import connect
+from warehouse.db import connect, sql_file
 from warehouse.query import QueryRefused, run_query
 
 
@@ -291,3 +291,23 @@ def test_what_a_nested_comment_really_hides_is_decided_by_duckdb(warehouse: Path
     columns, rows = run_query(warehouse, statement, busy_timeout=1)
     assert len(columns) == 3 and rows[0][1:] == ("ok", "")
     assert fingerprint(warehouse) == before
+
+
+# --- the public interface, described in DuckDB's catalogue (migration 010) ---
+
+
+def test_every_view_is_described_and_the_listing_holds_the_described(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.duckdb"
+    connect(db).close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        undescribed = con.execute("select view_name from duckdb_views() where not internal and comment is null")
+        assert undescribed.fetchall() == []  # a view added (or replaced) without its comment
+        described = con.execute("select table_name from duckdb_tables() where comment is not null").fetchall()
+        tables = {t for (t,) in described}
+    columns, rows = run_query(db, sql_file("public_objects.sql"), busy_timeout=1)
+    assert columns == ["name", "kind", "description"]
+    listed = {name: kind for name, kind, _ in rows}
+    assert {n for n, k in listed.items() if k == "table"} == tables
+    assert tables == {"cluster_links", "alert_log", "alert_runs", "alert_deliveries"}  # base tables stay private
+    assert listed["clusters_as_of(ts)"] == "table macro" and "cluster_id_of(country_key, name_key)" not in listed
+    assert all(description for _, _, description in rows)

@@ -1,0 +1,176 @@
+"""The SQL shell as a person uses it: a real pseudo-terminal of a real width, and a session piped in."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import termios
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import ECEI
+
+# what a terminal is told besides the text: colours, bracketed paste, cursor moves
+ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x07]*\x07|[=>])")
+
+
+def _own_terminal() -> None:
+    """In the child: a session of its own whose controlling terminal is the pty, so Ctrl-C is a SIGINT."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class Terminal:
+    """`ecei ARGS` on the slave side of a pseudo-terminal WIDTH columns wide; we type on the master."""
+
+    def __init__(self, args: list[str], width: int, env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
+        self.process = subprocess.Popen(
+            [ECEI, *args], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, preexec_fn=_own_terminal
+        )
+        os.close(slave)
+        self.seen = ""
+
+    def expect(self, text: str, timeout: float = 60) -> str:
+        """Everything shown until `text` (escapes removed); fails with what was shown if it never comes."""
+        deadline = time.monotonic() + timeout
+        while text not in self.seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # the process ended and closed its side
+                    break
+                self.seen += ESCAPES.sub("", chunk.decode("utf-8", "replace")).replace("\r\n", "\n")
+        assert text in self.seen, f"never saw {text!r}; the terminal showed:\n{self.seen}"
+        shown, self.seen = self.seen.split(text, 1)
+        return shown + text
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def close(self) -> int:
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            os.close(self.master)
+
+
+@pytest.fixture
+def terminal(demo_db: Path, tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
+    """`ecei sql` alone on a 60-column terminal, its history kept under tmp_path."""
+    # the width is the terminal's own (the window size), not an environment variable
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm")
+    shell = Terminal(["sql", "--db", str(demo_db)], 60, env)
+    try:
+        yield shell, tmp_path / "state" / "ecei" / "sql_history"
+    finally:
+        if shell.process.poll() is None:
+            shell.process.kill()
+            shell.close()
+
+
+def test_a_session_on_a_terminal(terminal: tuple[Terminal, Path], demo_db: Path) -> None:
+    shell, history = terminal
+    assert "read-only" in shell.expect("ecei> ")
+    shell.type("select count(*) as clusters\n")
+    shell.expect("...> ")  # no ; yet: the statement goes on
+    shell.type("from clusters_current;\n")
+    shown = shell.expect("ecei> ")
+    assert re.search(r"┃ clusters ┃", shown) and re.search(r"│ \d+\s+│", shown)
+    # the same guard as the command: a write is refused in one line, and the shell goes on
+    shell.type("drop view clusters_current;\n")
+    assert "refused: DROP statements are not allowed" in shell.expect("ecei> ")
+    shell.type("select * from no_such_view;\n")
+    assert "query failed: " in shell.expect("ecei> ")
+    # the terminal's width: the 11 columns do not fit in 60, and the shell says which were left out
+    shell.type("select * from clusters_current limit 2;\n")
+    shown = shell.expect("ecei> ")
+    assert max(len(line) for line in shown.splitlines()) <= 60
+    assert "columns not shown: " in shown and "(terminal is 60 wide; use .format csv)" in " ".join(shown.split())
+    # a terminal shows 40 rows of a long result, and says how many there were
+    shell.type("select range as r from range(100);\n")
+    assert "100 rows, 40 shown (the first 20 and the last 20; .maxrows 0 shows" in " ".join(
+        shell.expect("ecei> ").split()
+    )
+    shell.type(".format CSV\n")
+    shell.expect("ecei> ")
+    shell.type("select 1 as a, [1, 2] as l;\n")
+    assert 'a,l\n1,"[1, 2]"\n' in shell.expect("ecei> ")
+    shell.type(".views\n")
+    assert "clusters_current,view," in shell.expect("ecei> ")
+    shell.type("select 'dropped' as x\n")
+    shell.expect("...> ")
+    shell.type("\x03")  # Ctrl-C: the statement under way is dropped, not run with the next
+    shell.expect("ecei> ")
+    shell.type("select 'kept' as x;\n")
+    assert shell.expect("ecei> ").split("\n")[-3:-1] == ["x", "kept"]
+    shell.type(".help\n")
+    assert ".maxrows" in shell.expect("ecei> ")
+    shell.type("\x04")  # Ctrl-D
+    assert shell.close() == 0
+    kept = history.read_text().splitlines()
+    assert "select count(*) as clusters from clusters_current;" in kept  # two lines, remembered as one
+
+
+def test_the_history_of_an_earlier_session_is_recalled(demo_db: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm")
+    history = tmp_path / "state" / "ecei" / "sql_history"
+    history.parent.mkdir(parents=True)
+    history.write_text("select 41 + 1 as answer;\n")
+    shell = Terminal(["sql", "--db", str(demo_db)], 80, env)
+    shell.expect("ecei> ")
+    shell.type("\x1b[A\n")  # the up arrow brings back the last line of the last session
+    assert "┃ answer ┃" in shell.expect("ecei> ")
+    shell.type(".quit\n")
+    assert shell.close() == 0
+
+
+SESSION = """\
+select 1 as a;
+.format json
+select [1, 2] as l,
+       timestamp '2018-10-15 09:30:00' as t;
+delete from versions;
+.views
+select 3 as last
+"""
+
+
+def test_a_session_piped_in(demo_db: Path) -> None:
+    done = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db), "--shell"], input=SESSION, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2  # the highest of its statements': the refused delete
+    assert done.stderr.startswith("refused: DELETE statements are not allowed")
+    assert "ecei> " not in done.stdout  # no prompts from a pipe
+    out = done.stdout.splitlines()
+    assert out[:4] == ["┏━━━┓", "┃ a ┃", "┡━━━┩", "│ 1 │"]
+    assert '[{"l": [1, 2], "t": "2018-10-15T09:30:00Z"}]' in out
+    assert out[-1] == '[{"last": 3}]'  # the last statement of a script needs no ;
+    assert any('"name": "clusters_current"' in line for line in out)
+
+
+def test_a_shell_needs_its_input(demo_db: Path, tmp_path: Path) -> None:
+    # `ecei sql` alone, not on a terminal: a usage error, never a wait for input
+    done = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stderr.startswith("usage error: give a QUERY")
+    both = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db), "--shell", "-o", str(tmp_path / "x.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert both.returncode == 2 and "-o writes one result" in both.stderr
