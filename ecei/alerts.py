@@ -20,14 +20,13 @@ from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 from pydantic import SecretStr
 
 from ecei import alert_kinds, delivery_journal
 from ecei.locks import alerts_lock
-from ecei.moments import When, instant
+from ecei.moments import When, business_today, instant, judging_day
 from ecei.notify import channel_id, channel_name, render_digest, send, trial_message, unusable
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
@@ -76,11 +75,6 @@ class ChannelsTest:
     channels: list[ChannelOutcome]
 
 
-def local_today(settings: Settings) -> dt.date:
-    """Today where the team lives (ECEI_TIMEZONE), not in UTC."""
-    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
-
-
 def channels(settings: Settings, notify: Sequence[SecretStr | str] | None = None) -> list[str]:
     """The channels' URLs (`notify`, or ECEI_NOTIFY when None), each once; Refused, naming each
     channel Apprise cannot use and what to write instead, before anything is raised or sent."""
@@ -122,7 +116,7 @@ def run_alerts(
     Refused for a channel Apprise cannot use, before anything else.
 
     `as_of` (dry runs only) judges the list as it stood then (clusters_as_of) and the refreshes up
-    to then; `today` defaults to its day (UTC).
+    to then; `today` defaults to its day (ecei.moments.judging_day).
     """
     db = Path(settings.db)
     if not db.exists():
@@ -132,7 +126,7 @@ def run_alerts(
     if as_of is not None and not dry_run:
         raise ValueError("as_of is for dry runs only: the ledger records what is raised from the latest list")
     urls = channels(settings, notify)
-    result = AlertsResult("ok", today or local_today(settings), sorted(set(thresholds)))
+    result = AlertsResult("ok", today or business_today(settings.timezone), sorted(set(thresholds)))
     try:
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
@@ -154,7 +148,7 @@ def _dry_run(
             result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
         else:
             result.as_of = instant(con, as_of)
-            result.today = today or result.as_of.date()
+            result.today = judging_day(today, result.as_of, settings.timezone)
             w = ledger.window_as_of(con, result.today, result.thresholds, settings.stale_days, result.as_of)
             result.raised = ledger.candidates(con, w, alert_kinds.names())
             result.due = list(result.raised)

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from ecei.moments import judging_day
 from ecei.names import find_clusters, nearest_names
 from ecei.outcome import Status
 from ecei.settings import Settings
@@ -54,9 +55,9 @@ class HistoryResult:
 
 def history(settings: Settings, name: str, country: str | None = None, today: dt.date | None = None) -> HistoryResult:
     """The timelines of the clusters ever listed as `name` (in `country`), read from the warehouse
-    opened read-only, their labels judged against `today` (default: today, UTC). An unknown country
+    opened read-only, their labels judged against `today` (default: today in ECEI_TIMEZONE). An unknown country
     raises Refused listing the known ones."""
-    day = today or dt.datetime.now(dt.UTC).date()
+    day = judging_day(today, None, settings.timezone)
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
         ids = find_clusters(con, name, country)
         if not ids:

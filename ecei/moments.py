@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ecei.outcome import Refused
 
@@ -93,6 +94,20 @@ def instant(con: Any, when: When, edge: Edge = Edge.END) -> dt.datetime:
         known = "the warehouse has no runs" if first is None else f"runs are {first} to {last}"
         raise UnknownRun(f'no run {when.run_id}: {known} (see `ecei sql "select * from crawl_runs"`)')
     return found[0]
+
+
+def business_today(zone: str) -> dt.date:
+    """Today where the team lives (ECEI_TIMEZONE), the default business day every command judges labels on."""
+    return dt.datetime.now(ZoneInfo(zone)).date()
+
+
+def judging_day(today: dt.date | None, as_of: dt.datetime | None, zone: str) -> dt.date:
+    """The business day a list is judged against: the one given, else the day of the list's instant
+    when an earlier list is shown (--as-of), else today in `zone` (ECEI_TIMEZONE). One rule for
+    every command that takes --today."""
+    if today is not None:
+        return today
+    return as_of.date() if as_of is not None else business_today(zone)
 
 
 def stamp(value: dt.datetime | None) -> str | None:

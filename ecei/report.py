@@ -27,7 +27,7 @@ from plotly.colors import qualitative
 from plotly.offline import get_plotlyjs
 
 from ecei import change_kinds, run_figures
-from ecei.moments import Edge, When, instant, stamp
+from ecei.moments import Edge, When, instant, judging_day, stamp
 from warehouse.db import open_when_free, sql_file
 
 RECENT_RUNS = 10
@@ -225,18 +225,23 @@ def render(data: ReportData) -> str:
 
 
 def write_report(
-    db: Path | str, out: Path, today: dt.date | None, busy_timeout: float, as_of: When | None = None
+    db: Path | str,
+    out: Path,
+    today: dt.date | None,
+    busy_timeout: float,
+    as_of: When | None = None,
+    zone: str = "UTC",
 ) -> ReportData:
     """Read the warehouse (read-only) and write the report to `out`, replacing it whole.
 
     The list is the latest one, or the one that stood at `as_of` (the end of it, for a day; an
     unknown run id raises ecei.moments.UnknownRun, a refusal). The labels are judged against
-    `today`; without it, against the day of `as_of`, or today (UTC) for the latest list.
+    `today`; without it, against the day of `as_of`, or today in `zone` for the latest list (judging_day).
     """
     con = open_when_free(db, busy_timeout, read_only=True)
     try:
         at = instant(con, as_of, Edge.END) if as_of is not None else None
-        day = today or (at.date() if at is not None else dt.datetime.now(dt.UTC).date())
+        day = judging_day(today, at, zone)
         data = collect(con, day, db=str(db), as_of=at)
     finally:
         con.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ecei import delivery_journal
-from ecei.alerts import local_today
+from ecei.moments import business_today
 from ecei.notify import channel_id, channel_name
 from ecei.outcome import Status
 from ecei.settings import Settings
@@ -90,7 +90,7 @@ def _channels(con: Any, db: Path, urls: list[str]) -> tuple[int, list[ChannelPen
 def status(settings: Settings) -> StatusResult:
     """The watcher's state, read from the warehouse opened read-only; never raises for a busy one."""
     db = Path(settings.db)
-    result = StatusResult(Status.OK, utcnow(), local_today(settings), warehouse_file(db))
+    result = StatusResult(Status.OK, utcnow(), business_today(settings.timezone), warehouse_file(db))
     try:
         con = open_when_free(db, settings.busy_timeout, read_only=True)
     except WarehouseBusy as exc:

@@ -18,7 +18,8 @@ from prefect.states import Completed, State
 from pydantic import SecretStr
 
 from ecei import alert_kinds
-from ecei.alerts import AlertsResult, channels, local_today, run_alerts
+from ecei.alerts import AlertsResult, channels, run_alerts
+from ecei.moments import business_today
 from ecei.settings import Settings
 from flows.catchup import superseded
 from warehouse import alerts as ledger
@@ -38,7 +39,7 @@ class AlertsBusy(RuntimeError):
 
 def _day(today: dt.date | str | None, settings: Settings) -> dt.date:
     if today is None:
-        return local_today(settings)
+        return business_today(settings.timezone)
     return today if isinstance(today, dt.date) else dt.date.fromisoformat(today)
 
 

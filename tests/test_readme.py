@@ -199,6 +199,7 @@ def _stop(line: Line, child: subprocess.Popen[bytes], out: Path, err: Path) -> N
 )
 def test_sh_block_runs_as_documented(demo_warehouse: Path, tmp_path: Path, block: Block) -> None:
     shutil.copyfile(demo_warehouse, tmp_path / "ecei.duckdb")
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")  # the example files the README names
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
     (tmp_path / ".venv" / "bin" / "ecei").symlink_to(ECEI)
     env = _env()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,13 +13,13 @@ from ecei.alert_kinds import names, note
 from ecei.cli.kit import (
     AsOfOption,
     DbOption,
+    TodayOption,
     cell,
     err,
     existing_db,
     finish,
     out,
     outcomes,
-    parse_day,
     say,
     settings,
     shown,
@@ -32,21 +31,10 @@ from warehouse.alerts import DEFAULT_THRESHOLDS
 if TYPE_CHECKING:
     from ecei.alerts import AlertsResult, ChannelsTest
 
-AlertsTodayOption = Annotated[
-    dt.date | None,
-    typer.Option(
-        "--today",
-        parser=parse_day,
-        metavar="YYYY-MM-DD",
-        help="The business day the list is judged against (days left, lapsed, expiring); the list itself "
-        "stays the latest one, or the one --as-of names [default: today in ECEI_TIMEZONE, or the --as-of day]",
-    ),
-]
-
 
 def alerts_command(
     db: DbOption = None,
-    today: AlertsTodayOption = None,
+    today: TodayOption = None,
     within: Annotated[
         list[int] | None,
         typer.Option("--within", help="A rung of the ladder in days, repeatable (default 90, 30, 7)"),

@@ -90,8 +90,8 @@ TodayOption = Annotated[
         "--today",
         parser=parse_day,
         metavar="YYYY-MM-DD",
-        help="The business day the latest list is judged against (days left, lapsed, expiring); "
-        "the list itself stays the latest one [default: today, UTC]",
+        help="The business day the list is judged against (days left, lapsing, lapsed); it never changes "
+        "which list is shown [default: the day of --as-of where given, else today in ECEI_TIMEZONE]",
     ),
 ]
 AsOfOption = Annotated[

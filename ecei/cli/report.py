@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import AsOfOption, DbOption, existing_db, out, outcomes, parse_day, settings, shown
+from ecei.cli.kit import AsOfOption, DbOption, TodayOption, existing_db, out, outcomes, settings, shown
 from ecei.moments import stamp
-
-# kit.TodayOption with the default that --as-of brings: the list shown may be an earlier one
-TodayOption = Annotated[
-    dt.date | None,
-    typer.Option(
-        "--today",
-        parser=parse_day,
-        metavar="YYYY-MM-DD",
-        help="The business day the list's labels are judged against (days left, lapsing, lapsed); it never "
-        "changes which list is shown [default: the day of --as-of, else today, UTC]",
-    ),
-]
 
 
 def report_command(
@@ -35,14 +22,14 @@ def report_command(
     Two points in time make a report. --as-of picks the list: the latest one, or the list as it
     stood at WHEN (a day means its end), with the changes and refreshes up to then. --today is the
     business day that list's labels are judged against (valid, lapsing within 90 days, lapsed, days
-    left); it never changes the list. Without --today: the day of --as-of, or else today (UTC).
+    left); it never changes the list. Without --today: the day of --as-of, or else today in ECEI_TIMEZONE.
     """
     from ecei.report import LAPSING_DAYS, write_report  # plotly loads only for this command
 
     chosen = settings(db=db)
     path = existing_db(chosen)
     with outcomes():
-        data = write_report(path, output, today, chosen.busy_timeout, as_of)
+        data = write_report(path, output, today, chosen.busy_timeout, as_of, chosen.timezone)
     h = data.headline
     size = output.stat().st_size / 1e6
     listed = f"the list as of {stamp(data.as_of)}" if data.as_of else "the latest list"

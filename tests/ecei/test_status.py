@@ -10,7 +10,8 @@ from contextlib import closing
 from pathlib import Path
 
 from ecei import delivery_journal
-from ecei.alerts import local_today, run_alerts
+from ecei.alerts import run_alerts
+from ecei.moments import business_today
 from ecei.notify import channel_id
 from ecei.outcome import Status
 from ecei.settings import Settings
@@ -40,7 +41,7 @@ def test_fresh(tmp_path: Path) -> None:
     assert result.status == Status.OK and result.message is None
     assert result.last_run is not None and (result.last_run["run_id"], result.last_run["status"]) == (1, "ok")
     assert result.watcher is not None and not result.watcher.is_stale and result.watcher.last_ok_run_id == 1
-    assert result.today == local_today(settings)
+    assert result.today == business_today(settings.timezone)
     assert result.file.path == settings.db.resolve() and result.file.size == settings.db.stat().st_size
     assert result.file.wal_size is None
     assert (result.pending, result.channels) == (0, [])
