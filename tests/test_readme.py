@@ -266,3 +266,24 @@ def test_labels_lapsing_within_90_days_of_the_last_snapshot(demo_warehouse: Path
         if clean_text(r["name"]) and day <= r["valid_until"] <= "2021/12/13"
     )
     assert [(str(r[0]).replace("-", "/"), r[3]) for r in rows] == expected
+
+
+def _commands() -> list[str]:
+    """Every command `ecei --help` knows, a group's as `group sub`."""
+    from typer.core import TyperGroup
+
+    from ecei.cli import COMMANDS
+
+    names = []
+    for name, lazy in COMMANDS.items():
+        loaded = lazy.load(name)
+        names += [f"{name} {sub}" for sub in loaded.commands] if isinstance(loaded, TyperGroup) else [name]
+    return names
+
+
+def test_the_command_table_lists_every_command() -> None:
+    section = TEXT.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `ecei ([^`]*)`", section, re.M)
+    missing = [c for c in _commands() if not any(row == c or row.startswith(c + " ") for row in rows)]
+    assert not missing, f"the README's Commands table has no row for: {missing}"
+    assert any(row == "--version" for row in rows)

@@ -36,9 +36,13 @@ def report_command(
     seen = f" (observed by run {data.observed['run_id']})" if data.observed else " (no refresh by then)"
     out.print(
         f"wrote {shown(str(output))} ({size:.1f} MB): {listed}{seen} judged as of {data.today}: "
-        f"{h['clusters_listed']} clusters listed, {h['labels_valid']} labels valid, "
+        f"{h['clusters_listed']} clusters listed, {h['labels_valid']} label{_s(h['labels_valid'])} valid, "
         f"{h['lapsing_90_days']} lapsing in {LAPSING_DAYS} days, {h['labels_lapsed']} lapsed, "
         f"{h['countries']} countries",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"

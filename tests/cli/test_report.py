@@ -43,7 +43,7 @@ def test_report_on_the_demo_business_day(dated_db: Path, tmp_path: Path) -> None
         dated_db, "select count(*), count(*) filter (valid_until >= date '2021-10-01') from clusters_current"
     )[0]
     assert "the latest list (observed by run 3) judged as of 2021-10-01: " in done.stdout
-    assert f"{listed} clusters listed, {valid} labels valid" in done.stdout and valid > 0
+    assert f"{listed} clusters listed, {valid} label{'' if valid == 1 else 's'} valid" in done.stdout and valid > 0
 
 
 def test_report_as_of_a_day_is_that_day_s_list_judged_on_it(dated_db: Path, tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_report_as_of_a_day_is_that_day_s_list_judged_on_it(dated_db: Path, tmp_
         dated_db, "select count(*), count(*) filter (valid_until >= date '2018-12-31') from clusters_current"
     )[0]
     assert "the list as of 2018-12-31T23:59:59Z (observed by run 2) judged as of 2018-12-31: " in done.stdout
-    assert f"{listed} clusters listed, {valid} labels valid" in done.stdout
+    assert f"{listed} clusters listed, {valid} label{'' if valid == 1 else 's'} valid" in done.stdout
     assert '<strong id="as-of">2018-12-31T23:59:59Z</strong>' in out.read_text(encoding="utf-8")
 
 
@@ -87,5 +87,5 @@ def test_report_help_says_what_each_day_means() -> None:
     done = ecei("report", "--help", wide=True)
     assert done.returncode == 0
     text = " ".join(done.stdout.replace("│", " ").split())
-    assert "The business day the list's labels are judged against" in text and "it never changes which list" in text
-    assert "--as-of" in text and "Without --today: the day of --as-of, or else today (UTC)" in text
+    assert "The business day the list is judged against" in text and "it never changes which list" in text
+    assert "--as-of" in text and "Without --today: the day of --as-of, or else today in ECEI_TIMEZONE" in text

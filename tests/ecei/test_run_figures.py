@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import fields
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def test_one_line_has_the_brief_figures() -> None:
 def test_every_figure_reads_a_run_field_that_recent_runs_selects(tmp_path: Path) -> None:
     assert set(run_figures.fields()) <= {f.name for f in fields(RunFigures)}
     con = connect(tmp_path / "w.duckdb")
-    cur = con.execute(sql_file("report/recent_runs.sql"), {"runs": 1})
+    cur = con.execute(sql_file("report/recent_runs.sql"), {"runs": 1, "at": dt.datetime(2024, 1, 1)})
     selected = {d[0] for d in cur.description}
     con.close()
     assert set(run_figures.fields()) <= selected
