@@ -38,7 +38,7 @@ def list_command(db: DbOption = None, run: RunOption = None, as_json: JsonOption
     with outcomes(failed="failed", detail=with_type):
         listing = list_pages(chosen, run)
     if as_json:
-        typer.echo(json_text([asdict(p) for p in listing.pages], default=str))
+        typer.echo(json_text([asdict(p) for p in listing.pages]))
         return
     _print_listing(listing)
 

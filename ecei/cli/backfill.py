@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import DbOption, JsonOption, StartUrlOption, err, outcomes, settings, shown, with_type
+from ecei.cli.kit import DbOption, JsonOption, StartUrlOption, err, json_text, outcomes, settings, shown, with_type
 from ecei.cli.replay import log_run, print_replay
 
 
@@ -50,7 +49,7 @@ def backfill_command(
         err.print(f"[dim]skipped: {shown(why)}[/dim]", highlight=False)
     if result.replay is None:
         if as_json:
-            typer.echo(json.dumps({"captures": result.captures, "new_runs": 0, "skipped": result.skipped}))
+            typer.echo(json_text({"captures": result.captures, "new_runs": 0, "skipped": result.skipped}))
         else:
             err.print(f"{result.captures} captures read; nothing new to add")
         return

@@ -23,6 +23,7 @@ from ecei.cli.kit import (
     json_text,
     out,
     outcomes,
+    plain,
     settings,
     shown,
     visible,
@@ -209,14 +210,6 @@ def _csv(result: ChangesResult, to_file: bool) -> str:
     return buffer.getvalue()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return stamp(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def document(result: ChangesResult) -> dict[str, Any]:
     """The result as one JSON document: both points, the counts, and each cluster before and after."""
     return {
@@ -234,8 +227,8 @@ def document(result: ChangesResult) -> dict[str, Any]:
                 "name": row["name"],
                 "changed_at": stamp(row["changed_at"]),
                 "changed_fields": list(row["changed_fields"]),
-                "before": None if row["old_name"] is None else {f: _plain(row["old_" + f]) for f in FIELDS},
-                "after": None if row["new_name"] is None else {f: _plain(row["new_" + f]) for f in FIELDS},
+                "before": None if row["old_name"] is None else {f: plain(row["old_" + f]) for f in FIELDS},
+                "after": None if row["new_name"] is None else {f: plain(row["new_" + f]) for f in FIELDS},
             }
             for row in result.changes
         ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +19,7 @@ from ecei.cli.kit import (
     json_text,
     out,
     outcomes,
+    plain,
     settings,
     shown,
     visible,
@@ -116,14 +116,6 @@ def _print_timeline(timeline: Timeline) -> None:
         out.print(Text(f"not listed since {stamp(last['valid_to'])} (run {last['run_id_to']})"), soft_wrap=True)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return stamp(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def _document(result: HistoryResult) -> dict[str, Any]:
     """The result as --json prints it: timestamps through stamp, dates as YYYY-MM-DD."""
     clusters = [
@@ -133,7 +125,7 @@ def _document(result: HistoryResult) -> dict[str, Any]:
             "country": t.last["country"],
             "listed_now": t.last["is_current"],
             "label": t.last["label"],
-            "versions": [{k: _plain(v) for k, v in version.items() if k != "cluster_id"} for version in t.versions],
+            "versions": [{k: plain(v) for k, v in version.items() if k != "cluster_id"} for version in t.versions],
         }
         for t in result.timelines
     ]

@@ -9,7 +9,10 @@ codes below are written here and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
+import math
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -254,8 +257,40 @@ def shown(text: str) -> str:
     return escape(visible(text))
 
 
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: a timestamp as `stamp` writes it, a day ISO, a decimal a number, a blob
+    as DuckDB writes one, anything else its text (the one rule for every --json and --format json)."""
+    """A value as JSON holds it: timestamps stamped, dates ISO, lists and structs as arrays and objects."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        # JSON has no NaN or infinity: they stay readable, as DuckDB writes them
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dt.datetime):
+        return stamp(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else str(value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _blob(bytes(value))
+    if isinstance(value, uuid.UUID | dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _blob(raw: bytes) -> str:
+    """A BLOB as DuckDB writes one: printable ASCII as it is, every other byte as \\xNN."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02X}" for b in raw)
+
+
 def json_text(document: Any, **dumps: Any) -> str:
     """One JSON document whose strings carry no raw control or bidi character (they are \\u escapes)."""
+    dumps.setdefault("default", plain)
     return json.dumps(document, ensure_ascii=False, **dumps).translate(_JSON_SHOWN)
 
 

@@ -73,7 +73,7 @@ def refresh_command(
     with outcomes(failed="failed, nothing merged", detail=first_cause):
         result = _run_with_progress(chosen, quiet=as_json, snapshot=snapshot if demo else None)
     if as_json:
-        typer.echo(json_text(result_dict(result), default=str))
+        typer.echo(json_text(result_dict(result)))
     else:
         print_summary(result)
     finish(result.status)

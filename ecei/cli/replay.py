@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, JsonOption, err, existing_db, out, outcomes, settings, with_type
+from ecei.cli.kit import DbOption, JsonOption, err, existing_db, json_text, out, outcomes, settings, with_type
 
 if TYPE_CHECKING:  # replay brings Scrapy with it: imported when a command runs, not for --help
     from ecei.replay import ReplayedRun, ReplayResult
@@ -64,14 +63,13 @@ def print_replay(result: ReplayResult, as_json: bool, what: str) -> None:
     """The replayed runs as one table (or one JSON object), with the time it took."""
     if as_json:
         typer.echo(
-            json.dumps(
+            json_text(
                 {
                     "target": str(result.target),
                     "backup": str(result.backup) if result.backup else None,
                     "seconds": round(result.seconds, 3),
                     "runs": [vars(r) for r in result.runs],
                 },
-                default=str,
             )
         )
         return

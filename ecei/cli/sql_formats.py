@@ -11,11 +11,7 @@ beyond a cap are left out the same way, first and last kept, with a line saying 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import decimal
 import json
-import math
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -26,8 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ecei.cli.kit import json_text, visible
-from ecei.moments import stamp
+from ecei.cli.kit import json_text, plain, visible
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # the format a file's name asks for when --format is not given
@@ -38,35 +33,6 @@ GAP = "…"  # the column (and the row) that stands for what was left out
 NULL = "NULL"
 
 Rows = Sequence[tuple[Any, ...]]
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON holds it: timestamps stamped, dates ISO, lists and structs as arrays and objects."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        # JSON has no NaN or infinity: they stay readable, as DuckDB writes them
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dt.datetime):
-        return stamp(value)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else str(value)
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _blob(bytes(value))
-    if isinstance(value, uuid.UUID | dt.timedelta):
-        return str(value)
-    return str(value)
-
-
-def _blob(raw: bytes) -> str:
-    """A BLOB as DuckDB writes one: printable ASCII as it is, every other byte as \\xNN."""
-    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02X}" for b in raw)
 
 
 def text(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -337,3 +338,24 @@ def test_a_usage_error_is_one_line_and_exit_2(args: tuple[str, ...]) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("usage error: ") and "--help" in lines[0], done.stderr
+
+
+def test_every_json_document_writes_a_timestamp_with_its_zone_and_a_day_as_a_day() -> None:
+    from decimal import Decimal
+
+    from ecei.cli.kit import json_text
+
+    document = {"at": dt.datetime(2021, 9, 15, 9, 0, 1, 5), "day": dt.date(2021, 9, 15), "share": Decimal("0.25")}
+    assert json.loads(json_text(document)) == {"at": "2021-09-15T09:00:01Z", "day": "2021-09-15", "share": 0.25}
+
+
+def test_replay_json_timestamps_carry_their_zone(dated_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(dated_db, db)
+    done = ecei("replay", "--db", str(db), "--into", str(tmp_path / "r.duckdb"), "--json")
+    assert done.returncode == 0, done.stderr
+    assert [r["started_at"] for r in json.loads(done.stdout)["runs"]] == [
+        "2016-06-15T09:00:00Z",
+        "2018-10-15T09:00:00Z",
+        "2021-09-15T09:00:00Z",
+    ]
