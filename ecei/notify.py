@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ecei import alert_kinds
+from ecei.deadline import within
 from ecei.moments import stamp
 from warehouse.alerts import Alert
 
@@ -196,15 +197,10 @@ def send(
     answer a byte at a time and never trip a read timeout. The send runs in a daemon thread that is
     then left behind (it keeps no process alive, and its logs stay redacted until it ends).
     """
-    outcome: list[str | None] = []
-    worker = threading.Thread(
-        target=lambda: outcome.append(_deliver(url, title, body_html, fields)), name="ecei-notify", daemon=True
-    )
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive() or not outcome:
+    ended, why = within(timeout, lambda: _deliver(url, title, body_html, fields), "ecei-notify")
+    if not ended:
         return f"did not answer within {timeout:g} s (ECEI_NOTIFY_TIMEOUT): not delivered"
-    return outcome[0]
+    return why
 
 
 def _target(url: str, fields: Mapping[str, Any] | None) -> str | dict[str, Any]:

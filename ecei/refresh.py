@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 
 from crawler.config import CrawlConfig
+from ecei.aftermath import after_refresh
 from ecei.completeness import Verdict, assess
 from ecei.locks import refresh_lock
 from ecei.moments import stamp
@@ -52,6 +53,7 @@ class RefreshResult:
     abandoned_runs: list[int] = field(default_factory=list)
     db: str = ""
     link_decisions: list[dict[str, Any]] = field(default_factory=list)  # renames judged in this run
+    notices: list[str] = field(default_factory=list)  # what went wrong after the run was recorded (ecei.aftermath)
 
 
 def crawl_config(settings: Settings) -> CrawlConfig:
@@ -175,7 +177,9 @@ def refresh(
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
         with refresh_lock(db, settings.lock_wait):
-            return _refresh_locked(settings, db, on_event, observed_at)
+            result = _refresh_locked(settings, db, on_event, observed_at)
+            result.notices = after_refresh(settings, result)
+            return result
     except (Busy, WarehouseBusy) as exc:
         return RefreshResult("busy", None, RunFigures(), str(exc), db=str(db))
 

@@ -68,6 +68,8 @@ def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> di
         **vars(result.figures),
     }
     line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.figures)}"
+    for notice in result.notices:  # after the run was recorded: the run's state stays its own
+        logger.warning(notice)
     if result.status in ("failed", "refused"):  # refused: the clock is behind the last run, nothing written
         logger.error(f"{line}: {result.message}")
         raise RefreshFailed(f"refresh run {result.run_id} {result.status}: {result.message}")

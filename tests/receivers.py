@@ -30,6 +30,7 @@ class Webhook:
 
     posts: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    gets: list[str] = field(default_factory=list)  # the paths of GET requests (a healthcheck's pings)
     fail: int = 0
     port: int = 0
     before_answer: Callable[[], None] | None = None
@@ -55,6 +56,13 @@ def _handler(hook: Webhook) -> type[BaseHTTPRequestHandler]:
             if hook.before_answer is not None:
                 hook.before_answer()
             self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            hook.gets.append(self.path)
+            self.send_response(500 if hook.fail > 0 else 200)
+            hook.fail = max(0, hook.fail - 1)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

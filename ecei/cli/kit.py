@@ -108,7 +108,7 @@ AsOfOption = Annotated[
 ]
 
 
-_SECRET_SETTINGS = {"notify"}  # their values are never shown, not even when they are wrong
+_SECRET_SETTINGS = {"notify", "healthcheck_url"}  # their values are never shown, not even when they are wrong
 
 
 def settings(**overrides: Any) -> Settings:

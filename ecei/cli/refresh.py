@@ -76,6 +76,8 @@ def refresh_command(
         typer.echo(json_text(result_dict(result)))
     else:
         print_summary(result)
+        for notice in result.notices:
+            err.print(f"[yellow]warning:[/yellow] {shown(notice)}", highlight=False)
     finish(result.status)
 
 
@@ -126,6 +128,7 @@ def result_dict(result: RefreshResult) -> dict[str, Any]:
         "abandoned_runs": result.abandoned_runs,
         **vars(result.figures),
         "link_decisions": result.link_decisions,
+        "notices": result.notices,
     }
 
 

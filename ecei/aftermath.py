@@ -1,0 +1,27 @@
+"""What follows a write to the warehouse, before the command that wrote returns: one place, so that
+every writer gets every step at once, whichever path (the command, the flow) called it.
+
+`after_refresh` runs at the end of every refresh, whatever its outcome, still under the refresh
+lock. It returns the problems it met as lines (it never raises: the run is recorded already, and
+its exit code stays the run's).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ecei.healthcheck import ping
+
+if TYPE_CHECKING:
+    from ecei.refresh import RefreshResult
+    from ecei.settings import Settings
+
+
+def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
+    """Tell the world outside the warehouse how the refresh ended (ECEI_HEALTHCHECK_URL)."""
+    problems: list[str] = []
+    if settings.healthcheck_url is not None:
+        why = ping(settings.healthcheck_url.get_secret_value(), result.status, settings.healthcheck_timeout)
+        if why is not None:
+            problems.append(why)
+    return problems
