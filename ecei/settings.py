@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     healthcheck_url: SecretStr | None = None
     healthcheck_timeout: float = Field(10.0, gt=0)
 
+    # change feeds (ecei/feeds.py): written here after every complete refresh when set; each feed
+    # holds the latest `feeds_limit` entries and links to the report at `feeds_report_url` (relative
+    # to the feeds' folder unless absolute) and to itself under `feeds_url` ('': by its file name)
+    feeds_dir: Path | None = None
+    feeds_limit: int = Field(200, ge=1, le=10000)
+    feeds_report_url: str = "report.html"
+    feeds_url: str = ""
+
     @field_validator("sql_memory_limit")
     @classmethod
     def _memory_size(cls, value: str) -> str:
