@@ -114,7 +114,8 @@ def alert_id(alert: Alert) -> str:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC)
+    # to the second, as ecei.moments.stamp writes every timestamp
+    return value.replace(microsecond=0, tzinfo=dt.UTC)
 
 
 def _value(value: Any) -> str:
@@ -167,7 +168,8 @@ def alert_content(alert: Alert) -> str:
             ("website", alert.website),
             ("label date", alert.label_date),
         ]
-    facts += [("raised", alert.created_at), ("delivered", alert.delivered_at)]
+    # when it was raised, not whether it was delivered yet: an entry says what happened, once
+    facts.append(("raised", alert.created_at))
     rows = "".join(f"<tr><th>{k}</th><td>{html.escape(_value(v))}</td></tr>" for k, v in facts)
     return f"<table>{rows}</table>"
 

@@ -29,7 +29,7 @@ COMMANDS: dict[str, Lazy] = {
     "report": Lazy("ecei.cli.report:report_command", "Write the report: one self-contained HTML file."),
     "export": Lazy("ecei.cli.export:export_command", "Export every public view, one file each."),
     "history": Lazy("ecei.cli.history:history_command", "Show one cluster's versions as a timeline."),
-    "feed": Lazy("ecei.cli.feed:feed_command", "Write the change feeds (Atom): every change, per country, alerts."),
+    "feed": Lazy("ecei.cli.feed:feed_command", "Write the Atom feeds: every change, per country, the alerts."),
     "changes": Lazy("ecei.cli.changes:changes_command", "What changed between two points in time, cluster by cluster."),
     "status": Lazy("ecei.cli.status:status_command", "The last refresh, staleness, pending alerts, next runs."),
     "check": Lazy("ecei.cli.check:check_command", "Look at the site as the spider would; write nothing."),

@@ -9,11 +9,13 @@ import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import feedparser
 import pytest
 
-from ecei import change_kinds
+from ecei import alert_kinds, change_kinds
+from ecei.alerts import run_alerts
 from ecei.feeds import ALERTS_FILE, CHANGES_FILE, country_files, slug, write_feeds, xml_text
 from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import refresh
@@ -125,6 +127,22 @@ def test_ids_survive_a_replay(dated_db: Path, feeds: dict[str, Any], tmp_path: P
     assert set(again) == set(feeds)
     for name, feed in feeds.items():
         assert ids(again[name]) == ids(feed)
+
+
+def test_the_alerts_feed_holds_the_ledger(dated_db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "ecei.duckdb"
+    shutil.copyfile(dated_db, copy)
+    raised = run_alerts(Settings(db=copy), dt.date(2021, 9, 15), notify=[]).raised
+    ledger = query(copy, "select alert_key, kind, country, name from alert_log order by created_at desc, alert_id desc")
+    assert raised and len(ledger) == len(raised)
+    feed = write(copy, tmp_path / "feeds")[ALERTS_FILE]
+    assert [e.id for e in feed.entries] == [f"tag:ecei-watch,2026:alert/{quote(k, safe='')}" for k, *_ in ledger]
+    for entry, (_, kind, country, name) in zip(feed.entries, ledger, strict=True):
+        assert entry.tags[0].term == kind
+        assert entry.title == f"{alert_kinds.kind_of(kind).title}: {country}: {name}"
+    # raising again on the same day raises nothing new: the same entries, the same ids
+    run_alerts(Settings(db=copy), dt.date(2021, 9, 15), notify=[])
+    assert ids(write(copy, tmp_path / "again")[ALERTS_FILE]) == ids(feed)
 
 
 def test_slugs_are_file_names_and_never_collide() -> None:
