@@ -249,3 +249,14 @@ def test_markdown_renders_what_it_escapes_as_the_text_itself() -> None:
     for name in names:
         html = MarkdownIt("commonmark").render(f"- {md(name)} (Norway)")
         assert html == f"<ul>\n<li>{escape(name)} (Norway)</li>\n</ul>\n", name
+
+
+def test_a_previous_folder_that_is_no_release_is_refused_and_nothing_is_written(first: tuple[Settings, Path]) -> None:
+    settings, out = first
+    (out / "2024-01-15").mkdir(parents=True)
+    (out / "2024-01-15" / PACKAGE).write_text('{"name": "someone else\'s"}')
+    with pytest.raises(Refused, match="no ecei release"):
+        release(settings, out)
+    assert [p.name for p in out.iterdir()] == ["2024-01-15"]  # no release, nothing half-built
+    (out / "2024-01-15" / PACKAGE).unlink()  # a folder without a package is not a release: passed over
+    assert release(settings, out).previous is None
