@@ -177,39 +177,38 @@ def _schema(described: list[tuple[Any, ...]], table: Table) -> dict[str, Any]:
 
 
 def _write_tables(con: Any, folder: Path, at: dt.datetime, day: dt.date) -> tuple[list[Released], list[dict[str, Any]]]:
-    """Each table in each format, from one snapshot; the files and their package resources."""
+    """Each table in each format (in the caller's transaction: one snapshot); the files and their resources."""
     files, resources = [], []
     given = {"at": at, "today": day}
-    with transaction(con):  # one snapshot: the files agree with each other
-        for table in TABLES:
-            query = sql_file(table.query)
-            params = {k: v for k, v in given.items() if f"${k}" in query}  # DuckDB refuses one unused
-            described = con.execute(f"describe {query}", params).fetchall()
-            (rows,) = con.execute(f"select count(*) from ({query})", params).fetchone()
-            schema = _schema(described, table)
-            order = ", ".join(_quoted(k) for k in table.key)  # a stable order: the same data, the same bytes
-            for fmt in MEDIA_TYPES:
-                suffix, options = FORMATS[fmt]
-                path = folder / f"{table.stem}.{suffix}"
-                select = f"select {columns_as(described, fmt)} from ({query}) order by {order}"
-                con.execute(f"copy ({select}) to $path ({options})", {**params, "path": str(path)})
-                digest, size = sha256_of(path), path.stat().st_size
-                files.append(Released(path.name, rows, size, digest))
-                resource: dict[str, Any] = {
-                    "name": f"{table.stem}-{fmt}",
-                    "title": f"{table.stem} ({fmt.upper()})",
-                    "description": table.description,
-                    "path": path.name,
-                    "type": "table",
-                    "profile": "tabular-data-resource",
-                    "format": fmt,
-                    "mediatype": MEDIA_TYPES[fmt],
-                    "encoding": "utf-8",
-                    "bytes": size,
-                    "hash": f"sha256:{digest}",
-                    "schema": schema,
-                }
-                resources.append(resource)
+    for table in TABLES:
+        query = sql_file(table.query)
+        params = {k: v for k, v in given.items() if f"${k}" in query}  # DuckDB refuses one unused
+        described = con.execute(f"describe {query}", params).fetchall()
+        (rows,) = con.execute(f"select count(*) from ({query})", params).fetchone()
+        schema = _schema(described, table)
+        order = ", ".join(_quoted(k) for k in table.key)  # a stable order: the same data, the same bytes
+        for fmt in MEDIA_TYPES:
+            suffix, options = FORMATS[fmt]
+            path = folder / f"{table.stem}.{suffix}"
+            select = f"select {columns_as(described, fmt)} from ({query}) order by {order}"
+            con.execute(f"copy ({select}) to $path ({options})", {**params, "path": str(path)})
+            digest, size = sha256_of(path), path.stat().st_size
+            files.append(Released(path.name, rows, size, digest))
+            resource: dict[str, Any] = {
+                "name": f"{table.stem}-{fmt}",
+                "title": f"{table.stem} ({fmt.upper()})",
+                "description": table.description,
+                "path": path.name,
+                "type": "table",
+                "profile": "tabular-data-resource",
+                "format": fmt,
+                "mediatype": MEDIA_TYPES[fmt],
+                "encoding": "utf-8",
+                "bytes": size,
+                "hash": f"sha256:{digest}",
+                "schema": schema,
+            }
+            resources.append(resource)
     return files, resources
 
 
@@ -345,12 +344,13 @@ def release(settings: Settings, out_dir: Path, today: dt.date | None = None, rep
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir()
         try:
-            files, resources = _write_tables(con, building, at, day)
-            tables = {f.name.split(".")[0]: f.rows or 0 for f in files}
             result = None
-            if previous is not None:
-                since, until = Point(previous.day, previous.at), Point(day.isoformat(), at)
-                result = ChangesResult(Status.OK, since, until, None, None, changes_between(con, since, until))
+            with transaction(con):  # one snapshot: the files and the changes agree with each other
+                files, resources = _write_tables(con, building, at, day)
+                if previous is not None:
+                    since, until = Point(previous.day, previous.at), Point(day.isoformat(), at)
+                    result = ChangesResult(Status.OK, since, until, None, None, changes_between(con, since, until))
+            tables = {f.name.split(".")[0]: f.rows or 0 for f in files}
             package = _package(day, at, run_id, start_url, resources, tables["clusters_current"])
             (building / PACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             (building / CHANGES).write_text(changes_text(day, run_id, at, tables, result, previous), encoding="utf-8")
