@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -48,6 +49,11 @@ def _quoted(name: str) -> str:
 def view_select(con: duckdb.DuckDBPyConnection, view: str, fmt: str) -> str:
     """`select ... from <view>` with each timestamp column as the format writes it (see the module)."""
     described = con.execute(f"describe select * from {_quoted(view)}").fetchall()
+    return f"select {columns_as(described, fmt)} from {_quoted(view)}"
+
+
+def columns_as(described: list[tuple[Any, ...]], fmt: str) -> str:
+    """The select list that writes the columns `described` (DESCRIBE's rows) as `fmt` does."""
     columns = []
     for name, column_type, *_ in described:
         column = _quoted(name)
@@ -58,7 +64,7 @@ def view_select(con: duckdb.DuckDBPyConnection, view: str, fmt: str) -> str:
         elif fmt == "csv" and column_type.endswith("[]"):
             column = f"to_json({column})::varchar as {column}"  # a list stays a list in a cell: JSON
         columns.append(column)
-    return f"select {', '.join(columns)} from {_quoted(view)}"
+    return ", ".join(columns)
 
 
 def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -> list[Exported]:

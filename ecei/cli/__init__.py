@@ -28,6 +28,7 @@ COMMANDS: dict[str, Lazy] = {
     "backfill": Lazy("ecei.cli.backfill:backfill_command", "Load WARC captures as runs at their capture times."),
     "report": Lazy("ecei.cli.report:report_command", "Write the report: one self-contained HTML file."),
     "export": Lazy("ecei.cli.export:export_command", "Export every public view, one file each."),
+    "release": Lazy("ecei.cli.release:release_command", "Release the list and its history as a dated data package."),
     "history": Lazy("ecei.cli.history:history_command", "Show one cluster's versions as a timeline."),
     "feed": Lazy("ecei.cli.feed:feed_command", "Write the Atom feeds: every change, per country, the alerts."),
     "changes": Lazy("ecei.cli.changes:changes_command", "What changed between two points in time, cluster by cluster."),
