@@ -169,9 +169,10 @@ def _expand(value: str, where: str) -> str:
     return _VARIABLE.sub(lambda m: os.environ[m.group(1)], value).strip()
 
 
-def targets(path: Path | None, notify_urls: Sequence[str]) -> list[Target]:
+def targets(path: Path | None, notify_urls: Sequence[str], check: bool = True) -> list[Target]:
     """ECEI_NOTIFY's channels (`notify_urls`, already checked) and the file's subscribers, each
-    checked: Refused naming the line of the first that cannot work, before anything is sent."""
+    checked (unless `check` is False: naming them needs no Apprise): Refused naming the line of the
+    first that cannot work, before anything is sent."""
     found = [
         Target(NOTIFY_NAME, channel_id(u), u, channel_name(u), hears_everything=True)
         for u in dict.fromkeys(notify_urls)
@@ -181,7 +182,7 @@ def targets(path: Path | None, notify_urls: Sequence[str]) -> list[Target]:
     for sub, line in read(path):
         where = f"{path}, line {line} ({sub.name})"
         url = _expand(sub.notify, where)
-        problem = unusable(url)
+        problem = unusable(url) if check else None
         if problem:
             raise Refused(f"{where}: {problem}; nothing was raised or sent")
         found.append(

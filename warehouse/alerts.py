@@ -231,6 +231,12 @@ def first_seen(con: duckdb.DuckDBPyConnection, names: Sequence[str], at: dt.date
     return {name: int(after) for name, after in rows}
 
 
+def seen_subscriptions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every subscription the ledger has seen, with the last alert raised before it first saw it."""
+    rows = con.execute("select subscription, after_alert_id from subscriptions").fetchall()
+    return {name: int(after) for name, after in rows}
+
+
 def settle_delivered(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], at: dt.datetime) -> list[int]:
     """These alerts are owed to nobody any more: they stop being pending; returns those that were."""
     if not alert_ids:
