@@ -246,9 +246,16 @@ def _settled(result: AlertsResult, sent: Sent) -> set[int]:
     return settled | {i for i in result.owed_nobody if i is not None}
 
 
+def _taken(result: AlertsResult, sent: Sent) -> set[int]:
+    """The alerts of this run some channel has taken, in this run or before (what nobody wanted is
+    settled without being delivered)."""
+    took = {i for _, ids, error in sent if error is None for i in ids}
+    return took | {a.alert_id for a in result.due if a.delivered_to and a.alert_id is not None}
+
+
 def _unrecorded(db: Path, result: AlertsResult, sent: Sent, why: str) -> AlertsResult:
     """The deliveries are journalled but the warehouse could not take them: busy, and say so."""
-    result.delivered_ids = _settled(result, sent)
+    result.delivered_ids = _settled(result, sent) & _taken(result, sent)
     result.status = "busy"
     kept = delivery_journal.read(db)
     result.message = (
@@ -291,7 +298,8 @@ def _settle(con: duckdb.DuckDBPyConnection, result: AlertsResult, sent: Sent) ->
     at = utcnow()
     for key, ids, error in sent:
         ledger.record_delivery(con, ids, key, error, at)
-    result.delivered_ids = set(ledger.settle_delivered(con, sorted(_settled(result, sent)), at))
+    settled = ledger.settle_delivered(con, sorted(_settled(result, sent)), at)
+    result.delivered_ids = _taken(result, sent) & set(settled)
     result.pending_after = ledger.count_pending(con)
     failed = [c for c in result.channels if c.error]
     if failed:
