@@ -99,7 +99,8 @@ def expiry_alerts_flow(
     notify: list[SecretStr] | None = None,
 ) -> dict[str, object] | State:
     """Raise the label alerts of every kind (ecei/alert_kinds.py) and deliver them, each once.
-    `notify=None` uses ECEI_NOTIFY; `notify=[]` delivers nothing (the alerts stay pending)."""
+    `notify=None` uses ECEI_NOTIFY; `notify=[]` no channel of it (the subscribers of ECEI_SUBSCRIPTIONS
+    still hear theirs; with none, the alerts stay pending)."""
     logger = get_run_logger()
     skip = superseded()
     if skip:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ecei.alerts import run_alerts
+from ecei.alerts import run_alerts, send_test_messages
 from ecei.outcome import Refused
 from ecei.settings import Settings
 from ecei.status import status
@@ -259,3 +259,14 @@ def test_clusters_by_name_or_id(tmp_path: Path, hooks: Hooks) -> None:
     assert run_alerts(settings, TODAY, [90, 30, 7]).status == "ok"
     assert received(by_name) == Counter({"Arctic/expiring": 1})
     assert received(by_id) == Counter({"Baltic/expiring": 1})
+
+
+def test_the_test_message_reaches_every_subscriber_and_records_nothing(
+    subscribed: tuple[Settings, dict[str, Webhook]],
+) -> None:
+    settings, hook = subscribed
+    tried = send_test_messages(settings)
+    assert tried.status == "ok"
+    assert [c.subscription for c in tried.channels] == list(hook)
+    assert all([p["test"] for p in h.posts] == [True] for h in hook.values())
+    assert query(settings.db, "select count(*) from subscriptions") == [(0,)]

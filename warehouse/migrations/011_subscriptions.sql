@@ -8,7 +8,6 @@ create table subscriptions (
     after_alert_id  integer not null               -- it hears the alerts raised after this one
 );
 
-comment on table subscriptions is
-    'One row per subscription ever configured (ECEI_SUBSCRIPTIONS): when it was first seen, and the last alert raised before.';
+-- no comment on `subscriptions`: a table with one is public (public_objects.sql), this one is the ledger's own
 comment on column alert_deliveries.channel is
     'Who took the alert: a channel of ECEI_NOTIFY (scheme and a hash of its URL) or a subscription (''subscription:<name>'').';
