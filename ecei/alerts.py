@@ -1,16 +1,18 @@
-"""One alerts run: raise the new alerts into the ledger, then deliver every pending one.
+"""One alerts run: raise the new alerts into the ledger, then deliver each to every subscription
+that wants it (ecei/subscriptions.py: ECEI_NOTIFY's channels and ECEI_SUBSCRIPTIONS' subscribers).
 
 The CLI (`ecei alerts`) and the Prefect flow (`expiry_alerts_flow`) both call `run_alerts`. The
 warehouse is not held open while a channel is slow: alerts are recorded, the file closed, the
-digests sent, and the file reopened to record the outcome. Each digest a channel took is first
+messages sent, and the file reopened to record the outcome. Each message a channel took is first
 written to the delivery journal (ecei/delivery_journal.py), so a run that cannot reopen the file
 loses no delivery and no later run sends it again. A lock file beside the warehouse keeps two
 alerts runs from sending the same pending alerts at once.
 
-Every channel is checked before anything is raised or sent (`channels`): a URL Apprise cannot use
-is refused at once. `send_test_messages` sends each channel a short test message and records nothing.
-A dry run can look at the list as it stood at an earlier instant (`as_of`): it raises what a first
-alerts run would have raised from that list, whatever the ledger holds now.
+Every channel and the subscriptions file are checked before anything is raised or sent
+(`all_targets`): a URL Apprise cannot use, or a file that is wrong, is refused at once.
+`send_test_messages` sends each channel a short test message and records nothing. A dry run can
+look at the list as it stood at an earlier instant (`as_of`): it raises what a first alerts run
+would have raised from that list, whatever the ledger holds now.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from pathlib import Path
 import duckdb
 from pydantic import SecretStr
 
-from ecei import alert_kinds, delivery_journal
+from ecei import alert_kinds, delivery_journal, subscriptions
 from ecei.locks import alerts_lock
 from ecei.moments import When, business_today, instant, judging_day
-from ecei.notify import channel_id, channel_name, render_digest, send, trial_message, unusable
+from ecei.notify import render_digest, send, trial_message, unusable
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
+from ecei.subscriptions import NOTIFY_NAME, Target, owed
 from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
 from warehouse.db import WarehouseBusy, open_when_free, transaction
@@ -38,13 +41,19 @@ from warehouse.runs import utcnow
 
 @dataclass
 class ChannelOutcome:
-    """What one channel got in this run: `channel` is its id in the ledger (scheme and hash),
-    `name` how people read it (scheme and server); never the URL."""
+    """What one channel of one subscription got in this run: `channel` is its key in the ledger (a
+    channel of ECEI_NOTIFY: scheme and hash; a subscription: `subscription:<name>`), `name` how people
+    read the channel (scheme and server); never the URL."""
 
     channel: str
     name: str
-    alerts: int
+    alerts: int  # owed to it in this run
     error: str | None = None
+    subscription: str = NOTIFY_NAME
+    mode: str = "digest"
+    messages: int = 0  # messages it took
+    delivered: int = 0  # alerts it took
+    pending: int = 0  # alerts it is still owed after the run
 
 
 @dataclass
@@ -61,6 +70,9 @@ class AlertsResult:
     pending_after: int = 0
     message: str | None = None
     as_of: dt.datetime | None = None  # a dry run of the list as it stood then (naive UTC)
+    # what each target is owed in this run, in the order of the targets
+    plan: list[tuple[Target, list[Alert]]] = field(default_factory=list)
+    owed_nobody: list[int | None] = field(default_factory=list)  # pending, yet no target owed them
 
     @property
     def delivered(self) -> int:
@@ -88,17 +100,23 @@ def channels(settings: Settings, notify: Sequence[SecretStr | str] | None = None
     return urls
 
 
+def all_targets(settings: Settings, notify: Sequence[SecretStr | str] | None = None) -> list[Target]:
+    """Every channel to deliver to: ECEI_NOTIFY's (or `notify`'s) and ECEI_SUBSCRIPTIONS' subscribers,
+    each checked; Refused naming the first that cannot work (its line in the file), before anything."""
+    return subscriptions.targets(settings.subscriptions, channels(settings, notify))
+
+
 def send_test_messages(settings: Settings, notify: Sequence[SecretStr | str] | None = None) -> ChannelsTest:
-    """Send each channel a short test message, each within ECEI_NOTIFY_TIMEOUT; nothing is recorded.
-    Refused when no channel is configured or one cannot be used."""
-    urls = channels(settings, notify)
-    if not urls:
-        raise Refused("no channel configured (--notify or ECEI_NOTIFY): nothing to test")
+    """Send each channel (ECEI_NOTIFY's and every subscriber's) a short test message, each within
+    ECEI_NOTIFY_TIMEOUT; nothing is recorded. Refused when no channel is configured or one cannot be used."""
+    found = all_targets(settings, notify)
+    if not found:
+        raise Refused("no channel configured (--notify, ECEI_NOTIFY or ECEI_SUBSCRIPTIONS): nothing to test")
     outcomes = []
-    for url in urls:
-        message = trial_message(url)
-        error = send(url, message.title, message.body_html, settings.notify_timeout, message.fields)
-        outcomes.append(ChannelOutcome(channel_id(url), channel_name(url), 0, error))
+    for t in found:
+        message = trial_message(t.url)
+        error = send(t.url, message.title, message.body_html, settings.notify_timeout, message.fields)
+        outcomes.append(ChannelOutcome(t.key, t.channel, 0, error, t.subscription, t.mode))
     failed = any(o.error for o in outcomes)
     return ChannelsTest(Status.UNDELIVERED if failed else Status.OK, outcomes)
 
@@ -110,10 +128,14 @@ def run_alerts(
     notify: Sequence[SecretStr | str] | None = None,
     dry_run: bool = False,
     as_of: When | None = None,
+    backlog: bool = False,
 ) -> AlertsResult:
-    """Raise and deliver the alerts of `today`. `notify=None` means ECEI_NOTIFY; an empty list
-    means no delivery (the alerts stay pending). Never raises for a channel that fails; raises
-    Refused for a channel Apprise cannot use, before anything else.
+    """Raise the alerts of `today` and deliver each to every subscription that wants it, once.
+    `notify=None` means ECEI_NOTIFY; an empty list means no ECEI_NOTIFY channel (the subscribers of
+    ECEI_SUBSCRIPTIONS still hear theirs; with none, the alerts stay pending). `backlog` also sends
+    each subscriber the alerts still current that were raised before it was first seen. Never raises
+    for a channel that fails; raises Refused for a channel that cannot work or a subscriptions file
+    that is wrong, before anything else.
 
     `as_of` (dry runs only) judges the list as it stood then (clusters_as_of) and the refreshes up
     to then; `today` defaults to its day (ecei.moments.judging_day).
@@ -125,13 +147,13 @@ def run_alerts(
         raise ValueError("thresholds must be positive numbers of days")
     if as_of is not None and not dry_run:
         raise ValueError("as_of is for dry runs only: the ledger records what is raised from the latest list")
-    urls = channels(settings, notify)
+    found = all_targets(settings, notify)
     result = AlertsResult("ok", today or business_today(settings.timezone), sorted(set(thresholds)))
     try:
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
                 return _dry_run(settings, db, result, today, as_of)
-            return _run_locked(settings, db, urls, result)
+            return _run_locked(settings, db, found, result, backlog)
     except (Busy, WarehouseBusy) as exc:
         result.status, result.message = "busy", str(exc)
         return result
@@ -162,97 +184,135 @@ def _dry_run(
     return result
 
 
-def _run_locked(settings: Settings, db: Path, urls: list[str], result: AlertsResult) -> AlertsResult:
+Sent = list[tuple[str, list[int], str | None]]  # (ledger key, alert ids, error or None) per attempt
+
+
+def _run_locked(settings: Settings, db: Path, found: list[Target], result: AlertsResult, backlog: bool) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
         delivery_journal.settle(con, db)  # what an earlier run delivered but could not record
+        # a subscriber's countries and clusters must name something, before anything is raised
+        subscriptions.resolve(con, settings.subscriptions, found)
         with transaction(con):
-            _raise(con, settings, urls, result)
-        if not urls:
+            _raise(con, settings, db, found, result, backlog)
+        if not found:
             with transaction(con):
-                _settle(con, result, [], [])
+                _settle(con, result, [])
             return result
 
     # the network part, with the warehouse closed
-    ids = [channel_id(u) for u in urls]
-    journalled = delivery_journal.delivered(delivery_journal.read(db))
-    sent: list[tuple[str, list[int], str | None]] = []
-    for url, channel in zip(urls, ids, strict=True):
-        todo = [a for a in result.due if channel not in a.delivered_to and (a.alert_id, channel) not in journalled]
-        if not todo:
-            continue
-        digest = render_digest(todo, result.today)
-        error = send(url, digest.title, digest.body_html, settings.notify_timeout, digest.fields)
-        alert_ids = [a.alert_id for a in todo if a.alert_id is not None]
-        name = channel_name(url)
-        if error is None:
-            # on disk before anything else: from here on this digest is never sent again
-            delivery = delivery_journal.Delivery(result.alert_run_id, channel, alert_ids, ids, utcnow(), name)
+    sent: Sent = []
+    for target, todo in result.plan:
+        outcome = ChannelOutcome(target.key, target.channel, len(todo), None, target.subscription, target.mode)
+        result.channels.append(outcome)
+        batches = [todo] if target.mode == "digest" else [[a] for a in todo]
+        for i, batch in enumerate(batches):
+            if not batch:
+                continue
+            digest = render_digest(batch, result.today)
+            error = send(target.url, digest.title, digest.body_html, settings.notify_timeout, digest.fields)
+            alert_ids = [a.alert_id for a in batch if a.alert_id is not None]
+            if error is not None:
+                # what it did not take stays owed to it; the rest of its messages wait for the next run
+                rest = alert_ids + [a.alert_id for b in batches[i + 1 :] for a in b if a.alert_id is not None]
+                # the ledger's last_error names the channel; the URL never reaches it
+                sent.append((target.key, rest, f"{target.channel}: {error}"))
+                outcome.error = error
+                break
+            # on disk before anything else: from here on this message is never sent again
+            name = target.channel if target.hears_everything else f"{target.subscription} ({target.channel})"
+            delivery = delivery_journal.Delivery(result.alert_run_id, target.key, alert_ids, [], utcnow(), name)
             delivery_journal.append(db, delivery)
-        # the ledger's last_error names the channel; the URL never reaches it
-        sent.append((channel, alert_ids, None if error is None else f"{name}: {error}"))
-        result.channels.append(ChannelOutcome(channel, name, len(todo), error))
+            sent.append((target.key, alert_ids, None))
+            outcome.messages += 1
+            outcome.delivered += len(alert_ids)
+        outcome.pending = outcome.alerts - outcome.delivered
 
     try:
         with closing(open_when_free(db, settings.busy_timeout)) as con, transaction(con):
-            _settle(con, result, ids, sent)
+            _settle(con, result, sent)
     except WarehouseBusy as exc:
-        return _unrecorded(db, result, ids, sent, str(exc))
+        return _unrecorded(db, result, sent, str(exc))
     delivery_journal.clear(db)
     return result
 
 
-def _unrecorded(
-    db: Path, result: AlertsResult, channels: list[str], sent: list[tuple[str, list[int], str | None]], why: str
-) -> AlertsResult:
+def _settled(result: AlertsResult, sent: Sent) -> set[int]:
+    """The alerts of this run owed to nobody once `sent` is counted (none without a target)."""
+    if not result.plan:
+        return set()
+    took = {(i, key) for key, ids, error in sent if error is None for i in ids}
+    owed = {a.alert_id for t, todo in result.plan for a in todo if (a.alert_id, t.key) not in took}
+    settled = {a.alert_id for a in result.due if a.alert_id is not None and a.alert_id not in owed}
+    return settled | {i for i in result.owed_nobody if i is not None}
+
+
+def _taken(result: AlertsResult, sent: Sent) -> set[int]:
+    """The alerts of this run some channel has taken, in this run or before (what nobody wanted is
+    settled without being delivered)."""
+    took = {i for _, ids, error in sent if error is None for i in ids}
+    return took | {a.alert_id for a in result.due if a.delivered_to and a.alert_id is not None}
+
+
+def _unrecorded(db: Path, result: AlertsResult, sent: Sent, why: str) -> AlertsResult:
     """The deliveries are journalled but the warehouse could not take them: busy, and say so."""
-    took: dict[int, set[str]] = {}
-    for channel, ids, error in sent:
-        for alert_id in ids if error is None else []:
-            took.setdefault(alert_id, set()).add(channel)
-    due = {a.alert_id: a.delivered_to for a in result.due if a.alert_id is not None}
-    result.delivered_ids = {i for i, before in due.items() if set(channels) <= before | took.get(i, set())}
+    result.delivered_ids = _settled(result, sent) & _taken(result, sent)
     result.status = "busy"
     kept = delivery_journal.read(db)
     result.message = (
-        f"{why}. The {len(kept)} digests delivered (to {', '.join(delivery_journal.names(kept))}) are kept in "
+        f"{why}. The {len(kept)} messages delivered (to {', '.join(delivery_journal.names(kept))}) are kept in "
         f"{delivery_journal.journal_path(db)}: the next run records them in the warehouse and sends none of them again."
     )
     return result
 
 
-def _raise(con: duckdb.DuckDBPyConnection, settings: Settings, urls: list[str], result: AlertsResult) -> None:
+def _raise(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    db: Path,
+    found: list[Target],
+    result: AlertsResult,
+    backlog: bool,
+) -> None:
     started = utcnow()
     w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
-    result.alert_run_id = ledger.begin_alert_run(con, w, len(urls), started)
+    result.alert_run_id = ledger.begin_alert_run(con, w, len(found), started)
+    # remembered before this run's alerts are recorded: a subscriber first seen now hears them
+    after = ledger.first_seen(con, [t.subscription for t in found if not t.hears_everything], started)
     raised = ledger.candidates(con, w, alert_kinds.names())
     ledger.record_alerts(con, raised, result.alert_run_id, result.today, started)
     result.raised = [a for a in raised if a.alert_id is not None]
-    result.due = ledger.pending(con)
+    current: set[str] = set()
+    if backlog and after:
+        now = ledger.current_window(con, result.today, result.thresholds, settings.stale_days)
+        current = {a.alert_key for a in ledger.candidates(con, now, alert_kinds.names(), everything=True)}
+    pool = ledger.open_alerts(con, min(after.values(), default=None), sorted(current))
+    journalled = delivery_journal.delivered(delivery_journal.read(db))
+    result.plan = [(t, owed(t, pool, journalled, after.get(t.subscription), current)) for t in found]
+    wanted = {a.alert_id for _, todo in result.plan for a in todo}
+    # with somebody to tell, what nobody is owed (each has it, or none wants it) is pending no more
+    result.due = [a for a in pool if a.alert_id in wanted or (a.delivered_at is None and not found)]
+    result.owed_nobody = [a.alert_id for a in pool if a.delivered_at is None and found and a.alert_id not in wanted]
 
 
-def _settle(
-    con: duckdb.DuckDBPyConnection,
-    result: AlertsResult,
-    channels: list[str],
-    sent: list[tuple[str, list[int], str | None]],
-) -> None:
+def _settle(con: duckdb.DuckDBPyConnection, result: AlertsResult, sent: Sent) -> None:
     at = utcnow()
-    for channel, ids, error in sent:
-        ledger.record_delivery(con, ids, channel, error, at)
-    due_ids = [a.alert_id for a in result.due if a.alert_id is not None]
-    result.delivered_ids = set(ledger.mark_delivered(con, due_ids, channels, at))
+    for key, ids, error in sent:
+        ledger.record_delivery(con, ids, key, error, at)
+    settled = ledger.settle_delivered(con, sorted(_settled(result, sent)), at)
+    result.delivered_ids = _taken(result, sent) & set(settled)
     result.pending_after = ledger.count_pending(con)
     failed = [c for c in result.channels if c.error]
     if failed:
         result.status = "undelivered"
         result.message = (
-            f"delivery failed on {len(failed)} of {len(channels)} channels: "
-            + "; ".join(f"{c.name}: {c.error}" for c in failed)
-            + f". {result.pending_after} alerts stay pending; the next run sends them."
+            f"delivery failed on {len(failed)} of {len(result.channels)} channels: "
+            + "; ".join(f"{c.subscription} ({c.name}): {c.error}" for c in failed)
+            + f". {sum(c.pending for c in failed)} deliveries stay pending for them; the next run sends them."
         )
-    elif not channels:
+    elif not result.plan:
         result.message = (
-            f"no channel configured (--notify or ECEI_NOTIFY): {result.pending_after} alerts recorded as pending"
+            "no channel configured (--notify, ECEI_NOTIFY or ECEI_SUBSCRIPTIONS): "
+            f"{result.pending_after} alerts recorded as pending"
         )
     assert result.alert_run_id is not None
     ledger.settle_alert_run(

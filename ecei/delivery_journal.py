@@ -1,5 +1,6 @@
-"""The delivery journal: a file beside the warehouse that records each digest a channel took, the
-moment it took it, whoever holds the warehouse then.
+"""The delivery journal: a file beside the warehouse that records each message a channel (of
+ECEI_NOTIFY or a subscription, by its ledger key) took, the moment it took it, whoever holds the
+warehouse then.
 
 An alerts run appends one line per digest delivered, written and fsynced before it does anything
 else, and settles the journal into the ledger (alert_deliveries) as soon as it can open the
@@ -27,12 +28,14 @@ from warehouse.runs import utcnow
 
 @dataclass(frozen=True)
 class Delivery:
-    """One digest a channel took: which alerts, from which alerts run, among which channels."""
+    """One message a channel took: which alerts, from which alerts run."""
 
     alert_run_id: int | None
-    channel: str  # the channel id (scheme and hash, ecei.notify.channel_id), never the URL
+    channel: str  # the ledger key (ecei.subscriptions.Target.key), never the URL
     alert_ids: list[int]
-    channels: list[str]  # the run's channels: an alert delivered to all of them stops being pending
+    # journals written before subscriptions: the run's channels, an alert delivered to all of them
+    # stops being pending; now empty, the next alerts run settles what nobody is owed any more
+    channels: list[str]
     delivered_at: dt.datetime
     name: str = ""  # the channel as people read it (ecei.notify.channel_name), for whoever reads the file
 

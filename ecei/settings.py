@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
     # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time
     notify_timeout: float = Field(30.0, gt=0)
+    # a YAML file of subscribers, each hearing the alerts its filters choose (ecei/subscriptions.py);
+    # ECEI_NOTIFY stays one subscription that hears everything
+    subscriptions: Path | None = None
     # pinged after every refresh (healthchecks.io's convention: `<URL>/fail` for a failed or partial
     # one), so that someone hears when the schedule itself stops; its path is a secret
     healthcheck_url: SecretStr | None = None

@@ -1,5 +1,6 @@
 """How the watcher stands, for a person or a monitor: the last refresh, whether the data is stale,
-the alerts waiting for each channel, and the warehouse file itself.
+the alerts waiting for each channel (ECEI_NOTIFY's and each subscriber's), and the warehouse file
+itself.
 
 The warehouse is only read (opened read-only, so a refresh's crawl never waits for it); staleness
 is the `stale` alert kind's own rule (warehouse/watcher_state.sql). The next scheduled runs come
@@ -14,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecei import delivery_journal
+from ecei import delivery_journal, subscriptions
 from ecei.moments import business_today
-from ecei.notify import channel_id, channel_name
-from ecei.outcome import Status
+from ecei.outcome import Refused, Status
 from ecei.settings import Settings
 from warehouse import alerts as ledger
 from warehouse.db import WarehouseBusy, open_when_free
@@ -34,7 +34,8 @@ class WarehouseFile:
 
 @dataclass(frozen=True)
 class ChannelPending:
-    """One configured channel (ECEI_NOTIFY): named by scheme and host, never by its URL."""
+    """One configured channel (of ECEI_NOTIFY, or a subscriber's as `name (scheme://host)`): named by
+    scheme and host, never by its URL."""
 
     channel: str
     pending: int  # alerts it has not taken yet
@@ -71,20 +72,27 @@ def _last_run(con: Any) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True)) if row is not None else None
 
 
-def _channels(con: Any, db: Path, urls: list[str]) -> tuple[int, list[ChannelPending]]:
-    """How many alerts are pending, and for each configured channel those it has not taken."""
-    pending = ledger.pending(con)
+def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[ChannelPending]]:
+    """How many alerts are pending, and for each subscription's channel (ECEI_NOTIFY's, then
+    ECEI_SUBSCRIPTIONS') those it is owed and has not taken. Refused when the file is wrong."""
+    urls = [u.get_secret_value().strip() for u in settings.notify if u.get_secret_value().strip()]
+    found = subscriptions.targets(settings.subscriptions, urls, check=False)
+    subscriptions.resolve(con, settings.subscriptions, found)
+    seen = ledger.seen_subscriptions(con)
+    latest = con.execute("select coalesce(max(alert_id), 0) from alert_log").fetchone()[0]
+    # a subscription not seen yet starts with the next alerts run: it is owed nothing before
+    after = {t.subscription: seen.get(t.subscription, latest) for t in found if not t.hears_everything}
+    pool = ledger.open_alerts(con, min(after.values(), default=None), [])
     journalled = delivery_journal.delivered(delivery_journal.read(db))  # taken, not yet in the ledger
     failures = ledger.undelivered(con)
     channels = []
-    for url in dict.fromkeys(urls):
-        channel = channel_id(url)
-        taken = {a.alert_id for a in pending if (a.alert_id, channel) in journalled or channel in a.delivered_to}
-        todo = {a.alert_id for a in pending} - taken
-        failed = [f for f in failures if f.channel == channel and f.alert_id in todo]
+    for t in found:
+        todo = {a.alert_id for a in subscriptions.owed(t, pool, journalled, after.get(t.subscription))}
+        failed = [f for f in failures if f.channel == t.key and f.alert_id in todo]
         last_error = failed[-1].last_error if failed else None
-        channels.append(ChannelPending(channel_name(url), len(todo), len(failed), last_error))
-    return len(pending), channels
+        name = t.channel if t.hears_everything else f"{t.subscription} ({t.channel})"
+        channels.append(ChannelPending(name, len(todo), len(failed), last_error))
+    return sum(a.delivered_at is None for a in pool), channels
 
 
 def status(settings: Settings) -> StatusResult:
@@ -99,11 +107,18 @@ def status(settings: Settings) -> StatusResult:
     with closing(con):
         result.last_run = _last_run(con)
         result.watcher = watcher_state(con, result.today, settings.stale_days)
-        urls = [u.get_secret_value() for u in settings.notify if u.get_secret_value().strip()]
-        result.pending, result.channels = _channels(con, db, [u.strip() for u in urls])
+        try:
+            result.pending, result.channels = _channels(con, db, settings)
+        except Refused as exc:
+            unusable_file = str(exc)
+        else:
+            unusable_file = None
     failing = [c for c in result.channels if c.failed]
     if result.watcher.is_stale:
         result.status, result.message = Status.FAILED, result.watcher.stale_detail
+    elif unusable_file:
+        # the alerts runs refuse it too: nobody hears anything until it is mended
+        result.status, result.message = Status.FAILED, unusable_file
     elif failing:
         result.status = Status.UNDELIVERED
         result.message = "alerts stay undelivered on " + ", ".join(f"{c.channel} ({c.failed})" for c in failing)

@@ -1,7 +1,8 @@
 """expiry_alerts_flow: raise and deliver label alerts as a Prefect flow run, with a table artifact.
 
-Thin over `ecei.alerts.run_alerts`. A channel that fails fails the flow run (its alerts stay
-pending for the next run); a channel that cannot work fails it before anything is raised; no
+Thin over `ecei.alerts.run_alerts`, delivering to ECEI_NOTIFY and every subscriber of
+ECEI_SUBSCRIPTIONS. A channel that fails fails the flow run (its alerts stay pending for it for the
+next run); a channel or subscriptions file that cannot work fails it before anything is raised; no
 channel at all completes the run, saying the alerts are pending.
 """
 
@@ -18,7 +19,7 @@ from prefect.states import Completed, State
 from pydantic import SecretStr
 
 from ecei import alert_kinds
-from ecei.alerts import AlertsResult, channels, run_alerts
+from ecei.alerts import AlertsResult, all_targets, run_alerts
 from ecei.moments import business_today
 from ecei.settings import Settings
 from flows.catchup import superseded
@@ -98,15 +99,17 @@ def expiry_alerts_flow(
     notify: list[SecretStr] | None = None,
 ) -> dict[str, object] | State:
     """Raise the label alerts of every kind (ecei/alert_kinds.py) and deliver them, each once.
-    `notify=None` uses ECEI_NOTIFY; `notify=[]` delivers nothing (the alerts stay pending)."""
+    `notify=None` uses ECEI_NOTIFY; `notify=[]` no channel of it (the subscribers of ECEI_SUBSCRIPTIONS
+    still hear theirs; with none, the alerts stay pending)."""
     logger = get_run_logger()
     skip = superseded()
     if skip:
         logger.info(skip)
         return Completed(name="Skipped", message=skip)
     settings = Settings(**({"db": db_path} if db_path else {}))
-    # a channel Apprise cannot use fails the run at once (Refused, naming it), before the task and its retries
-    channels(settings, notify)
+    # a channel Apprise cannot use, or a wrong subscriptions file, fails the run at once (Refused,
+    # naming it), before the task and its retries
+    all_targets(settings, notify)
     day = _day(today, settings)
     ladder = [within_days] if isinstance(within_days, int) else list(within_days)
     result = raise_and_deliver(settings, day, ladder, notify)

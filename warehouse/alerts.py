@@ -1,7 +1,8 @@
 """The alert ledger: find the alerts each kind's query raises, list what is pending, record deliveries.
 
 Every alert is one row of alert_log, unique by alert_key; delivery is tracked per channel in
-alert_deliveries, so a channel that already has an alert never gets it again. Each alert kind is
+alert_deliveries (a channel of ECEI_NOTIFY, or a subscription), so one that already has an alert
+never gets it again; `subscriptions` remembers when each subscription was first seen. Each alert kind is
 one query, `alert_kinds/<kind>.sql`, run in the frame of `alert_ledger/frame.sql`; which kinds
 exist and how they read is declared by the caller (ecei/alert_kinds.py).
 """
@@ -85,6 +86,19 @@ def window(con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[
     return Window(today, ladder, lapsed_from, int(covered_through or 0), through, stale_days, False)
 
 
+def current_window(
+    con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[int], stale_days: int
+) -> Window:
+    """What a first alerts run would cover today, whatever the ledger holds: the alerts still
+    current (a subscriber's backlog)."""
+    row = con.execute("select max(run_id) from runs where status <> 'running'").fetchone()
+    through = int(row[0]) if row and row[0] is not None else 0
+    row = con.execute("select max(run_id) from runs where status in ('ok', 'partial')").fetchone()
+    latest = int(row[0]) if row and row[0] is not None else 0
+    ladder = sorted(set(thresholds))
+    return Window(today, ladder, _one_year_before(today), max(latest - 1, 0), through, stale_days, True)
+
+
 def window_as_of(
     con: duckdb.DuckDBPyConnection, today: dt.date, thresholds: Sequence[int], stale_days: int, as_of: dt.datetime
 ) -> Window:
@@ -111,9 +125,12 @@ def sql_kinds() -> list[str]:
     return sorted(entry.name.removesuffix(".sql") for entry in folder.iterdir() if entry.name.endswith(".sql"))
 
 
-def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) -> list[Alert]:
+def candidates(
+    con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str], everything: bool = False
+) -> list[Alert]:
     """The alerts of `kinds` this run would raise, none already in alert_log (a window `as_of` an
-    earlier instant: all of them), in the order of `kinds` (then by label date, country and name)."""
+    earlier instant, or `everything`: all of them), in the order of `kinds` (then by label date,
+    country and name)."""
     missing = sorted(set(kinds) - set(sql_kinds()))
     if missing:
         raise ValueError(f"no query in warehouse/{KIND_FOLDER}/ for alert kinds {', '.join(missing)}")
@@ -137,7 +154,7 @@ def candidates(con: duckdb.DuckDBPyConnection, w: Window, kinds: Sequence[str]) 
             query = sql_file(f"{KIND_FOLDER}/{kind}.sql").strip().rstrip(";")
             con.execute(f"insert into alert_candidates by name (\n{query}\n)")
         # a look at the past shows what the list then would raise, whatever the ledger holds now
-        chosen = "all_candidates" if w.as_of is not None else "not_raised"
+        chosen = "all_candidates" if w.as_of is not None or everything else "not_raised"
         cur = con.execute(sql_file(f"alert_ledger/{chosen}.sql"), {"kinds": list(kinds)})
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
@@ -185,6 +202,51 @@ def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
         values["delivered_to"] = set(values["delivered_to"])
         alerts.append(Alert(**values))
     return alerts
+
+
+def open_alerts(con: duckdb.DuckDBPyConnection, after: int | None, keys: Sequence[str]) -> list[Alert]:
+    """The alerts someone may still be owed, oldest first, with who already has each: every pending
+    one, those raised after alert `after` (None: none), and those of `keys`."""
+    params = {"after": after, "keys": list(keys)}
+    cur = con.execute(sql_file("alert_ledger/open.sql"), params)
+    names = [d[0] for d in cur.description]
+    alerts = []
+    for r in cur.fetchall():
+        values = dict(zip(names, r, strict=True))
+        values["delivered_to"] = set(values["delivered_to"])
+        alerts.append(Alert(**values))
+    return alerts
+
+
+def first_seen(con: duckdb.DuckDBPyConnection, names: Sequence[str], at: dt.datetime) -> dict[str, int]:
+    """Each subscription's boundary: the last alert raised before the ledger first saw it (it hears
+    those after). A subscription not seen before is remembered now, from the ledger's latest alert."""
+    for name in names:
+        con.execute(sql_file("alert_ledger/subscription_seen.sql"), {"subscription": name, "at": at})
+    rows = con.execute(
+        "select subscription, after_alert_id from subscriptions "
+        "where subscription in (select unnest($names::varchar[]))",
+        {"names": list(names)},
+    ).fetchall()
+    return {name: int(after) for name, after in rows}
+
+
+def seen_subscriptions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every subscription the ledger has seen, with the last alert raised before it first saw it."""
+    rows = con.execute("select subscription, after_alert_id from subscriptions").fetchall()
+    return {name: int(after) for name, after in rows}
+
+
+def settle_delivered(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], at: dt.datetime) -> list[int]:
+    """These alerts are owed to nobody any more: they stop being pending; returns those that were."""
+    if not alert_ids:
+        return []
+    rows = con.execute(
+        "update alert_log set delivered_at = $at where delivered_at is null and alert_id in "
+        "(select unnest($ids::integer[])) returning alert_id",
+        {"at": at, "ids": list(alert_ids)},
+    ).fetchall()
+    return sorted(r[0] for r in rows)
 
 
 def record_delivery(

@@ -26,6 +26,7 @@ from ecei.cli.kit import (
 )
 from ecei.moments import stamp
 from ecei.outcome import Status
+from ecei.subscriptions import NOTIFY_NAME
 from warehouse.alerts import DEFAULT_THRESHOLDS
 
 if TYPE_CHECKING:
@@ -51,23 +52,35 @@ def alerts_command(
         bool,
         typer.Option("--test", help="Send each channel a short test message and say how each took it; record nothing"),
     ] = False,
+    backlog: Annotated[
+        bool,
+        typer.Option(
+            "--backlog",
+            help="Also send each subscriber the alerts still current that were raised before it was first seen",
+        ),
+    ] = False,
 ) -> None:
     """Raise label alerts ({kinds}) and deliver them, each once.
 
     The alerts are computed from the latest list as of --today, by default today in ECEI_TIMEZONE.
     With --dry-run --as-of WHEN: the alerts the list as it stood at WHEN would raise (as a first
     alerts run would, the ledger aside), judged against --today (default: WHEN's day). Every
-    channel is checked first: an Apprise URL that cannot work is refused (exit 2). Exit codes:
+    Each alert goes once to every subscription that wants it: ECEI_NOTIFY hears everything, each
+    subscriber of ECEI_SUBSCRIPTIONS what its filters choose (--backlog: also what is still current
+    from before it was first seen). Every channel and the subscriptions file are checked first: an
+    Apprise URL that cannot work, or a file that is wrong, is refused (exit 2). Exit codes:
     0 done (also when no channel is configured: the alerts stay pending), 2 usage, a channel
-    that cannot work, or no warehouse, 4 busy (another alerts run), 5 a channel failed (its
-    alerts stay pending and the next run delivers them; with --test: a channel did not take
-    the test message).
+    or subscription that cannot work, or no warehouse, 4 busy (another alerts run), 5 a channel
+    failed (its alerts stay pending for it and the next run delivers them; with --test: a
+    channel did not take the test message).
     """
     from ecei.alerts import run_alerts, send_test_messages  # Apprise takes half a second to import: only when needed
 
     if as_of is not None and not dry_run:
         why = "only with --dry-run: the ledger records what the latest list raises"
         raise typer.BadParameter(why, param_hint="--as-of")
+    if backlog and (dry_run or test):
+        raise typer.BadParameter("it sends; leave out --dry-run and --test", param_hint="--backlog")
     if test and (dry_run or as_of is not None):
         why = "it sends a test message only; leave out --dry-run and --as-of"
         raise typer.BadParameter(why, param_hint="--test")
@@ -83,7 +96,7 @@ def alerts_command(
         finish(tried.status)
     existing_db(chosen)
     with outcomes():
-        result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run, as_of=as_of)
+        result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run, as_of=as_of, backlog=backlog)
     print_alerts(result)
     finish(result.status)
 
@@ -122,11 +135,17 @@ def print_alerts(result: AlertsResult) -> None:
     # piped into a file or grep: one line per alert, however long the names
     (out if out.is_terminal else Console(width=320)).print(table)
     for c in result.channels:
+        who = shown(c.name) if c.subscription == NOTIFY_NAME else f"{shown(c.subscription)} ({shown(c.name)})"
         if c.error:
             why = shown(c.error)
-            err.print(f"[red]{shown(c.name)}: not delivered[/red] ({c.alerts} alerts): {why}", highlight=False)
+            said = f"{c.delivered} of {c.alerts} alerts delivered, {c.pending} stay pending for it"
+            err.print(f"[red]{who}: not delivered[/red] ({said}): {why}", highlight=False)
+        elif not c.alerts:
+            err.print(f"{who}: nothing new", highlight=False)
+        elif c.mode == "each":
+            err.print(f"{who}: delivered {c.messages} messages, one per alert", highlight=False)
         else:
-            err.print(f"{shown(c.name)}: delivered a digest of {c.alerts} alerts", highlight=False)
+            err.print(f"{who}: delivered a digest of {c.alerts} alerts", highlight=False)
     say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
     if result.message:
         err.print(shown(result.message), highlight=False)
@@ -138,7 +157,8 @@ def print_test(tried: ChannelsTest) -> None:
     for column in ("channel", "result", "why"):
         table.add_column(column)
     for c in tried.channels:
-        table.add_row(cell(c.name), cell("delivered" if c.error is None else "not delivered"), cell(c.error))
+        name = c.name if c.subscription == NOTIFY_NAME else f"{c.subscription} ({c.name})"
+        table.add_row(cell(name), cell("delivered" if c.error is None else "not delivered"), cell(c.error))
     (out if out.is_terminal else Console(width=320)).print(table)
     took = sum(c.error is None for c in tried.channels)
     said = f"{took} of {len(tried.channels)} channels took the test message"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
-from tests.receivers import SlowWebhook, Webhook
+from tests.receivers import Mailbox, SlowWebhook, Webhook
 
 
 @pytest.fixture(scope="module")
@@ -212,4 +212,43 @@ def test_dry_run_as_of_an_earlier_run_shows_the_list_then(db: Path) -> None:
             if f" {name} " in line:
                 assert labels_then[name].isoformat() in line and labels_now[name].isoformat() not in line
     assert "the ledger is not consulted" in then.stderr
+    assert query(db, LEDGER) == [(0, 0)]
+
+
+def test_subscriptions_each_hear_their_own_once(db: Path, webhook: Webhook, smtp: Mailbox, tmp_path: Path) -> None:
+    file = tmp_path / "subscriptions.yaml"
+    file.write_text(
+        "subscriptions:\n"
+        "  - name: norway-mail\n    notify: ${MAILBOX}\n    countries: [norway]\n    kinds: [expiring]\n"
+        "  - name: everything-each\n    notify: ${HOOK}\n    mode: each\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "ECEI_SUBSCRIPTIONS": str(file), "MAILBOX": smtp.url(), "HOOK": webhook.url()}
+    args = ("alerts", "--db", str(db), "--today", "2018-07-01", "--within", "90")
+    done = ecei(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    raised = query(
+        db, "select count(*), count(*) filter (where kind = 'expiring' and country = 'Norway') from alert_log"
+    )
+    (every, norway_expiring) = raised[0]
+    assert norway_expiring > 0 and every > norway_expiring
+    assert f"norway-mail ({smtp.url().split('?')[0]}): delivered a digest of {norway_expiring} alerts" in done.stderr
+    assert (
+        f"everything-each (json://127.0.0.1:{webhook.port}): delivered {every} messages, one per alert" in done.stderr
+    )
+    assert len(smtp.messages) == 1 and len(webhook.posts) == every
+    assert "SECRET-TOKEN" not in done.stdout + done.stderr
+
+    again = ecei(*args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "norway-mail" in again.stderr and "nothing new" in again.stderr
+    assert (len(smtp.messages), len(webhook.posts)) == (1, every)
+
+
+def test_a_wrong_subscriptions_file_exits_2_naming_its_line(db: Path, tmp_path: Path) -> None:
+    file = tmp_path / "subscriptions.yaml"
+    file.write_text("subscriptions:\n  - name: a\n    notify: json://127.0.0.1:9/x\n    kinds: [exploded]\n")
+    done = ecei("alerts", "--db", str(db), "--today", "2018-07-01", env={**os.environ, "ECEI_SUBSCRIPTIONS": str(file)})
+    assert done.returncode == 2 and "subscriptions.yaml, line 4: subscriptions.kinds: " in done.stderr, done.stderr
+    assert "unknown alert kind exploded" in done.stderr
     assert query(db, LEDGER) == [(0, 0)]

@@ -241,7 +241,7 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
     assert len(holders) == 1, "the holder never took the warehouse"
     assert held.status == "busy" and len(webhook.posts) == 1
     assert "the next run records" in (held.message or "")
-    assert f"The 1 digests delivered (to {channel_name(webhook.url())})" in (held.message or "")
+    assert f"The 1 messages delivered (to {channel_name(webhook.url())})" in (held.message or "")
 
     again = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
     assert (again.status, again.due, len(webhook.posts)) == ("ok", [], 1), "sent again"

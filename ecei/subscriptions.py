@@ -1,0 +1,263 @@
+"""Subscriptions: who hears which alerts, read from the YAML file ECEI_SUBSCRIPTIONS names.
+
+Each subscriber has a `name`, a `notify` channel (an Apprise URL, or `${VAR}` read from the
+environment, so the file holds no token), optional filters (`countries`, `portfolios`, `clusters`,
+`kinds`, `within`) and a `mode`: `digest`, one message per run (the default), or `each`, one message
+per alert. ECEI_NOTIFY stays: each of its channels is one more target of the subscription named
+"ECEI_NOTIFY", which hears everything. A file that is not valid YAML, a field nobody knows, an unknown
+kind or an unset variable is refused naming its line, before anything is raised or sent.
+
+The ledger keys a subscription's deliveries by `subscription:<name>` (alert_deliveries.channel) and
+remembers when it first saw it (the `subscriptions` table): a subscriber added later hears the alerts
+raised after that, and with `--backlog` also those still current.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ecei import alert_kinds
+from ecei.names import find_clusters, known_countries, resolve_country, search_key
+from ecei.notify import channel_id, channel_name, unusable
+from ecei.outcome import Refused
+from warehouse.alerts import Alert
+
+NOTIFY_NAME = "ECEI_NOTIFY"  # the subscription ECEI_NOTIFY's channels make: it hears everything
+KEY_PREFIX = "subscription:"
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Subscriber(BaseModel):
+    """One entry of the file, as written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    notify: str = Field(min_length=1)
+    countries: list[str] = Field(default_factory=list)
+    portfolios: list[str] = Field(default_factory=list)
+    clusters: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    within: list[int] = Field(default_factory=list)
+    mode: Literal["digest", "each"] = "digest"
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = [k for k in value if k not in alert_kinds.names()]
+        if unknown:
+            raise ValueError(f"unknown alert kind {', '.join(unknown)}; the kinds: {', '.join(alert_kinds.names())}")
+        return value
+
+    @field_validator("within")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(days <= 0 for days in value):
+            raise ValueError("rungs are positive numbers of days")
+        return value
+
+
+class SubscriptionsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subscriptions: list[Subscriber] = Field(default_factory=list)
+
+
+@dataclass
+class Target:
+    """One channel to deliver to: a subscriber's, or one of ECEI_NOTIFY's. `url` is a secret:
+    shown only as `channel` (ecei.notify.channel_name)."""
+
+    subscription: str
+    key: str  # alert_deliveries.channel
+    url: str
+    channel: str
+    mode: str = "digest"
+    countries: set[str] = field(default_factory=set)  # search keys of country names
+    country_ids: list[str] = field(default_factory=list)  # as given, resolved by `resolve`
+    portfolios: set[str] = field(default_factory=set)  # search keys
+    clusters: list[str] = field(default_factory=list)  # as given, resolved by `resolve`
+    cluster_ids: set[str] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
+    within: set[int] = field(default_factory=set)
+    line: int = 0  # where the file declares it, for messages
+    hears_everything: bool = False  # ECEI_NOTIFY: what is pending in the ledger, as before subscriptions
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.countries or self.portfolios or self.cluster_ids or self.kinds or self.within)
+
+
+def key_of(name: str) -> str:
+    return f"{KEY_PREFIX}{name}"
+
+
+def _key_lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Every path into the document (as pydantic's error locations write them) with its 1-based line:
+    a mapping's key at the key's line, a list's item at the item's."""
+    lines = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[(*path, key.value)] = key.start_mark.line + 1
+            lines.update({p: n for p, n in _key_lines(value, (*path, key.value)).items() if p != (*path, key.value)})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_key_lines(item, (*path, i)))
+    return lines
+
+
+def _line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
+    """The line of the deepest part of `loc` the document has."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def read(path: Path) -> list[tuple[Subscriber, int]]:
+    """The subscribers of the file at `path`, each with its line; Refused naming the file and line
+    of the first thing wrong (not YAML, an unknown field, an unknown kind, a name given twice)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Refused(f"ECEI_SUBSCRIPTIONS: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "?"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise Refused(f"{path}, {where}: not valid YAML: {problem}; nothing was raised or sent") from None
+    lines = _key_lines(node) if node is not None else {}
+    try:
+        parsed = SubscriptionsFile.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            what = ".".join(str(p) for p in loc if not isinstance(p, int)) or "the file"
+            message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"line {_line_of(lines, loc)}: {what}: {message}")
+        raise Refused(f"{path}, {'; '.join(problems)}; nothing was raised or sent") from None
+    found: list[tuple[Subscriber, int]] = []
+    seen: set[str] = set()
+    for i, sub in enumerate(parsed.subscriptions):
+        line = lines.get(("subscriptions", i, "name"), lines.get(("subscriptions", i), 1))
+        if sub.name in seen or sub.name == NOTIFY_NAME:
+            why = "is given twice" if sub.name in seen else "is ECEI_NOTIFY's own"
+            raise Refused(f"{path}, line {line}: name {sub.name!r} {why}; names are unique; nothing was raised or sent")
+        seen.add(sub.name)
+        found.append((sub, line))
+    return found
+
+
+def _expand(value: str, where: str) -> str:
+    """`${VAR}` replaced by the environment's value; Refused naming the variable (never a value)."""
+    missing = [name for name in _VARIABLE.findall(value) if not os.environ.get(name)]
+    if missing:
+        raise Refused(f"{where}: notify: environment variable {missing[0]} is not set; nothing was raised or sent")
+    # the file names variables precisely so that tokens live in the environment, not in the file
+    return _VARIABLE.sub(lambda m: os.environ[m.group(1)], value).strip()
+
+
+def targets(path: Path | None, notify_urls: Sequence[str], check: bool = True) -> list[Target]:
+    """ECEI_NOTIFY's channels (`notify_urls`, already checked) and the file's subscribers, each
+    checked (unless `check` is False: naming them needs no Apprise): Refused naming the line of the
+    first that cannot work, before anything is sent."""
+    found = [
+        Target(NOTIFY_NAME, channel_id(u), u, channel_name(u), hears_everything=True)
+        for u in dict.fromkeys(notify_urls)
+    ]
+    if path is None:
+        return found
+    for sub, line in read(path):
+        where = f"{path}, line {line} ({sub.name})"
+        url = _expand(sub.notify, where)
+        problem = unusable(url) if check else None
+        if problem:
+            raise Refused(f"{where}: {problem}; nothing was raised or sent")
+        found.append(
+            Target(
+                sub.name,
+                key_of(sub.name),
+                url,
+                channel_name(url),
+                sub.mode,
+                country_ids=list(sub.countries),
+                portfolios={search_key(p) for p in sub.portfolios},
+                clusters=list(sub.clusters),
+                kinds=set(sub.kinds),
+                within=set(sub.within),
+                line=line,
+            )
+        )
+    return found
+
+
+def resolve(con: Any, path: Path | None, found: Sequence[Target]) -> None:
+    """Turn each target's countries and clusters (names or ids, as ecei.names reads them) into what
+    an alert carries; Refused naming the line of one that names nothing the warehouse knows."""
+    countries = known_countries(con)
+    listed_ids = {r[0] for r in con.execute("select distinct cluster_id from cluster_history").fetchall()}
+    for t in found:
+        where = f"{path}, line {t.line} ({t.subscription})"
+        for given in t.country_ids:
+            try:
+                ids = set(resolve_country(con, given))
+            except Refused as exc:
+                raise Refused(f"{where}: countries: {exc}; nothing was raised or sent") from None
+            t.countries |= {search_key(name) for name, i in countries if i in ids}
+        for given in t.clusters:
+            ids = {given} if given in listed_ids else set(find_clusters(con, given))
+            if not ids:
+                raise Refused(
+                    f"{where}: clusters: no cluster named or with the id {given!r}; nothing was raised or sent"
+                )
+            t.cluster_ids |= ids
+
+
+def wants(target: Target, alert: Alert) -> bool:
+    """Whether the target's filters choose the alert (no filter: every alert). `within` narrows the
+    expiring alerts to its rungs; the other kinds have no rung and pass it."""
+    if target.kinds and alert.kind not in target.kinds:
+        return False
+    if target.within and alert.threshold_days is not None and alert.threshold_days not in target.within:
+        return False
+    if target.countries and search_key(alert.country or "") not in target.countries:
+        return False
+    if target.portfolios and search_key(alert.portfolio or "") not in target.portfolios:
+        return False
+    return not target.cluster_ids or alert.cluster_id in target.cluster_ids
+
+
+def owed(
+    target: Target,
+    alerts: Sequence[Alert],
+    journalled: set[tuple[int, str]],
+    after: int | None,
+    backlog: Collection[str] = (),
+) -> list[Alert]:
+    """The alerts `target` is owed: chosen by its filters, not yet taken (ledger or journal), and raised
+    after it was first seen (`after`, an alert id; None: hears everything pending) or current (`backlog`
+    keys)."""
+    todo = []
+    for a in alerts:
+        if a.alert_id is None or target.key in a.delivered_to or (a.alert_id, target.key) in journalled:
+            continue
+        if target.hears_everything:
+            if a.delivered_at is not None:
+                continue
+        elif after is not None and a.alert_id <= after and a.alert_key not in backlog:
+            continue
+        if wants(target, a):
+            todo.append(a)
+    return todo
