@@ -40,6 +40,7 @@ CARRIED = {
     "alert_runs": "every alerts run, its through_run_id mapped to the crawl run's new id",
     "alert_log": "every alert, with its id, its delivery and its attempts",
     "alert_deliveries": "every delivery to every channel",
+    "subscriptions": "when each subscription was first seen: a rebuild must not make an old subscriber new",
 }
 
 # the ledger's tables in the order they are copied, with the sequence that numbers each

@@ -158,6 +158,25 @@ def assert_nothing_sent_again(db: Path, webhook: Webhook) -> None:
     assert len(webhook.posts) == 1, "an alert was sent again after the rebuild"
 
 
+def test_a_rebuild_keeps_when_each_subscriber_started_and_what_it_was_told(
+    warehouse: Path, webhook: Webhook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESK_HOOK", webhook.url("hooks/desk-TOKEN"))
+    subscriptions = tmp_path / "subscriptions.yaml"
+    subscriptions.write_text("subscriptions:\n  - name: desk\n    notify: ${DESK_HOOK}\n    countries: [Norway]\n")
+    told = run_alerts(Settings(db=warehouse, subscriptions=subscriptions), TOLD_ON)
+    assert told.status == "ok" and len(webhook.posts) == 1
+    seen = query(warehouse, "select * from subscriptions")
+    assert [s[0] for s in seen] == ["desk"]
+
+    result = replay(warehouse, in_place=True)
+
+    assert query(result.target, "select * from subscriptions") == seen
+    again = run_alerts(Settings(db=result.target, subscriptions=subscriptions), TOLD_ON)
+    assert (again.status, again.raised, again.due) == ("ok", [], [])
+    assert len(webhook.posts) == 1, "a subscriber was told again after the rebuild"
+
+
 @pytest.mark.parametrize("in_place", [False, True], ids=["into", "in-place"])
 def test_a_rebuild_keeps_what_people_were_told_and_decided(warehouse: Path, webhook: Webhook, in_place: bool) -> None:
     tell_and_decide(warehouse, webhook)
