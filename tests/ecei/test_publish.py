@@ -121,7 +121,8 @@ def test_readers_never_wait_and_see_one_whole_run_through_refreshes(
     answers = [a for each in sql_answers for a in each]
     busy = [a for a in answers if a[0] == BUSY]
     failed = [a for a in answers if a[0] != 0]
-    print(f"ecei sql readers: {len(answers)} answers, {len(busy)} busy, {len(failed)} failed; runs {sorted(runs)}")
+    reads = len(python_out.splitlines())
+    print(f"readers: {len(answers)} ecei sql answers ({len(busy)} busy, {len(failed)} failed), {reads} python reads")
     assert busy == [] and failed == []
     seen = [tuple(json.loads(text)[0].values()) for _, text in answers]
     seen += [tuple(json.loads(line)) for line in python_out.splitlines()]
