@@ -80,7 +80,7 @@ def test_readers_never_wait_and_see_one_whole_run_through_refreshes(
     first = refresh_to(settings, mirror, "2016-06")
     assert first.status == "ok" and first.notices == []
     copy = published_path(db)
-    runs = {first.run_id: figures_of(copy)}  # what each run's published copy answers, whole
+    runs: dict[Any, tuple[Any, ...]] = {first.run_id: figures_of(copy)}  # what each run's published copy answers, whole
     assert figures_of(db) == runs[first.run_id]
 
     stop, go, stop_file = threading.Event(), tmp_path / "go", tmp_path / "stop"
@@ -105,6 +105,8 @@ def test_readers_never_wait_and_see_one_whole_run_through_refreshes(
             result = refresh_to(settings, mirror, snapshot, faults)
             assert result.status == ("failed" if faults else "ok"), result.message
             assert result.notices == []
+            # published as it started (running, the list as before) and as it ended: each a whole write
+            runs[f"{result.run_id} running"] = (result.run_id, "running", *list(runs.values())[-1][2:])
             runs[result.run_id] = figures_of(db)
             # published before refresh returned: the copy answers what the live file does
             assert figures_of(copy) == runs[result.run_id]
