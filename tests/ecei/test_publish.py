@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from ecei.identity import decide_link
 from ecei.mirror import Fault, Mirror, demo_site
 from ecei.publish import publish, published_path
 from ecei.refresh import refresh
+from ecei.replay import replay
 from ecei.settings import Settings
 from tests.cli.helpers import ECEI
 from tests.conftest import COUNTRY_PATH, POLAND, query, rename_header
@@ -197,3 +199,15 @@ def test_the_copy_is_read_only_and_whole(dated_db: Path, tmp_path: Path) -> None
     assert done.size == db.stat().st_size
     assert done.path.stat().st_mode & 0o222 == 0
     assert figures_of(done.path) == figures_of(db)
+
+
+def test_an_in_place_replay_publishes_and_one_into_another_file_does_not(
+    loaded: Callable[[str], Path], tmp_path: Path
+) -> None:
+    db = tmp_path / "ecei.duckdb"
+    shutil.copyfile(loaded("2016-06"), db)
+    replay(db, into=tmp_path / "other.duckdb")
+    assert not published_path(db).exists() and not published_path(tmp_path / "other.duckdb").exists()
+    replay(db, in_place=True)
+    runs = "select run_id, status, rows_loaded from crawl_runs order by all"
+    assert query(published_path(db), runs) == query(db, runs) != []
