@@ -4,24 +4,38 @@ every writer gets every step at once, whichever path (the command, the flow) cal
 `after_refresh` runs at the end of every refresh, whatever its outcome, still under the refresh
 lock. It returns the problems it met as lines (it never raises: the run is recorded already, and
 its exit code stays the run's).
+
+`after_write` is what every other writer (alerts, link and unlink, an in-place replay or backfill,
+the demo build) calls once its write is committed and its connection closed, under the lock it
+holds: it publishes the read-only copy (ecei.publish). It never raises either: a copy that could not
+be published is a warning (logged, and returned), never the write's outcome.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from ecei.healthcheck import ping
 from ecei.outcome import Status
+from ecei.publish import publish, unpublish
 
 if TYPE_CHECKING:
     from ecei.refresh import RefreshResult
     from ecei.settings import Settings
 
+log = logging.getLogger(__name__)
+
+# the outcomes of a refresh that wrote to the warehouse: a failed run's record is news too
+_WROTE = {"ok", "partial", "failed"}
+
 
 def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
-    """Tell the world outside the warehouse how the refresh ended (ECEI_HEALTHCHECK_URL), and after a
-    complete one rewrite the change feeds (ECEI_FEEDS_DIR)."""
+    """Publish the refresh (when it wrote), tell the world outside the warehouse how it ended
+    (ECEI_HEALTHCHECK_URL), and after a complete one rewrite the change feeds (ECEI_FEEDS_DIR)."""
     problems: list[str] = []
+    if result.status in _WROTE and result.run_id is not None:
+        problems += _publish(settings, f"refresh run {result.run_id}")
     if settings.healthcheck_url is not None:
         why = ping(settings.healthcheck_url.get_secret_value(), result.status, settings.healthcheck_timeout)
         if why is not None:
@@ -31,6 +45,29 @@ def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
         if why is not None:
             problems.append(why)
     return problems
+
+
+def after_write(settings: Settings, what: str) -> list[str]:
+    """Publish the warehouse after `what` (e.g. "alerts run") wrote to it; the problems are logged
+    as warnings and returned."""
+    problems = _publish(settings, what)
+    for problem in problems:
+        log.warning(problem)
+    return problems
+
+
+def _publish(settings: Settings, what: str) -> list[str]:
+    try:
+        if not settings.publish:
+            unpublish(settings.db)  # readers then read the live file, never a copy grown stale
+        else:
+            publish(settings.db, settings.busy_timeout)
+    except Exception as exc:
+        return [
+            f"the read-only copy was not published after the {what}: {exc}; readers see the previous copy "
+            "until the next write (or read the live file with --live)"
+        ]
+    return []
 
 
 def _write_feeds(settings: Settings) -> str | None:

@@ -27,6 +27,7 @@ import duckdb
 from pydantic import SecretStr
 
 from ecei import alert_kinds, delivery_journal, subscriptions
+from ecei.aftermath import after_write
 from ecei.locks import alerts_lock
 from ecei.moments import When, business_today, instant, judging_day
 from ecei.notify import render_digest, send, trial_message, unusable
@@ -153,7 +154,9 @@ def run_alerts(
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
                 return _dry_run(settings, db, result, today, as_of)
-            return _run_locked(settings, db, found, result, backlog)
+            written = _run_locked(settings, db, found, result, backlog)
+            after_write(settings, "alerts run")
+            return written
     except (Busy, WarehouseBusy) as exc:
         result.status, result.message = "busy", str(exc)
         return result

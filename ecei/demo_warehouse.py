@@ -27,6 +27,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive_pages import page_kind
+from ecei.aftermath import after_write
 from ecei.backfill import BackfillResult, backfill
 from ecei.locks import alerts_lock, refresh_lock
 from ecei.mirror import OVERVIEW_PATH, SNAPSHOT_DATES, demo_site, serve
@@ -140,6 +141,7 @@ def build(
             # the old file's write-ahead log would be replayed into the new file: it goes first
             db.with_name(db.name + ".wal").unlink(missing_ok=True)
             os.replace(built, db)
+        after_write(Settings(db=db, busy_timeout=busy_timeout), "demo build")
     if result.replay is not None:
         result.replay.target = db
     return DemoBuild(db, result, [] if keep_warcs is None else warcs)

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from ecei.aftermath import after_write
 from ecei.locks import refresh_lock
 from ecei.names import resolve_country
 from ecei.outcome import Refused, Status
@@ -165,8 +166,11 @@ def decide_link(settings: Settings, old: str, new: str, *, linked: bool, country
     """
     db = Path(settings.db)
     # a refresh holds this lock from its crawl to its commit: never rewrite identity under a merge
-    with refresh_lock(db, settings.lock_wait), closing(open_when_free(db, settings.busy_timeout)) as con:
-        return decide_link_on(con, old, new, linked=linked, country=country)
+    with refresh_lock(db, settings.lock_wait):
+        with closing(open_when_free(db, settings.busy_timeout)) as con:
+            result = decide_link_on(con, old, new, linked=linked, country=country)
+        after_write(settings, "unlink" if not linked else "link")
+        return result
 
 
 def decide_link_on(

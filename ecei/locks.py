@@ -2,7 +2,8 @@
 
 A refresh holds the refresh lock from its crawl to its commit; replay, backfill and a person's
 identity decisions take the same lock, so none of them rewrites the history under a merge. Alerts
-runs take a lock of their own, so that two runs never send the same pending alerts.
+runs take a lock of their own, so that two runs never send the same pending alerts. Publishing the
+read-only copy (ecei.publish) takes a third, so that two publishes never copy or rename at once.
 
 Every file beside a warehouse is named from its real path (symlinks resolved): two paths to one
 file (a symlink, `..`, a relative path) share one lock, as they share one database.
@@ -33,6 +34,10 @@ def alerts_lock_path(db: Path) -> Path:
     return beside(db, ".alerts.lock")
 
 
+def publish_lock_path(db: Path) -> Path:
+    return beside(db, ".publish.lock")
+
+
 @contextmanager
 def _held(path: Path, wait: float, busy: str) -> Iterator[None]:
     lock = FileLock(str(path))
@@ -60,3 +65,9 @@ def alerts_lock(db: Path, wait: float) -> AbstractContextManager[None]:
     """Hold the alerts lock of `db`; Busy when another alerts run keeps it past `wait` seconds."""
     path = alerts_lock_path(db)
     return _held(path, wait, f"another alerts run holds {path}")
+
+
+def publish_lock(db: Path, wait: float) -> AbstractContextManager[None]:
+    """Hold the publish lock of `db`; Busy when another publish keeps it past `wait` seconds."""
+    path = publish_lock_path(db)
+    return _held(path, wait, f"another publish of {db} holds {path}")

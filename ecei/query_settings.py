@@ -28,6 +28,7 @@ class QuerySettings:
     busy_timeout: float
     sql_timeout: float
     sql_memory_limit: str
+    publish: bool = True  # read the published copy (ecei.publish) unless --live
 
 
 def query_settings(db: Path | None = None) -> QuerySettings | None:

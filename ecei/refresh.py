@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 
 from crawler.config import CrawlConfig
-from ecei.aftermath import after_refresh
+from ecei.aftermath import after_refresh, after_write
 from ecei.completeness import Verdict, assess
 from ecei.locks import refresh_lock
 from ecei.moments import stamp
@@ -196,6 +196,7 @@ def _refresh_locked(
             return RefreshResult("refused", None, RunFigures(), behind, db=str(db))
         abandoned = abandon_running(con)
         run_id = begin_run(con, settings.start_url, started_at, os.getpid())
+    after_write(settings, f"start of refresh run {run_id}")  # readers see it running
     if on_event is not None:
         on_event({"event": "run", "run_id": run_id, "abandoned": abandoned})
     with tempfile.TemporaryDirectory(prefix="ecei-run-") as tmp:

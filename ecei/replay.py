@@ -30,11 +30,12 @@ import duckdb
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
 from ecei import delivery_journal
+from ecei.aftermath import after_write
 from ecei.completeness import assess
 from ecei.locks import alerts_lock, refresh_lock
 from ecei.outcome import Refused
 from ecei.refresh import load_run
-from ecei.settings import DEFAULT_MAX_REJECTED_SHARE
+from ecei.settings import DEFAULT_MAX_REJECTED_SHARE, Settings
 from pipelines.dedupe_rows import Seen, dedupe_page
 from pipelines.stage import RunStage
 from pipelines.validate_rows import validate_page
@@ -257,6 +258,7 @@ def replay(
         if in_place:
             result.backup = _swap(target, db, keep_backup)
             result.target = db
+            after_write(Settings(db=db, busy_timeout=busy_timeout), "replay in place")
     result.seconds = time.monotonic() - started
     return result
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # DuckDB size (e.g. 512MB, 2GB) fails instead of starving the machine or spilling to disk
     sql_timeout: float = Field(query.SQL_TIMEOUT, gt=0)
     sql_memory_limit: str = query.SQL_MEMORY_LIMIT
+    # after every write, publish a read-only copy beside the warehouse (`<stem>.published.duckdb`) that
+    # the read commands open instead of the live file, so that no reader waits for a write; False
+    # removes the copy at the next write and the readers read the live file (ecei/publish.py)
+    publish: bool = True
     # test hook: while this file exists the merge waits inside its transaction, before the commit,
     # having created `<file>.reached` (the crash and concurrency tests kill or race it there)
     merge_hold: Path | None = None

@@ -95,12 +95,13 @@ def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[Channel
     return sum(a.delivered_at is None for a in pool), channels
 
 
-def status(settings: Settings) -> StatusResult:
-    """The watcher's state, read from the warehouse opened read-only; never raises for a busy one."""
+def status(settings: Settings, read_from: Path | None = None) -> StatusResult:
+    """The watcher's state, read from the warehouse opened read-only (or from `read_from`, its
+    published copy: ecei.publish); never raises for a busy one. The file described is the live one."""
     db = Path(settings.db)
     result = StatusResult(Status.OK, utcnow(), business_today(settings.timezone), warehouse_file(db))
     try:
-        con = open_when_free(db, settings.busy_timeout, read_only=True)
+        con = open_when_free(read_from or db, settings.busy_timeout, read_only=True)
     except WarehouseBusy as exc:
         result.status, result.message = Status.BUSY, str(exc)
         return result

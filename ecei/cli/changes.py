@@ -17,13 +17,14 @@ from ecei import change_kinds
 from ecei.changes import FIELDS, ChangesResult, changes
 from ecei.cli.kit import (
     DbOption,
+    LiveOption,
     cell,
     err,
-    existing_db,
     json_text,
     out,
     outcomes,
     plain,
+    readable_db,
     settings,
     shown,
     visible,
@@ -60,6 +61,7 @@ def changes_command(
     ] = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout")] = None,
     db: DbOption = None,
+    live: LiveOption = False,
 ) -> None:
     """Show what was added, removed, renamed and changed between the list at --since and at --until.
 
@@ -69,9 +71,9 @@ def changes_command(
     """
     chosen_format = _format(fmt, output)
     chosen = settings(db=db)
-    existing_db(chosen)
+    reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
     with outcomes():
-        result = changes(chosen, since, until, country)
+        result = changes(reading, since, until, country)
     if chosen_format == "table" and output is None:
         _print_table(result)
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, cell, existing_db, out, outcomes, settings
+from ecei.cli.kit import DbOption, LiveOption, cell, out, outcomes, readable_db, settings
 from ecei.export import FORMATS, export_views
 
 
@@ -16,6 +16,7 @@ def export_command(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per view into (created if missing)")],
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json (any case)")] = "parquet",
     db: DbOption = None,
+    live: LiveOption = False,
 ) -> None:
     """Export every public view, one file each, written by DuckDB (the warehouse is opened read-only).
 
@@ -25,7 +26,7 @@ def export_command(
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
     chosen = settings(db=db)
-    path = existing_db(chosen)
+    path = readable_db(chosen, live)
     with outcomes():
         written = export_views(path, out_dir, fmt, chosen.busy_timeout)
     table = Table("view", "file", "rows", title=f"exported as {fmt}")

@@ -11,15 +11,16 @@ from rich.text import Text
 from ecei.cli.kit import (
     DbOption,
     JsonOption,
+    LiveOption,
     TodayOption,
     cell,
     err,
-    existing_db,
     finish,
     json_text,
     out,
     outcomes,
     plain,
+    readable_db,
     settings,
     shown,
     visible,
@@ -43,6 +44,7 @@ def history_command(
     today: TodayOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
+    live: LiveOption = False,
 ) -> None:
     """Show one cluster's versions as a timeline: when each was listed, and what it changed.
 
@@ -50,9 +52,9 @@ def history_command(
     matches nothing exits 1 with the nearest names; an unknown --country exits 2 with the known ones.
     """
     chosen = settings(db=db)
-    existing_db(chosen)
+    reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
     with outcomes():
-        result = history(chosen, name, country, today)
+        result = history(reading, name, country, today)
     if as_json:
         typer.echo(json_text(_document(result), indent=2))
     if result.status != Status.OK:

@@ -26,6 +26,7 @@ from rich.text import Text
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
+from ecei.publish import published_path
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
 from warehouse.query import QueryRefused
 
@@ -97,6 +98,11 @@ TodayOption = Annotated[
         "which list is shown [default: the day of --as-of where given, else today in ECEI_TIMEZONE]",
     ),
 ]
+LIVE_HELP = (
+    "Read the live warehouse file instead of its published copy: it shows a write the moment it is "
+    "committed, but waits while one is under way (ECEI_BUSY_TIMEOUT)"
+)
+LiveOption = Annotated[bool, typer.Option("--live", help=LIVE_HELP)]
 AsOfOption = Annotated[
     When | None,
     typer.Option(
@@ -175,6 +181,24 @@ def existing_db(chosen: Settings | QuerySettings) -> Path:
         err.print(f"[red]no warehouse at {escape(str(path))}[/red]: run `ecei refresh` first, or pass --db")
         raise typer.Exit(EXIT_CODES[Status.REFUSED])
     return usable_db(chosen)
+
+
+def readable_db(chosen: Settings | QuerySettings, live: bool) -> Path:
+    """The file a read command opens: the published copy of the warehouse (ecei.publish), which no
+    writer ever holds; the live file with --live, when publishing is off, or when nothing has been
+    published yet (said once on stderr). Exit 2, as existing_db, when there is no warehouse."""
+    path = existing_db(chosen)
+    if live or not chosen.publish:
+        return path
+    copy = published_path(path)
+    if copy.is_file():
+        return copy
+    err.print(
+        f"[dim]no published copy of {escape(str(path))} yet ({escape(str(copy))}): reading the live file; "
+        "the next write publishes it[/dim]",
+        highlight=False,
+    )
+    return path
 
 
 def exit_code(status: str) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import AsOfOption, DbOption, TodayOption, existing_db, out, outcomes, settings, shown
+from ecei.cli.kit import AsOfOption, DbOption, LiveOption, TodayOption, out, outcomes, readable_db, settings, shown
 from ecei.moments import stamp
 
 
@@ -16,6 +16,7 @@ def report_command(
     output: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
     today: TodayOption = None,
     as_of: AsOfOption = None,
+    live: LiveOption = False,
 ) -> None:
     """Write the report: one self-contained HTML file (charts, tables, run health) that works offline.
 
@@ -27,7 +28,7 @@ def report_command(
     from ecei.report import LAPSING_DAYS, write_report  # plotly loads only for this command
 
     chosen = settings(db=db)
-    path = existing_db(chosen)
+    path = readable_db(chosen, live)
     with outcomes():
         data = write_report(path, output, today, chosen.busy_timeout, as_of, chosen.timezone)
     h = data.headline

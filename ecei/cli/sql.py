@@ -2,6 +2,7 @@
 
 One statement from the argument, a file (-f) or standard input (-); the public views and their
 descriptions (--views); or, with no query on a terminal (or --shell), a shell (ecei.cli.sql_shell).
+It reads the published copy of the warehouse (ecei.publish), or the live file with --live.
 
 This command parses its own arguments with argparse and reads its settings through
 ecei.query_settings: typer converts every option through pydantic, and pydantic (with
@@ -22,7 +23,7 @@ import typer
 from rich.console import Console
 from typer._click.exceptions import UsageError
 
-from ecei.cli.kit import err, existing_db, out, outcomes, settings
+from ecei.cli.kit import LIVE_HELP, err, out, outcomes, readable_db, settings
 from ecei.cli.lazy import OwnArguments
 from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Hints, format_for, write_result
 from ecei.query_settings import QuerySettings, query_settings
@@ -40,7 +41,8 @@ refused. The table fits the terminal: long values are folded, never cut, and col
 not fit are left out with a line naming them (--format csv or -o FILE gives everything).
 
 exit codes: 0 ok, 1 SQL error (or a query stopped at ECEI_SQL_TIMEOUT / ECEI_SQL_MEMORY_LIMIT),
-2 refused statement, missing warehouse or usage error, 4 the warehouse stayed busy (ECEI_BUSY_TIMEOUT).
+2 refused statement, missing warehouse or usage error, 4 the warehouse stayed busy (ECEI_BUSY_TIMEOUT;
+only with --live, or before anything was published: the published copy is never busy).
 """
 
 
@@ -87,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"{', '.join(FORMATS)} (any case) [default: table]",
     )
     ap.add_argument("--db", type=Path, metavar="PATH", help="warehouse file [env ECEI_DB, default ./ecei.duckdb]")
+    ap.add_argument("--live", action="store_true", help=LIVE_HELP)
     ap.add_argument(
         "--max-rows",
         type=_rows,
@@ -119,7 +122,7 @@ def run(args: list[str]) -> None:
         raise UsageError("-o writes one result: the shell writes to the terminal (.format sets its format)")
     target = _output(a.output)
     chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
-    path = existing_db(chosen)
+    path = readable_db(chosen, a.live)
     if shell:
         from ecei.cli.sql_shell import run_shell
 

@@ -14,13 +14,14 @@ from ecei.cli.kit import (
     COLOURS,
     DbOption,
     JsonOption,
+    LiveOption,
     cell,
     err,
-    existing_db,
     finish,
     json_text,
     out,
     outcomes,
+    readable_db,
     settings,
 )
 from ecei.moments import span, stamp
@@ -37,7 +38,7 @@ VERDICTS: dict[Status, str] = {
 }
 
 
-def status_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+def status_command(db: DbOption = None, as_json: JsonOption = False, live: LiveOption = False) -> None:
     """Show the last refresh, whether the data is stale, the alerts pending per channel, the next
     scheduled runs (when a Prefect server is configured) and the warehouse file.
 
@@ -46,9 +47,9 @@ def status_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     warehouse stayed busy for ECEI_BUSY_TIMEOUT seconds, 2 when there is no warehouse.
     """
     chosen = settings(db=db)
-    existing_db(chosen)
+    reading = readable_db(chosen, live)
     with outcomes():  # a file that is no warehouse: one line, exit 2
-        result = status(chosen)
+        result = status(chosen, reading)
     schedules = _schedules(chosen)
     if as_json:
         typer.echo(json_text(document(result, schedules), indent=2))

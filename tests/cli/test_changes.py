@@ -159,6 +159,8 @@ def test_a_missing_warehouse_exits_2(tmp_path: Path) -> None:
 
 def test_busy_while_another_process_writes(db: Path) -> None:
     with held_for_writing(db):
-        done = ecei("changes", "--since", "run:1", "--db", str(db), env={**os.environ, "ECEI_BUSY_TIMEOUT": "0.5"})
+        done = ecei(
+            "changes", "--live", "--since", "run:1", "--db", str(db), env={**os.environ, "ECEI_BUSY_TIMEOUT": "0.5"}
+        )
     assert done.returncode == 4, done.stderr
     assert done.stderr.startswith("busy: the warehouse") and "Traceback" not in done.stderr

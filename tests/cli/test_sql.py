@@ -239,7 +239,7 @@ def test_busy_warehouse_exits_4(demo_db: Path, tmp_path: Path) -> None:
         while not ready.exists() and holder.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ready.exists(), holder.stderr.read() if holder.stderr else ""
-        done = ecei("sql", "--db", str(db), "select 1", env={**os.environ, "ECEI_BUSY_TIMEOUT": "0.5"})
+        done = ecei("sql", "--live", "--db", str(db), "select 1", env={**os.environ, "ECEI_BUSY_TIMEOUT": "0.5"})
     finally:
         holder.communicate(b"", timeout=60)
     assert done.returncode == 4, done.stderr
@@ -366,3 +366,24 @@ def test_sql_imports_neither_the_crawl_nor_the_flows_nor_pydantic(demo_db: Path)
     assert {"duckdb", "rich", "ecei"} <= loaded
     heavy = {"scrapy", "twisted", "prefect", "apprise", "plotly", "jinja2", "pydantic", "pydantic_settings", "lxml"}
     assert loaded & heavy == set()
+
+
+def test_sql_reads_the_published_copy_and_the_live_file_with_live(demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ecei.duckdb"
+    shutil.copyfile(demo_db, db)
+    # nothing published yet: the live file, said once on stderr
+    first = ecei("sql", "--db", str(db), "--format", "csv", "select count(*) as n from crawl_runs")
+    assert (first.returncode, first.stdout) == (0, "n\n1\n")
+    assert first.stderr.count("no published copy") == 1 and "reading the live file" in first.stderr
+
+    published = ecei("alerts", "--db", str(db), "--today", "2016-06-15")  # a write: it publishes
+    assert published.returncode == 0, published.stderr
+    with duckdb.connect(str(db)) as con:  # a write no writer made: only the live file has it
+        con.execute("create table only_live as select 42 as answer")
+
+    default = ecei("sql", "--db", str(db), "--format", "csv", "select answer from only_live")
+    assert default.returncode == 1 and "only_live does not exist" in default.stderr
+    live = ecei("sql", "--live", "--db", str(db), "--format", "csv", "select answer from only_live")
+    assert (live.returncode, live.stdout, live.stderr) == (0, "answer\n42\n", "")
+    runs = ecei("sql", "--db", str(db), "--format", "csv", "select count(*) as n from alert_runs")
+    assert (runs.returncode, runs.stdout, runs.stderr) == (0, "n\n1\n", "")

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from ecei.mirror import Fault, demo_site, serve
+from ecei.publish import publish, published_path
 from ecei.settings import Settings
 from tests.cli.helpers import ecei
 from tests.conftest import COUNTRY_PATH, NORWAY
@@ -36,6 +37,7 @@ def built(tmp_path: Path, age: dt.timedelta) -> Path:
     label = (utcnow() + dt.timedelta(days=200)).date().isoformat()
     with closing(connect(db)) as con:
         merge(con, tmp_path / "stage", [row("Arena Alpha", label)], utcnow() - age)
+    publish(db, busy_timeout=5)  # as every writer does: status reads the published copy
     return db
 
 
@@ -88,7 +90,8 @@ def test_undelivered_alerts_exit_5(tmp_path: Path, env: dict[str, str]) -> None:
 def test_busy_exits_4_and_still_names_the_file(tmp_path: Path, env: dict[str, str]) -> None:
     db = built(tmp_path, dt.timedelta(hours=1))
     with held_for_writing(db):
-        code, stdout, stderr = run_status(db, {**env, "ECEI_BUSY_TIMEOUT": "0.3"})
+        assert run_status(db, {**env, "ECEI_BUSY_TIMEOUT": "0.3"})[0] == 0  # the published copy is never busy
+        code, stdout, stderr = run_status(db, {**env, "ECEI_BUSY_TIMEOUT": "0.3"}, "--live")
     assert code == 4
     assert stdout.startswith(f"warehouse     {db.resolve()}")
     assert "last refresh  unknown: busy" in stdout
@@ -101,7 +104,8 @@ def test_answers_while_a_refresh_crawls(tmp_path: Path, env: dict[str, str]) -> 
         mirror.faults[COUNTRY_PATH + NORWAY] = Fault(hang=True)  # the crawl waits on Norway's page
         refresh = start_refresh(Settings(start_url=mirror.start_url, db=db), ECEI_DOWNLOAD_TIMEOUT="30")
         try:
-            wait_for(lambda: _running(db), "the refresh to record its run and start crawling")
+            # the run is published as it starts (ecei.aftermath), so that readers see it running
+            wait_for(lambda: _running(published_path(db)), "the refresh to record its run and start crawling")
             code, stdout, stderr = run_status(db, env)
         finally:
             refresh.kill()

@@ -94,7 +94,14 @@ def test_a_demo_warehouse_is_rebuilt_from_scratch(built: Path, loaded: Callable[
     )
     build(db)  # and again: the same three runs, nothing added
     assert query(db, "select count(*) from crawl_runs")[0][0] == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ecei.duckdb", "ecei.duckdb.alerts.lock", "ecei.duckdb.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ecei.duckdb",
+        "ecei.duckdb.alerts.lock",
+        "ecei.duckdb.lock",
+        "ecei.duckdb.publish.lock",
+        "ecei.published.duckdb",  # the read-only copy readers open (ecei.publish)
+    ]
+    assert query(tmp_path / "ecei.published.duckdb", "select count(*) from crawl_runs") == [(3,)]
 
 
 def test_a_warehouse_of_a_real_site_is_refused_and_left_as_it_is(real_site: Path) -> None:
