@@ -47,10 +47,14 @@ def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
     return problems
 
 
-def after_write(settings: Settings, what: str) -> list[str]:
-    """Publish the warehouse after `what` (e.g. "alerts run") wrote to it; the problems are logged
-    as warnings and returned."""
+def after_write(settings: Settings, what: str, alerts_raised: bool = False) -> list[str]:
+    """Publish the warehouse after `what` (e.g. "alerts run") wrote to it, and after an alerts run
+    (`alerts_raised`) rewrite the feeds (ECEI_FEEDS_DIR), so the alerts feed does not wait for the next
+    refresh; the problems are logged as warnings and returned."""
     problems = _publish(settings, what)
+    if alerts_raised and settings.feeds_dir is not None:
+        why = _write_feeds(settings)
+        problems += [why] if why is not None else []
     for problem in problems:
         log.warning(problem)
     return problems

@@ -155,7 +155,7 @@ def run_alerts(
             if dry_run:
                 return _dry_run(settings, db, result, today, as_of)
             written = _run_locked(settings, db, found, result, backlog)
-            after_write(settings, "alerts run")
+            after_write(settings, "alerts run", alerts_raised=True)
             return written
     except (Busy, WarehouseBusy) as exc:
         result.status, result.message = "busy", str(exc)

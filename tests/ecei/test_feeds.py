@@ -145,6 +145,14 @@ def test_the_alerts_feed_holds_the_ledger(dated_db: Path, tmp_path: Path) -> Non
     assert ids(write(copy, tmp_path / "again")[ALERTS_FILE]) == ids(feed)
 
 
+def test_an_alerts_run_rewrites_the_alerts_feed_at_once(dated_db: Path, tmp_path: Path) -> None:
+    copy, folder = tmp_path / "ecei.duckdb", tmp_path / "feeds"
+    shutil.copyfile(dated_db, copy)
+    raised = run_alerts(Settings(db=copy, feeds_dir=folder), dt.date(2021, 9, 15), notify=[]).raised
+    feed = feedparser.parse((folder / ALERTS_FILE).read_bytes())
+    assert raised and len(feed.entries) == len(raised) and not feed.bozo
+
+
 def test_slugs_are_file_names_and_never_collide() -> None:
     assert slug("Czech Republic") == "czech-republic" and slug("España") == "espana"
     files = country_files([("a1", "Åland"), ("b2", "Aland"), ("c3", "<script>"), ("d4", "日本")])
