@@ -9,6 +9,7 @@ closes nothing), so it is not removed. The change kinds are ecei.change_kinds'.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,3 +98,28 @@ def changes(settings: Settings, since: When, until: When | None = None, country:
             names = sorted({name for name, i in known_countries(con) if i in ids})
         rows = changes_between(con, start, end, ids)
     return ChangesResult(Status.OK, start, end, ids, names, rows)
+
+
+def what_happened(
+    row: Row,
+    value: Callable[[Any], str] = str,
+    field: Callable[[str], str] = str,
+    arrow: str = "->",
+    sep: str = "; ",
+) -> str:
+    """What happened to one cluster of `changes_between`, in words: one sentence for the terminal,
+    the HTML page and a release's CHANGES.md alike, each writing values (`value`) and field names
+    (`field`) its own way."""
+    if row["change"] == change_kinds.ADDED.name:
+        return f"listed: {value(row['new_portfolio'])}, label valid until {value(row['new_valid_until'])}"
+    if row["change"] == change_kinds.REMOVED.name:
+        return (
+            f"no longer listed (was {value(row['old_portfolio'])}, label valid until {value(row['old_valid_until'])})"
+        )
+    parts = []
+    for name in row["changed_fields"]:
+        part = f"{field(name)}: {value(row['old_' + name])} {arrow} {value(row['new_' + name])}"
+        if name == "valid_until" and row["renewed"]:
+            part += f" ({change_kinds.RENEWED.label})"
+        parts.append(part)
+    return sep.join(parts)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ecei import change_kinds
-from ecei.changes import ChangesResult, Point, changes_between
+from ecei.changes import ChangesResult, Point, changes_between, what_happened
 from ecei.export import FORMATS, columns_as
 from ecei.moments import stamp
 from ecei.outcome import Refused, Status
@@ -260,17 +260,7 @@ def md(value: Any) -> str:
 
 def _what(row: dict[str, Any]) -> str:
     """What happened to one cluster, in Markdown."""
-    if row["change"] == change_kinds.ADDED.name:
-        return f"listed: {md(row['new_portfolio'])}, label valid until {md(row['new_valid_until'])}"
-    if row["change"] == change_kinds.REMOVED.name:
-        return f"no longer listed (was {md(row['old_portfolio'])}, label valid until {md(row['old_valid_until'])})"
-    parts = []
-    for name in row["changed_fields"]:
-        part = f"`{name}`: {md(row['old_' + name])} → {md(row['new_' + name])}"
-        if name == "valid_until" and row["renewed"]:
-            part += f" ({change_kinds.RENEWED.label})"
-        parts.append(part)
-    return "; ".join(parts)
+    return what_happened(row, md, field=lambda name: f"`{name}`", arrow="→")
 
 
 def changes_text(

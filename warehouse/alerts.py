@@ -192,9 +192,8 @@ def record_alerts(
             alert.alert_id, alert.created_at = int(found[0]), found[1]
 
 
-def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
-    """Every alert not yet delivered, oldest first, with the channels that already have it."""
-    cur = con.execute(sql_file("alert_ledger/pending.sql"))
+def _ledger_alerts(cur: duckdb.DuckDBPyConnection) -> list[Alert]:
+    """The ledger's alerts a query answered, each with the set of who already has it."""
     names = [d[0] for d in cur.description]
     alerts = []
     for r in cur.fetchall():
@@ -202,20 +201,18 @@ def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
         values["delivered_to"] = set(values["delivered_to"])
         alerts.append(Alert(**values))
     return alerts
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
+    """Every alert not yet delivered, oldest first, with the channels that already have it."""
+    return _ledger_alerts(con.execute(sql_file("alert_ledger/pending.sql")))
 
 
 def open_alerts(con: duckdb.DuckDBPyConnection, after: int | None, keys: Sequence[str]) -> list[Alert]:
     """The alerts someone may still be owed, oldest first, with who already has each: every pending
     one, those raised after alert `after` (None: none), and those of `keys`."""
     params = {"after": after, "keys": list(keys)}
-    cur = con.execute(sql_file("alert_ledger/open.sql"), params)
-    names = [d[0] for d in cur.description]
-    alerts = []
-    for r in cur.fetchall():
-        values = dict(zip(names, r, strict=True))
-        values["delivered_to"] = set(values["delivered_to"])
-        alerts.append(Alert(**values))
-    return alerts
+    return _ledger_alerts(con.execute(sql_file("alert_ledger/open.sql"), params))
 
 
 def first_seen(con: duckdb.DuckDBPyConnection, names: Sequence[str], at: dt.datetime) -> dict[str, int]:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei import change_kinds
-from ecei.changes import FIELDS, ChangesResult, changes
+from ecei.changes import FIELDS, ChangesResult, changes, what_happened
 from ecei.cli.kit import (
     DbOption,
     LiveOption,
@@ -123,18 +123,7 @@ def _value(value: Any) -> str:
 
 
 def _what(row: dict[str, Any], sep: str = "; ") -> str:
-    """What happened to one cluster in plain text, each changed field's part joined by `sep`."""
-    if row["change"] == change_kinds.ADDED.name:
-        return f"listed: {row['new_portfolio']}, label valid until {row['new_valid_until']}"
-    if row["change"] == change_kinds.REMOVED.name:
-        return f"no longer listed (was {row['old_portfolio']}, label valid until {row['old_valid_until']})"
-    parts = []
-    for name in row["changed_fields"]:
-        part = f"{name}: {_value(row['old_' + name])} -> {_value(row['new_' + name])}"
-        if name == "valid_until" and row["renewed"]:
-            part += f" ({change_kinds.RENEWED.label})"
-        parts.append(part)
-    return sep.join(parts)
+    return what_happened(row, _value, sep=sep)
 
 
 def _kind(row: dict[str, Any]) -> str:
