@@ -16,12 +16,7 @@ joined as (
     select
         coalesce(o.run_from, c.run_to) as run_id,
         coalesce(o.cluster_id, c.cluster_id) as cluster_id,
-        case
-            when c.cluster_id is null then 'added'
-            when o.cluster_id is null then 'removed'
-            when o.name_key <> c.name_key then 'renamed'
-            else 'changed'
-        end as change,
+        change_of(c.cluster_id, o.cluster_id, c.name_key, o.name_key) as change,
         coalesce(o.country, c.country) as country,
         coalesce(o.country_id, c.country_id) as country_id,
         coalesce(o.name, c.name) as name,

@@ -21,12 +21,7 @@ after_list as (
 paired as (
     select
         coalesce(a.cluster_id, b.cluster_id) as cluster_id,
-        case
-            when b.cluster_id is null then 'added'
-            when a.cluster_id is null then 'removed'
-            when a.name_key <> b.name_key then 'renamed'
-            else 'changed'
-        end as change,
+        change_of(b.cluster_id, a.cluster_id, b.name_key, a.name_key) as change,
         coalesce(a.country, b.country) as country,
         coalesce(a.country_id, b.country_id) as country_id,
         coalesce(a.name, b.name) as name,
