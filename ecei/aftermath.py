@@ -34,8 +34,8 @@ def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
     """Publish the refresh (when it wrote), tell the world outside the warehouse how it ended
     (ECEI_HEALTHCHECK_URL), and after a complete one rewrite the change feeds (ECEI_FEEDS_DIR)."""
     problems: list[str] = []
-    if result.status in _WROTE and result.run_id is not None:
-        problems += _publish(settings, f"refresh run {result.run_id}")
+    if result.status in _WROTE:
+        problems += _publish(settings, f"refresh run {result.run_id or '(failed in its merge)'}")
     if settings.healthcheck_url is not None:
         why = ping(settings.healthcheck_url.get_secret_value(), result.status, settings.healthcheck_timeout)
         if why is not None:

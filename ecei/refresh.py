@@ -177,7 +177,15 @@ def refresh(
     db.parent.mkdir(parents=True, exist_ok=True)
     try:
         with refresh_lock(db, settings.lock_wait):
-            result = _refresh_locked(settings, db, on_event, observed_at)
+            try:
+                result = _refresh_locked(settings, db, on_event, observed_at)
+            except (Busy, WarehouseBusy):
+                raise
+            except Exception as exc:
+                # the merge could not write (a full disk): its run is settled failed, and the world
+                # outside hears so (the healthcheck's /fail, the copy) before the error goes up
+                after_refresh(settings, RefreshResult("failed", None, RunFigures(), str(exc), db=str(db)))
+                raise
             result.notices = after_refresh(settings, result)
             return result
     except (Busy, WarehouseBusy) as exc:

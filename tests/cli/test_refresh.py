@@ -21,6 +21,7 @@ from ecei.mirror import demo_site, serve
 from ecei.settings import LIVE_START_URL
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import expected_rows, query
+from tests.receivers import Webhook
 from tests.warcs import JUNE_2016, write_warc
 
 
@@ -120,7 +121,7 @@ def test_refresh_json_stays_one_object_when_the_run_fails(tmp_path: Path) -> Non
 
 
 def test_a_full_disk_during_the_merge_is_one_line_and_merges_nothing(
-    loaded: Callable[[str], Path], tmp_path: Path
+    loaded: Callable[[str], Path], tmp_path: Path, webhook: Webhook
 ) -> None:
     # the disk fills while the merge waits to commit: the process may then write no byte past 4 kB
     # of any file (RLIMIT_FSIZE; Python ignores SIGXFSZ, so the write fails as on a full disk)
@@ -131,7 +132,12 @@ def test_a_full_disk_during_the_merge_is_one_line_and_merges_nothing(
     with duckdb.connect(str(db), read_only=True) as con:
         before = con.execute("select * from versions order by all").fetchall()
     with serve(demo_site("2018-10")) as mirror:
-        env = {**os.environ, "ECEI_MERGE_HOLD": str(hold), "ECEI_POLITE": "false"}
+        env = {
+            **os.environ,
+            "ECEI_MERGE_HOLD": str(hold),
+            "ECEI_POLITE": "false",
+            "ECEI_HEALTHCHECK_URL": f"http://127.0.0.1:{webhook.port}/ping/SECRET-UUID",
+        }
         child = subprocess.Popen(
             [ECEI, "refresh", "--start-url", mirror.start_url, "--db", str(db)],
             env=env,
@@ -151,5 +157,8 @@ def test_a_full_disk_during_the_merge_is_one_line_and_merges_nothing(
     assert "Traceback" not in stderr
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("failed, nothing merged: ") and "File too large" in last
+    assert "SECRET-UUID" not in stderr
+    # the schedule's monitor heard of the failure, though the merge raised
+    assert webhook.gets == ["/ping/SECRET-UUID/fail"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select * from versions order by all").fetchall() == before
