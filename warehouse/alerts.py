@@ -192,8 +192,15 @@ def record_alerts(
             alert.alert_id, alert.created_at = int(found[0]), found[1]
 
 
-def _ledger_alerts(cur: duckdb.DuckDBPyConnection) -> list[Alert]:
-    """The ledger's alerts a query answered, each with the set of who already has it."""
+def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
+    """Every alert not yet delivered, oldest first, with the channels that already have it."""
+    return open_alerts(con, None, ())  # no later alert and no backlog: the pending ones alone
+
+
+def open_alerts(con: duckdb.DuckDBPyConnection, after: int | None, keys: Sequence[str]) -> list[Alert]:
+    """The alerts someone may still be owed, oldest first, with who already has each: every pending
+    one, those raised after alert `after` (None: none), and those of `keys`."""
+    cur = con.execute(sql_file("alert_ledger/open.sql"), {"after": after, "keys": list(keys)})
     names = [d[0] for d in cur.description]
     alerts = []
     for r in cur.fetchall():
@@ -201,18 +208,6 @@ def _ledger_alerts(cur: duckdb.DuckDBPyConnection) -> list[Alert]:
         values["delivered_to"] = set(values["delivered_to"])
         alerts.append(Alert(**values))
     return alerts
-
-
-def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
-    """Every alert not yet delivered, oldest first, with the channels that already have it."""
-    return _ledger_alerts(con.execute(sql_file("alert_ledger/pending.sql")))
-
-
-def open_alerts(con: duckdb.DuckDBPyConnection, after: int | None, keys: Sequence[str]) -> list[Alert]:
-    """The alerts someone may still be owed, oldest first, with who already has each: every pending
-    one, those raised after alert `after` (None: none), and those of `keys`."""
-    params = {"after": after, "keys": list(keys)}
-    return _ledger_alerts(con.execute(sql_file("alert_ledger/open.sql"), params))
 
 
 def first_seen(con: duckdb.DuckDBPyConnection, names: Sequence[str], at: dt.datetime) -> dict[str, int]:
