@@ -153,7 +153,7 @@ def run_alerts(
     try:
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
-                return _dry_run(settings, db, result, today, as_of)
+                return _dry_run(settings, db, found, result, today, as_of)
             written = _run_locked(settings, db, found, result, backlog)
             after_write(settings, "alerts run", alerts_raised=True)
             return written
@@ -163,14 +163,26 @@ def run_alerts(
 
 
 def _dry_run(
-    settings: Settings, db: Path, result: AlertsResult, today: dt.date | None, as_of: When | None
+    settings: Settings, db: Path, found: list[Target], result: AlertsResult, today: dt.date | None, as_of: When | None
 ) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
         if as_of is None:
-            w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
-            result.raised = ledger.candidates(con, w, alert_kinds.names())
-            result.due = ledger.pending(con) + result.raised
+            # what an earlier run delivered but could not record counts as recorded, as the next run
+            # will count it; the transaction is rolled back and the journal left for that run
+            kept = delivery_journal.read(db)
+            con.execute("begin transaction")
+            try:
+                delivery_journal.record(con, kept)
+                w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
+                result.raised = ledger.candidates(con, w, alert_kinds.names())
+                result.due = _still_owed(con, found) + result.raised
+            finally:
+                con.execute("rollback")
             result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
+            if kept:
+                result.message += (
+                    f"; the {len(kept)} deliveries kept in {delivery_journal.journal_path(db)} count as recorded"
+                )
         else:
             result.as_of = instant(con, as_of)
             result.today = judging_day(today, result.as_of, settings.timezone)
@@ -185,6 +197,17 @@ def _dry_run(
     result.status = "dry-run"
     result.pending_after = len(result.due)
     return result
+
+
+def _still_owed(con: duckdb.DuckDBPyConnection, found: list[Target]) -> list[Alert]:
+    """The pending alerts some target is still owed (every pending one when there is no target), as a
+    run would find them; inside a transaction the caller rolls back (a first sighting is a write)."""
+    if not found:
+        return ledger.pending(con)
+    after = ledger.first_seen(con, [t.subscription for t in found if not t.hears_everything], utcnow())
+    pool = ledger.open_alerts(con, min(after.values(), default=None), ())
+    wanted = {a.alert_id for t in found for a in owed(t, pool, set(), after.get(t.subscription))}
+    return [a for a in pool if a.alert_id in wanted]
 
 
 Sent = list[tuple[str, list[int], str | None]]  # (ledger key, alert ids, error or None) per attempt

@@ -94,15 +94,21 @@ def settle(con: duckdb.DuckDBPyConnection, db: Path) -> int:
     deliveries = read(db)
     if not deliveries:
         return 0
-    at = utcnow()
     with transaction(con):
-        for d in deliveries:
-            ledger.settle_journalled(con, d.alert_ids, d.channel, d.channels, d.delivered_at)
-        for run_id in sorted({d.alert_run_id for d in deliveries if d.alert_run_id is not None}):
-            why = "could not record how it ended (the warehouse was busy); its deliveries came from the journal"
-            ledger.settle_unrecorded_run(con, run_id, why, at)
+        record(con, deliveries)
     clear(db)
     return len(deliveries)
+
+
+def record(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery]) -> None:
+    """Write `deliveries` into the ledger, inside the caller's transaction: `settle` commits it, a
+    dry run rolls it back, so that it answers as the next run will see the ledger."""
+    at = utcnow()
+    for d in deliveries:
+        ledger.settle_journalled(con, d.alert_ids, d.channel, d.channels, d.delivered_at)
+    for run_id in sorted({d.alert_run_id for d in deliveries if d.alert_run_id is not None}):
+        why = "could not record how it ended (the warehouse was busy); its deliveries came from the journal"
+        ledger.settle_unrecorded_run(con, run_id, why, at)
 
 
 def clear(db: Path) -> None:

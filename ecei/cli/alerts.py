@@ -45,7 +45,12 @@ def alerts_command(
         typer.Option("--notify", help="Apprise URL to deliver to, repeatable (default: ECEI_NOTIFY)"),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be raised; record and send nothing")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show what would be raised and what is still owed, as the next run would count it; "
+            "record and send nothing",
+        ),
     ] = False,
     as_of: AsOfOption = None,
     test: Annotated[

@@ -243,6 +243,13 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
     assert "the next run records" in (held.message or "")
     assert f"The 1 messages delivered (to {channel_name(webhook.url())})" in (held.message or "")
 
+    # a dry run answers as the next run will: what the journal holds is delivered, and stays journalled
+    dry = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()], dry_run=True)
+    assert (dry.status, dry.due) == ("dry-run", []), "the journal's delivery shown as pending"
+    assert "the 1 deliveries kept in " in (dry.message or "")
+    assert Path(f"{settings.db}.deliveries.jsonl").exists()
+    assert query(settings.db, "select count(*) from alert_log where delivered_at is not null") == [(0,)]
+
     again = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
     assert (again.status, again.due, len(webhook.posts)) == ("ok", [], 1), "sent again"
     delivered = (
