@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ecei.outcome import Refused
@@ -44,6 +45,7 @@ _FOLD = str.maketrans(
 )
 
 
+@lru_cache(maxsize=1 << 17)  # a subscriptions run compares every alert's country with every subscriber's
 def search_key(text: str) -> str:
     """`text` as it is compared when searching: no accents, one apostrophe form, no case, single spaces."""
     folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
@@ -58,10 +60,11 @@ def known_countries(con: Any) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def resolve_country(con: Any, given: str) -> list[str]:
+def resolve_country(con: Any, given: str, countries: list[tuple[str, str]] | None = None) -> list[str]:
     """The country ids `given` names (a country's name, accents and case aside, or its id, dashes
-    aside); Refused listing the known countries when it names none."""
-    countries = known_countries(con)
+    aside); Refused listing the known countries when it names none. `countries`: known_countries(con),
+    when the caller resolves many."""
+    countries = known_countries(con) if countries is None else countries
     wanted_name, wanted_id = search_key(given), country_key(given)
     ids = sorted({i for name, i in countries if search_key(name) == wanted_name or country_key(i) == wanted_id})
     if not ids:

@@ -212,7 +212,7 @@ def resolve(con: Any, path: Path | None, found: Sequence[Target]) -> None:
         where = f"{path}, line {t.line} ({t.subscription})"
         for given in t.country_ids:
             try:
-                ids = set(resolve_country(con, given))
+                ids = set(resolve_country(con, given, countries))
             except Refused as exc:
                 raise Refused(f"{where}: countries: {exc}; nothing was raised or sent") from None
             t.countries |= {search_key(name) for name, i in countries if i in ids}

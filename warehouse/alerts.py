@@ -183,13 +183,17 @@ def record_alerts(
     con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert], alert_run_id: int, today: dt.date, at: dt.datetime
 ) -> None:
     """Insert new alerts; a key raised meanwhile by another run is skipped, never duplicated."""
-    statement = sql_file("alert_ledger/record.sql")
+    # one statement for the lot: a statement per alert took minutes for the ten thousand alerts of a
+    # first run on a registry of 100,000 clusters (bench/subscriptions.py)
+    first: dict[str, Alert] = {}
     for alert in alerts:
-        values: dict[str, Any] = {c: getattr(alert, c) for c in _CANDIDATE_COLUMNS}
-        row = con.execute(statement, {**values, "today": today, "alert_run_id": alert_run_id, "created_at": at})
-        found = row.fetchone()
-        if found is not None:
-            alert.alert_id, alert.created_at = int(found[0]), found[1]
+        first.setdefault(alert.alert_key, alert)  # a key given twice is one alert, as the ledger has it
+    if not first:
+        return
+    rows = [{c: getattr(a, c) for c in _CANDIDATE_COLUMNS} for a in first.values()]
+    params = {"alerts": rows, "today": today, "alert_run_id": alert_run_id, "created_at": at}
+    for key, alert_id, created_at in con.execute(sql_file("alert_ledger/record.sql"), params).fetchall():
+        first[key].alert_id, first[key].created_at = int(alert_id), created_at
 
 
 def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
@@ -245,13 +249,15 @@ def record_delivery(
     con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], channel: str, error: str | None, at: dt.datetime
 ) -> None:
     """One attempt to send these alerts to one channel: delivered (error None) or not, and why."""
-    delivery, attempt = sql_file("alert_ledger/delivery.sql"), sql_file("alert_ledger/attempt.sql")
-    for alert_id in alert_ids:
-        con.execute(
-            delivery,
-            {"alert_id": alert_id, "channel": channel, "delivered_at": None if error else at, "error": error},
-        )
-        con.execute(attempt, {"alert_id": alert_id, "error": error})
+    if not alert_ids:
+        return
+    ids = list(alert_ids)
+    delivered_at = None if error else at
+    con.execute(
+        sql_file("alert_ledger/delivery.sql"),
+        {"alert_ids": ids, "channel": channel, "delivered_at": delivered_at, "error": error},
+    )
+    con.execute(sql_file("alert_ledger/attempt.sql"), {"alert_ids": ids, "error": error})
 
 
 def settle_journalled(

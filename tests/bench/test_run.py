@@ -37,6 +37,8 @@ def test_suite_runs_at_tiny_size(tmp_path: Path) -> None:
         "merge growth",
         "extraction",
         "sql latency",
+        "alerts run, 4 subscribers",
+        "alerts run the same day again",
     ):
         assert target in text
     assert "nan" not in text

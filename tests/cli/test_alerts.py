@@ -6,13 +6,17 @@ import os
 import subprocess
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from ecei.cli.alerts import SHOWN
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
 from tests.receivers import Mailbox, SlowWebhook, Webhook
+from tests.warehouse.staged_runs import T0, merge, row
+from warehouse.db import connect
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +256,22 @@ def test_a_wrong_subscriptions_file_exits_2_naming_its_line(db: Path, tmp_path: 
     assert done.returncode == 2 and "subscriptions.yaml, line 4: subscriptions.kinds: " in done.stderr, done.stderr
     assert "unknown alert kind exploded" in done.stderr
     assert query(db, LEDGER) == [(0, 0)]
+
+
+def test_a_long_run_shows_the_first_hundred_and_says_where_the_rest_are(tmp_path: Path) -> None:
+    db = tmp_path / "many.duckdb"
+    with closing(connect(db)) as con:  # 250 labels lapsing within 90 days of 2024-01-15
+        rows = [row(f"Cluster {i:03d}", f"2024-{2 + i % 2:02d}-{1 + i % 28:02d}") for i in range(250)]
+        merge(con, tmp_path / "stage", rows, T0)
+    done = ecei("alerts", "--db", str(db), "--today", "2024-01-15", "--within", "90")
+    assert done.returncode == 0, done.stderr
+    table_rows = [line for line in done.stdout.splitlines() if line.startswith("│ ")]
+    assert len(table_rows) == SHOWN == 100
+    raised = query(db, "select count(*) from alert_log")[0][0]
+    assert raised > 250  # every label, and the stale watcher (no refresh since 2024-01-01)
+    said = f"{raised} alerts (stale 1, expiring 250); the first 100 are shown, the ledger holds them all"
+    assert said in done.stdout
+    dry = ecei("alerts", "--db", str(db), "--today", "2024-01-15", "--within", "90", "--dry-run")
+    assert dry.returncode == 0
+    assert sum(line.startswith("│ ") for line in dry.stdout.splitlines()) == 100
+    assert f"{raised} alerts (stale 1, expiring 250); the first 100 are shown, a dry run records" in dry.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -100,6 +101,20 @@ def test_a_raised_alert_is_not_found_again(con: duckdb.DuckDBPyConnection, tmp_p
     assert candidates(con, w, KINDS) == []
     record_alerts(con, found, 1, TODAY, T0)  # the same keys again: skipped, not duplicated
     assert con.execute("select count(*) from alert_log").fetchone() == (2,)
+
+
+def test_alerts_are_recorded_in_their_order_and_a_key_given_twice_once(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    merge(con, tmp_path, [row(f"C{i:02d}", f"2018-08-{1 + i:02d}") for i in range(20)], T0)
+    w = window(con, TODAY, [90], stale_days=3)
+    found = candidates(con, w, KINDS)
+    again = [replace(a) for a in found[:3]]  # the same keys as three of them, as other objects
+    record_alerts(con, [*found, *again], begin_alert_run(con, w, 0, T0), TODAY, T0)
+    assert [a.alert_id for a in found] == list(range(1, 21))  # each told its id, in the order given
+    assert [a.alert_id for a in again] == [None] * 3
+    logged = con.execute("select alert_id, alert_key from alert_log order by alert_id").fetchall()
+    assert logged == [(a.alert_id, a.alert_key) for a in found]
 
 
 RENAME_BEFORE, RENAME_AFTER = "NCE Seafood Innovation Cluster", "Seafood Innovation Cluster"

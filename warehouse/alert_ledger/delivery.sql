@@ -1,6 +1,6 @@
--- One attempt to send an alert to one channel: delivered ($delivered_at set) or not ($error says why).
+-- One attempt to send alerts to one channel: delivered ($delivered_at set) or not ($error says why).
 insert into alert_deliveries (alert_id, channel, delivered_at, attempts, last_error)
-values ($alert_id, $channel, $delivered_at, 1, $error)
+select distinct unnest($alert_ids::integer[]), $channel, $delivered_at, 1, $error
 on conflict (alert_id, channel) do update set
     delivered_at = excluded.delivered_at,
     attempts = alert_deliveries.attempts + 1,
