@@ -175,7 +175,7 @@ def _dry_run(
                 delivery_journal.record(con, kept)
                 w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
                 result.raised = ledger.candidates(con, w, alert_kinds.names())
-                result.due = _still_owed(con, found) + result.raised
+                result.due = _still_owed(con, settings, found) + result.raised
             finally:
                 con.execute("rollback")
             result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
@@ -199,11 +199,12 @@ def _dry_run(
     return result
 
 
-def _still_owed(con: duckdb.DuckDBPyConnection, found: list[Target]) -> list[Alert]:
+def _still_owed(con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target]) -> list[Alert]:
     """The pending alerts some target is still owed (every pending one when there is no target), as a
     run would find them; inside a transaction the caller rolls back (a first sighting is a write)."""
     if not found:
         return ledger.pending(con)
+    subscriptions.resolve(con, settings.subscriptions, found)  # the filters, as a run reads them
     after = ledger.first_seen(con, [t.subscription for t in found if not t.hears_everything], utcnow())
     pool = ledger.open_alerts(con, min(after.values(), default=None), ())
     wanted = {a.alert_id for t in found for a in owed(t, pool, set(), after.get(t.subscription))}

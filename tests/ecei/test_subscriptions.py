@@ -270,3 +270,24 @@ def test_the_test_message_reaches_every_subscriber_and_records_nothing(
     assert [c.subscription for c in tried.channels] == list(hook)
     assert all([p["test"] for p in h.posts] == [True] for h in hook.values())
     assert query(settings.db, "select count(*) from subscriptions") == [(0,)]
+
+
+def test_a_dry_run_reads_the_filters_as_a_run_does(tmp_path: Path, hooks: Hooks) -> None:
+    everything, norway = hooks(2)
+    db = tmp_path / "w.duckdb"
+    refresh(db, tmp_path, LISTED)
+    text = f"subscriptions:\n  - name: norway-desk\n    notify: {norway.url()}\n    countries: [norway]\n"
+    subscribers = write(tmp_path / "s.yaml", text)
+    everything.fail = 1  # ECEI_NOTIFY keeps all three owed; norway-desk takes its two
+    first = run_alerts(Settings(db=db, notify=[everything.url()], subscriptions=subscribers), TODAY, [90, 30, 7])
+    assert first.status == "undelivered" and sorted(received(norway)) == ["Arctic/expiring", "Coast/lapsed"]
+    # without ECEI_NOTIFY, what is still owed is what norway-desk wants and lacks: nothing (Baltic is Swedish)
+    alone = Settings(db=db, notify=[], subscriptions=subscribers)
+    assert run_alerts(alone, TODAY, [90, 30, 7], dry_run=True).due == []
+    with_everything = Settings(db=db, notify=[everything.url()], subscriptions=subscribers)
+    owed = run_alerts(with_everything, TODAY, [90, 30, 7], dry_run=True).due
+    assert sorted(a.name or "" for a in owed) == ["Arctic", "Baltic", "Coast"]
+    # and a file that names nothing is refused by a dry run as by a run
+    wrong = write(tmp_path / "wrong.yaml", text.replace("[norway]", "[Atlantis]"))
+    with pytest.raises(Refused, match="countries: no country 'Atlantis'"):
+        run_alerts(Settings(db=db, notify=[], subscriptions=wrong), TODAY, [90, 30, 7], dry_run=True)
