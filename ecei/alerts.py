@@ -231,11 +231,11 @@ def _run_locked(settings: Settings, db: Path, found: list[Target], result: Alert
     for target, todo in result.plan:
         outcome = ChannelOutcome(target.key, target.channel, len(todo), None, target.subscription, target.mode)
         result.channels.append(outcome)
-        batches = [todo] if target.mode == "digest" else [[a] for a in todo]
+        size = settings.digest_max_alerts if target.mode == "digest" else 1
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        parts = len(batches) if target.mode == "digest" else 1  # `each`: messages of their own, not parts
         for i, batch in enumerate(batches):
-            if not batch:
-                continue
-            digest = render_digest(batch, result.today)
+            digest = render_digest(batch, result.today, i + 1, parts)
             error = send(target.url, digest.title, digest.body_html, settings.notify_timeout, digest.fields)
             alert_ids = [a.alert_id for a in batch if a.alert_id is not None]
             if error is not None:

@@ -291,16 +291,21 @@ def alert_fields(alert: Alert) -> dict[str, Any]:
     }
 
 
-def render_digest(alerts: Sequence[Alert], today: dt.date) -> Digest:
-    """One message for a run and channel, a section per alert kind (ecei/alert_kinds.py); every
-    text from the warehouse is HTML-escaped. Its fields: today, and every alert's fields."""
+def render_digest(alerts: Sequence[Alert], today: dt.date, part: int = 1, parts: int = 1) -> Digest:
+    """One message for a run and channel (or its `part` of `parts`, when the run's digest is split),
+    a section per alert kind (ecei/alert_kinds.py); every text from the warehouse is HTML-escaped.
+    Its fields: today, and every alert's fields."""
     count = len(alerts)
     title = f"ecei-watch: {count} label alert{'s' if count != 1 else ''} ({today.isoformat()})"
+    if parts > 1:
+        title += f", part {part} of {parts}"
     sections = []
     for kind, of_kind in alert_kinds.by_kind(alerts):
         items = "\n".join(_line(a) for a in of_kind)
         sections.append(f"<h3>{html.escape(kind.title)} ({len(of_kind)})</h3>\n<ul>\n{items}\n</ul>")
-    fields = {"test": False, "today": today.isoformat(), "alerts": [alert_fields(a) for a in alerts]}
+    fields: dict[str, object] = {"test": False, "today": today.isoformat(), "alerts": [alert_fields(a) for a in alerts]}
+    if parts > 1:
+        fields |= {"part": part, "parts": parts}
     return Digest(title, "\n".join(sections), fields)
 
 

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
     # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time
     notify_timeout: float = Field(30.0, gt=0)
+    # the most alerts one digest message carries: a first run on a large registry raises thousands, and a
+    # chat service refuses a message that large every time, so its alerts would stay pending for good
+    digest_max_alerts: int = Field(200, gt=0)
     # a YAML file of subscribers, each hearing the alerts its filters choose (ecei/subscriptions.py);
     # ECEI_NOTIFY stays one subscription that hears everything
     subscriptions: Path | None = None

@@ -167,7 +167,8 @@ def print_alerts(result: AlertsResult) -> None:
         elif c.mode == "each":
             err.print(f"{who}: delivered {c.messages} messages, one per alert", highlight=False)
         else:
-            err.print(f"{who}: delivered a digest of {c.alerts} alerts", highlight=False)
+            parts = f" in {c.messages} messages" if c.messages > 1 else ""
+            err.print(f"{who}: delivered a digest of {c.alerts} alerts{parts}", highlight=False)
     say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
     if result.message:
         err.print(shown(result.message), highlight=False)

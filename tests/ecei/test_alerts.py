@@ -407,3 +407,28 @@ def test_the_readmes_look_back_on_the_demo_history(history_db: Path, tmp_path: P
         87,
     )
     assert (second.kind, second.name, second.days_left) == ("lapsed", "Arena Magica", -359)
+
+
+def test_a_large_digest_goes_in_parts_and_a_refused_part_waits_with_those_after_it(
+    build: Build, webhook: Webhook
+) -> None:
+    rows = [row(f"C{i}", f"2018-08-0{1 + i}") for i in range(5)]
+    settings = build(rows).model_copy(update={"digest_max_alerts": 2})
+
+    def refuse_the_next() -> None:  # the first part is taken, the second refused
+        webhook.fail, webhook.before_answer = 1, None
+
+    webhook.before_answer = refuse_the_next
+    first = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert first.status == "undelivered" and first.pending_after == 3
+    assert len(webhook.posts) == 1 and "part 1 of 3" in webhook.posts[0]["title"]
+    assert (webhook.posts[0]["part"], webhook.posts[0]["parts"], len(webhook.posts[0]["alerts"])) == (1, 3, 2)
+    assert [(c.alerts, c.messages, c.delivered, c.pending) for c in first.channels] == [(5, 1, 2, 3)]
+
+    second = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert second.status == "ok" and second.pending_after == 0
+    assert [(p["part"], p["parts"]) for p in webhook.posts[1:]] == [(1, 2), (2, 2)]  # the three left, in two
+    told = Counter(a["name"] for p in webhook.posts for a in p["alerts"])
+    assert told == Counter({f"C{i}": 1 for i in range(5)})  # each alert once, none lost
+    third = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
+    assert third.status == "ok" and len(webhook.posts) == 3
