@@ -39,6 +39,8 @@ from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
 from warehouse.db import WarehouseBusy, open_when_free, transaction
 from warehouse.runs import utcnow
 
+Plan = list[tuple[Target, list[Alert]]]  # each target with the alerts it is owed
+
 
 @dataclass
 class ChannelOutcome:
@@ -72,7 +74,7 @@ class AlertsResult:
     message: str | None = None
     as_of: dt.datetime | None = None  # a dry run of the list as it stood then (naive UTC)
     # what each target is owed in this run, in the order of the targets
-    plan: list[tuple[Target, list[Alert]]] = field(default_factory=list)
+    plan: Plan = field(default_factory=list)
     owed_nobody: list[int | None] = field(default_factory=list)  # pending, yet no target owed them
 
     @property
@@ -202,13 +204,27 @@ def _dry_run(
 def _still_owed(con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target]) -> list[Alert]:
     """The pending alerts some target is still owed (every pending one when there is no target), as a
     run would find them; inside a transaction the caller rolls back (a first sighting is a write)."""
-    if not found:
-        return ledger.pending(con)
     subscriptions.resolve(con, settings.subscriptions, found)  # the filters, as a run reads them
     after = ledger.first_seen(con, [t.subscription for t in found if not t.hears_everything], utcnow())
-    pool = ledger.open_alerts(con, min(after.values(), default=None), ())
-    wanted = {a.alert_id for t in found for a in owed(t, pool, set(), after.get(t.subscription))}
-    return [a for a in pool if a.alert_id in wanted]
+    return _plan(con, found, after, set(), set())[1]
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    found: list[Target],
+    after: dict[str, int],
+    current: set[str],
+    journalled: set[tuple[int, str]],
+) -> tuple[Plan, list[Alert], list[int | None]]:
+    """Each target with the alerts it is owed (ecei.subscriptions.owed); the alerts due (those someone
+    is owed; with nobody to tell, every pending one); and the pending ones nobody is owed."""
+    pool = ledger.open_alerts(con, min(after.values(), default=None), sorted(current))
+    plan = [(t, owed(t, pool, journalled, after.get(t.subscription), current)) for t in found]
+    wanted = {a.alert_id for _, todo in plan for a in todo}
+    due = [a for a in pool if a.alert_id in wanted or (a.delivered_at is None and not found)]
+    # with somebody to tell, what nobody is owed (each has it, or none wants it) is pending no more
+    nobody = [a.alert_id for a in pool if a.delivered_at is None and found and a.alert_id not in wanted]
+    return plan, due, nobody
 
 
 Sent = list[tuple[str, list[int], str | None]]  # (ledger key, alert ids, error or None) per attempt
@@ -312,13 +328,8 @@ def _raise(
     if backlog and after:
         now = ledger.current_window(con, result.today, result.thresholds, settings.stale_days)
         current = {a.alert_key for a in ledger.candidates(con, now, alert_kinds.names(), everything=True)}
-    pool = ledger.open_alerts(con, min(after.values(), default=None), sorted(current))
     journalled = delivery_journal.delivered(delivery_journal.read(db))
-    result.plan = [(t, owed(t, pool, journalled, after.get(t.subscription), current)) for t in found]
-    wanted = {a.alert_id for _, todo in result.plan for a in todo}
-    # with somebody to tell, what nobody is owed (each has it, or none wants it) is pending no more
-    result.due = [a for a in pool if a.alert_id in wanted or (a.delivered_at is None and not found)]
-    result.owed_nobody = [a.alert_id for a in pool if a.delivered_at is None and found and a.alert_id not in wanted]
+    result.plan, result.due, result.owed_nobody = _plan(con, found, after, current, journalled)
 
 
 def _settle(con: duckdb.DuckDBPyConnection, result: AlertsResult, sent: Sent) -> None:
