@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from ecei.durable import sync_folder
 from ecei.locks import beside
 from warehouse import alerts as ledger
 from warehouse.db import transaction
@@ -55,11 +56,7 @@ def append(db: Path, delivery: Delivery) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     if created:  # a new file's name is only durable once its folder is synced
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        sync_folder(path.parent)
 
 
 def read(db: Path) -> list[Delivery]:

@@ -24,6 +24,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecei.durable import sync_folder
+
 
 def published_path(db: Path | str) -> Path:
     """Where the copy of `db` is published: `<stem>.published<suffix>` beside the warehouse's real
@@ -66,7 +68,7 @@ def publish(db: Path | str, busy_timeout: float) -> Published:
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             raise
-        _sync_folder(target.parent)  # the rename itself survives a crash
+        sync_folder(target.parent)  # the rename itself survives a crash
     return Published(target, target.stat().st_size, time.monotonic() - started)
 
 
@@ -77,14 +79,6 @@ def unpublish(db: Path | str) -> bool:
         return False
     target.unlink()
     return True
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _umask() -> int:
