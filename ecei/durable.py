@@ -1,4 +1,4 @@
-"""Making a file's name survive a crash: a new or renamed file is durable once its folder is synced."""
+"""Files that survive a crash (a new or renamed name is durable once its folder is synced); files read with a cap."""
 
 from __future__ import annotations
 
@@ -13,3 +13,15 @@ def sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_capped(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of `path`, read with a cap: Refused naming `what`, the file and the cap when it holds
+    more than `limit` bytes (a /dev/zero or a runaway file never fills the memory)."""
+    from ecei.outcome import Refused
+
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(f"{what} {path} is larger than {limit:,} bytes: nothing was read from it")
+    return data
