@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from ecei.moments import judging_day
-from ecei.names import find_clusters, nearest_names
+from ecei.names import Candidate, match_clusters
 from ecei.outcome import Status
 from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file
@@ -45,24 +45,29 @@ class Timeline:
 
 @dataclass
 class HistoryResult:
-    """`ok` with one timeline per cluster that had the name, or `failed` with the nearest names."""
+    """`ok` with one timeline per cluster the name finds (ecei.names.match_clusters: as listed, by a
+    part, or with a typo; `how` says which), or `failed` with the clusters it may mean."""
 
     status: Status
     today: dt.date
     timelines: list[Timeline] = field(default_factory=list)
-    nearest: list[tuple[str, str]] = field(default_factory=list)  # (name, country), best first
+    nearest: list[Candidate] = field(default_factory=list)  # the clusters meant, each once, best first
+    how: str = "name"
 
 
 def history(settings: Settings, name: str, country: str | None = None, today: dt.date | None = None) -> HistoryResult:
-    """The timelines of the clusters ever listed as `name` (in `country`), read from the warehouse
+    """The timelines of the clusters `name` finds (in `country`): listed under it, or one cluster by a
+    part of a name or a typo; several clusters, or none, fail with the candidates. Read from the warehouse
     opened read-only, their labels judged against `today` (default: today in ECEI_TIMEZONE). An unknown country
     raises Refused listing the known ones."""
     day = judging_day(today, None, settings.timezone)
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
-        ids = find_clusters(con, name, country)
+        found = match_clusters(con, name, country)
+        ids = found.cluster_ids
         if not ids:
-            return HistoryResult(Status.FAILED, day, nearest=nearest_names(con, name))
+            return HistoryResult(Status.FAILED, day, nearest=found.candidates, how=found.how)
         versions = cluster_versions(con, ids)
     for v in versions:
         v["label"] = label_words(v["valid_until"], day)
-    return HistoryResult(Status.OK, day, [Timeline(i, [v for v in versions if v["cluster_id"] == i]) for i in ids])
+    timelines = [Timeline(i, [v for v in versions if v["cluster_id"] == i]) for i in ids]
+    return HistoryResult(Status.OK, day, timelines, found.candidates, found.how)

@@ -27,6 +27,7 @@ from ecei.cli.kit import (
 )
 from ecei.history import HistoryResult, Timeline, history
 from ecei.moments import stamp
+from ecei.names import Candidate
 from ecei.outcome import Status
 
 
@@ -35,7 +36,8 @@ def history_command(
         str,
         typer.Argument(
             help="The cluster's name, as listed now or in any earlier version; accents, apostrophe forms "
-            "(' or \N{RIGHT SINGLE QUOTATION MARK}) and case do not matter"
+            "(' or \N{RIGHT SINGLE QUOTATION MARK}) and case do not matter; a part of a name or a typo finds the one "
+            "cluster meant"
         ),
     ],
     country: Annotated[
@@ -49,7 +51,8 @@ def history_command(
     """Show one cluster's versions as a timeline: when each was listed, and what it changed.
 
     A label whose date is before --today reads "lapsed on D", any other "valid until D". A name that
-    matches nothing exits 1 with the nearest names; an unknown --country exits 2 with the known ones.
+    finds no cluster, or several, exits 1 listing the clusters meant, each once with its other names;
+    an unknown --country exits 2 with the known ones.
     """
     chosen = settings(db=db)
     reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
@@ -58,19 +61,34 @@ def history_command(
     if as_json:
         typer.echo(json_text(_document(result), indent=2))
     if result.status != Status.OK:
-        _no_such_cluster(name, country, result.nearest)
+        _no_such_cluster(name, country, result)
+    if result.how in ("part", "typo"):
+        (meant,) = result.nearest
+        words = "a part of its name" if result.how == "part" else "its name but for a typo"
+        err.print(f"no cluster is listed as {shown(repr(name))}; showing the one with {words}: {_named(meant)}",
+                  highlight=False)  # fmt: skip
     if not as_json:
         for timeline in result.timelines:
             _print_timeline(timeline)
 
 
-def _no_such_cluster(name: str, country: str | None, nearest: list[tuple[str, str]]) -> None:
+def _named(c: Candidate) -> str:
+    """A cluster as a person reads it: its latest name, its country, its other names."""
+    also = f", also listed as {'; '.join(c.names[1:])}" if len(c.names) > 1 else ""
+    return shown(f"{c.name} ({c.country}){also}")
+
+
+def _no_such_cluster(name: str, country: str | None, result: HistoryResult) -> None:
     where = f" in {country}" if country else ""
-    err.print(f"[red]no cluster named {shown(repr(name))}{shown(where)}[/red] in the history", highlight=False)
-    if nearest:
-        err.print("the nearest names:")
-        for hit_name, hit_country in nearest:
-            err.print(f"  {shown(hit_name)} ({shown(hit_country)})", highlight=False)
+    if result.how == "parts":
+        err.print(f"[red]{len(result.nearest)} clusters{shown(where)} have {shown(repr(name))} in a name[/red]; "
+                  "name one of them in full:", highlight=False)  # fmt: skip
+    else:
+        err.print(f"[red]no cluster named {shown(repr(name))}{shown(where)}[/red] in the history", highlight=False)
+        if result.nearest:
+            err.print("the nearest clusters:")
+    for c in result.nearest:
+        err.print(f"  {_named(c)}", highlight=False)
     finish(Status.FAILED)
 
 
@@ -131,5 +149,8 @@ def _document(result: HistoryResult) -> dict[str, Any]:
         }
         for t in result.timelines
     ]
-    nearest = [{"name": n, "country": c} for n, c in result.nearest]
-    return {"today": result.today.isoformat(), "clusters": clusters, "nearest": nearest}
+    nearest = [
+        {"cluster_id": c.cluster_id, "name": c.name, "country": c.country, "other_names": list(c.names[1:])}
+        for c in (result.nearest if not result.timelines else [])  # what it may mean, on a miss
+    ]
+    return {"today": result.today.isoformat(), "found_by": result.how, "clusters": clusters, "nearest": nearest}

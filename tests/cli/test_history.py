@@ -45,15 +45,43 @@ def test_a_delisted_cluster_says_since_when(dated_db: Path) -> None:
     assert "not listed since 2021-09-15T09:00:00Z (run 3)" in done.stdout
 
 
-def test_an_unknown_name_exits_1_with_the_nearest_names(dated_db: Path) -> None:
+def test_a_typo_shows_the_cluster_and_says_so(dated_db: Path) -> None:
     done = ecei("history", "arena legsea", "--db", str(dated_db), wide=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Arena Legasea (Norway), cluster ")
+    assert done.stderr == (
+        "no cluster is listed as 'arena legsea'; showing the one with its name but for a typo: Arena Legasea (Norway)\n"
+    )
+
+
+def test_a_part_of_a_name_shows_the_one_cluster_under_both_its_names(dated_db: Path) -> None:
+    for typed in ("Seafood", "Seafod Innovation Cluster"):
+        done = ecei("history", typed, "--db", str(dated_db), wide=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("Seafood Innovation Cluster (Norway), cluster ")
+        assert done.stdout.count(", cluster ") == 1  # one cluster, not one per name
+        assert "also listed as NCE Seafood Innovation Cluster" in done.stderr
+
+
+def test_words_in_many_names_list_each_cluster_once_and_exit_1(dated_db: Path) -> None:
+    done = ecei("history", "arena", "--db", str(dated_db), wide=True)
     assert done.returncode == 1
     assert done.stdout == ""
     lines = done.stderr.splitlines()
-    assert lines[0] == "no cluster named 'arena legsea' in the history"
-    assert lines[1] == "the nearest names:"
-    assert lines[2] == "  Arena Legasea (Norway)"
-    assert 3 <= len(lines) <= 7 and all(line.startswith("  Arena ") for line in lines[2:])
+    assert lines[0] == "12 clusters have 'arena' in a name; name one of them in full:"
+    assert lines[1:4] == ["  Arena Eyde (Norway)", "  Arena Heidner (Norway)", "  Arena Innovasjon Torskefisk (Norway)"]
+    assert len(lines) == 13
+
+
+def test_an_unknown_name_exits_1_with_the_nearest_clusters(dated_db: Path) -> None:
+    done = ecei("history", "Seafod Inovation", "--db", str(dated_db), wide=True)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert lines[0] == "no cluster named 'Seafod Inovation' in the history"
+    assert lines[1] == "the nearest clusters:"
+    assert lines[2] == "  Seafood Innovation Cluster (Norway), also listed as NCE Seafood Innovation Cluster"
+    assert 3 <= len(lines) <= 7
 
 
 def test_a_name_in_another_country_is_suggested_in_its_own(dated_db: Path) -> None:
@@ -84,15 +112,14 @@ def test_history_as_json(dated_db: Path) -> None:
     assert version["valid_until"] == "2016-12-08" and version["what_changed"] == ["listed"]
 
 
-def test_a_miss_as_json_exits_1_with_the_nearest_names(dated_db: Path) -> None:
-    done = ecei("history", "seafood", "--json", "--db", str(dated_db))
+def test_a_miss_as_json_exits_1_with_the_nearest_clusters(dated_db: Path) -> None:
+    done = ecei("history", "seafod inovation", "--json", "--db", str(dated_db))
     assert done.returncode == 1
     document = json.loads(done.stdout)
-    assert document["clusters"] == []
-    assert {(n["name"], n["country"]) for n in document["nearest"]} == {
-        ("NCE Seafood Innovation Cluster", "Norway"),
-        ("Seafood Innovation Cluster", "Norway"),
-    }
+    assert document["clusters"] == [] and document["found_by"] == "none"
+    first = document["nearest"][0]
+    assert (first["name"], first["country"]) == ("Seafood Innovation Cluster", "Norway")
+    assert first["other_names"] == ["NCE Seafood Innovation Cluster"]
 
 
 def test_a_narrow_terminal_folds_values_and_cuts_none_short(dated_db: Path) -> None:

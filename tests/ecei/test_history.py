@@ -73,10 +73,17 @@ def test_the_use_case_fails_with_the_nearest_names(dated_db: Path) -> None:
     missed = history(Settings(db=dated_db), "Seafod Inovation")
     assert missed.status == Status.FAILED
     assert missed.timelines == []
-    assert missed.nearest[:2] == [
-        ("Seafood Innovation Cluster", "Norway"),
-        ("NCE Seafood Innovation Cluster", "Norway"),
-    ]
+    # the cluster listed under both names comes once, with both
+    assert missed.nearest[0].names == ("Seafood Innovation Cluster", "NCE Seafood Innovation Cluster")
+    assert missed.nearest[0].country == "Norway"
+    assert len({c.cluster_id for c in missed.nearest}) == len(missed.nearest)
+
+
+def test_a_part_of_a_name_finds_the_one_cluster_that_has_it(dated_db: Path) -> None:
+    found = history(Settings(db=dated_db), "seafood")
+    assert (found.status, found.how) == (Status.OK, "part")
+    (timeline,) = found.timelines
+    assert {v["name"] for v in timeline.versions} == {"Seafood Innovation Cluster", "NCE Seafood Innovation Cluster"}
 
 
 def test_an_unknown_country_is_refused_with_the_known_ones(dated_db: Path) -> None:

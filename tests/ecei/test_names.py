@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.names import NEAREST, find_clusters, nearest_names, resolve_country, search_key
+from ecei.names import NEAREST, find_clusters, match_clusters, nearest_clusters, resolve_country, search_key
 from ecei.outcome import Refused
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
@@ -97,15 +97,56 @@ def test_a_country_narrows_the_names_and_an_unknown_one_is_refused(con: duckdb.D
         find_clusters(con, published, country="Espana")
 
 
-def test_a_miss_gets_the_nearest_names_best_first(con: duckdb.DuckDBPyConnection):
-    assert nearest_names(con, "arena legsea")[0] == ("Arena Legasea", "Norway")
-    assert nearest_names(con, "agrupacio textils")[0] == (
-        "Agrupació d\N{RIGHT SINGLE QUOTATION MARK}Empreses Innovadores Tèxtils",
-        "Spain",
-    )
-    assert nearest_names(con, "bm3 mazovian")[0][0].startswith("BM\N{SUPERSCRIPT THREE} Mazovian")
-    seafood = nearest_names(con, "seafood")
-    assert set(seafood) == {("NCE Seafood Innovation Cluster", "Norway"), ("Seafood Innovation Cluster", "Norway")}
-    assert len(nearest_names(con, "arena")) == NEAREST
-    assert nearest_names(con, "arena", limit=2) == nearest_names(con, "arena")[:2]
-    assert nearest_names(con, "zzzz qqq") == []  # nothing near enough: no name is suggested for the sake of it
+SEAFOOD = ("Seafood Innovation Cluster", "NCE Seafood Innovation Cluster")  # the latest name first
+
+
+def test_a_miss_gets_the_nearest_clusters_best_first_each_once(con: duckdb.DuckDBPyConnection):
+    assert ids_named(con, "Arena Legasea") == nearest_clusters(con, "arena legsea")[:1]
+    agrupacio = "Agrupació d\N{RIGHT SINGLE QUOTATION MARK}Empreses Innovadores Tèxtils"
+    assert ids_named(con, agrupacio) == nearest_clusters(con, "agrupacio textils")[:1]
+    # one cluster listed under two names comes once, not once a name
+    seafood = nearest_clusters(con, "seafood")
+    assert seafood[0] == ids_named(con, SEAFOOD[1])[0] and len(set(seafood)) == len(seafood)
+    assert len(nearest_clusters(con, "arena")) == NEAREST
+    assert nearest_clusters(con, "arena", limit=2) == nearest_clusters(con, "arena")[:2]
+    assert nearest_clusters(con, "zzzz qqq") == []  # nothing near enough: no cluster is suggested for the sake of it
+
+
+@pytest.mark.parametrize(
+    ("typed", "how", "meant"),
+    [
+        ("Seafood Innovation Cluster", "name", SEAFOOD[1]),
+        ("seafood", "part", SEAFOOD[1]),  # a part of both names of one cluster: that cluster
+        ("Seafod Innovation Cluster", "typo", SEAFOOD[1]),
+        ("NCE Seafod Innovation Cluster", "typo", SEAFOOD[1]),
+        ("arena legsea", "typo", "Arena Legasea"),
+        ("bm3 mazovian", "part", "BM\N{SUPERSCRIPT THREE} Mazovian Cluster of Materials Technology and Engineering"),
+    ],
+)
+def test_a_part_or_a_typo_finds_the_one_cluster_meant(con: duckdb.DuckDBPyConnection, typed, how, meant):
+    found = match_clusters(con, typed)
+    assert (found.how, found.cluster_ids) == (how, ids_named(con, meant))
+    (candidate,) = found.candidates
+    assert meant in candidate.names
+
+
+def test_one_cluster_under_two_names_is_one_candidate_with_both(con: duckdb.DuckDBPyConnection):
+    (candidate,) = match_clusters(con, "seafood").candidates
+    assert candidate.names == SEAFOOD  # the latest name first
+    assert candidate.country == "Norway"
+
+
+def test_words_that_fit_several_clusters_show_none_and_list_each(con: duckdb.DuckDBPyConnection):
+    found = match_clusters(con, "arena")
+    assert found.how == "parts" and found.cluster_ids == []
+    names = [c.name for c in found.candidates]
+    assert len(names) == len({c.cluster_id for c in found.candidates}) >= 10
+    assert names == sorted(names, key=search_key) and all("arena" in search_key(n) for n in names)
+    # two names a typo away from each other: neither is chosen for the person
+    assert match_clusters(con, "Arena Smart Grid Services").how == "part"
+    assert match_clusters(con, "Seafod Inovation").how == "none"
+
+
+def test_a_country_narrows_the_parts_and_typos(con: duckdb.DuckDBPyConnection):
+    assert match_clusters(con, "seafood", country="Spain").cluster_ids == []
+    assert match_clusters(con, "arena legsea", country="Norway").how == "typo"
