@@ -11,7 +11,6 @@ crawls of a real site.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import os
 import tempfile
@@ -20,7 +19,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -30,15 +28,13 @@ from crawler.archive_pages import page_kind
 from ecei.aftermath import after_write
 from ecei.backfill import BackfillResult, backfill
 from ecei.locks import alerts_lock, refresh_lock
-from ecei.mirror import OVERVIEW_PATH, SNAPSHOT_DATES, demo_site, serve
+from ecei.mirror import DEMO_HOST, OVERVIEW_PATH, SNAPSHOT_DATES, demo_mismatch, demo_site, is_demo_url, serve
 from ecei.outcome import Refused
 from ecei.refresh import Event, RefreshResult, refresh
 from ecei.replay import ReplayedRun
 from ecei.settings import Settings
 from warehouse.db import open_when_free
 
-# a reserved name (RFC 2606): it never resolves, so nothing recorded under it can be a real site's
-DEMO_HOST = "demo.ecei-watch.invalid"
 DEMO_SITE = f"https://{DEMO_HOST}"
 DEMO_START_URL = DEMO_SITE + OVERVIEW_PATH
 
@@ -59,17 +55,6 @@ def snapshot_at(snapshot: str) -> dt.datetime:
     return SNAPSHOT_DATES[snapshot]
 
 
-def is_demo_url(url: str) -> bool:
-    """True for the demo's own address and for loopback (the bundled mirror served on this machine)."""
-    host = urlsplit(url).hostname or ""
-    if host == DEMO_HOST or host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def refuse_real_site(db: Path, busy_timeout: float) -> None:
     """Refused when `db` holds a crawl of anything but the demo: the demo never writes over real history."""
     if not db.exists():
@@ -82,6 +67,18 @@ def refuse_real_site(db: Path, busy_timeout: float) -> None:
             f"{db} holds crawls of a real site ({', '.join(real[:3])}); the demo never writes over them: "
             "pass --db with another file"
         )
+
+
+def refuse_demo_target(db: Path, start_url: str, busy_timeout: float) -> None:
+    """Refused when `db` is a demo warehouse and `start_url` is not the demo (ecei.mirror.demo_mismatch):
+    what `ecei serve` checks before it schedules refreshes, as every refresh does before it crawls."""
+    if not db.exists():
+        return
+    with closing(open_when_free(db, busy_timeout, read_only=True)) as con:
+        urls = [row[0] for row in con.execute("select distinct start_url from crawl_runs order by 1").fetchall()]
+    mixed = demo_mismatch(db, urls, start_url)
+    if mixed is not None:
+        raise Refused(mixed)
 
 
 def write_captures(

@@ -7,6 +7,7 @@ each request path (with its query) to a file of the folder.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import threading
 import time
@@ -17,6 +18,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
+
+# a reserved name (RFC 2606): it never resolves, so nothing recorded under it can be a real site's
+DEMO_HOST = "demo.ecei-watch.invalid"
+
+
+def is_demo_url(url: str) -> bool:
+    """True for the demo's own address and for loopback (the bundled mirror served on this machine)."""
+    host = urlsplit(url).hostname or ""
+    if host == DEMO_HOST or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_mismatch(db: object, start_urls: list[str], start_url: str) -> str | None:
+    """Why a crawl of `start_url` must not go into the warehouse `db` whose runs crawled `start_urls`:
+    every run crawled the demo and this one would not (a copy of the demo taking the live site's
+    crawls would mix the two histories); None when it may. `demo build` refuses the reverse."""
+    if not start_urls or is_demo_url(start_url) or not all(map(is_demo_url, start_urls)):
+        return None
+    return (
+        f"{db} is a demo warehouse (every run crawled the bundled snapshots): a crawl of {start_url} goes into a "
+        "warehouse of its own; pass --db with another file"
+    )
+
 
 SNAPSHOTS = ("2016-06", "2018-10", "2021-09")
 # when the demo records each snapshot (naive UTC): mid-month, 09:00, as a web archive might have kept it

@@ -29,6 +29,7 @@ from crawler.config import CrawlConfig
 from ecei.aftermath import after_refresh, after_write
 from ecei.completeness import Verdict, assess
 from ecei.locks import refresh_lock
+from ecei.mirror import demo_mismatch
 from ecei.moments import stamp
 from ecei.outcome import Busy
 from ecei.settings import Settings
@@ -202,6 +203,10 @@ def _refresh_locked(
         if last is not None and started_at <= last:
             behind = _clock_behind(started_at, last) if observed_at is None else _dated_behind(started_at, last)
             return RefreshResult("refused", None, RunFigures(), behind, db=str(db))
+        crawled = [row[0] for row in con.execute("select distinct start_url from runs").fetchall()]
+        mixed = demo_mismatch(db, crawled, settings.start_url)
+        if mixed is not None:
+            return RefreshResult("refused", None, RunFigures(), mixed, db=str(db))
         abandoned = abandon_running(con)
         run_id = begin_run(con, settings.start_url, started_at, os.getpid())
     after_write(settings, f"start of refresh run {run_id}")  # readers see it running

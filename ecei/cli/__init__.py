@@ -36,6 +36,7 @@ COMMANDS: dict[str, Lazy] = {
     "check": Lazy("ecei.cli.check:check_command", "Look at the site as the spider would; write nothing."),
     "alerts": Lazy("ecei.cli.alerts:alerts_command", "Raise the label alerts due and deliver them, each once."),
     "serve": Lazy("ecei.cli.serve:serve_command", "Serve the refresh and alerts flows on their schedules."),
+    "schedule": Lazy("ecei.cli.schedule:schedule_command", "Print cron lines or systemd units for both schedules."),
     "archive": Lazy("ecei.cli.archive:archive_app", "What the refreshes fetched: every page, its status and its body."),
     "demo": Lazy("ecei.cli.demo:demo_app", "Build the demo warehouse, or serve a bundled snapshot."),
 }

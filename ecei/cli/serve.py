@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ecei.cli.kit import err, finish, settings
+from pathlib import Path
+
+from ecei.cli.kit import err, finish, outcomes, settings
+from ecei.demo_warehouse import refuse_demo_target
 from ecei.outcome import Status
 
 
@@ -14,6 +17,8 @@ def serve_command() -> None:
     from flows.serve import api_url, deployments, serve_flows  # Prefect takes seconds to import
 
     chosen = settings()
+    with outcomes():  # a demo warehouse never takes another site's crawls, scheduled or not
+        refuse_demo_target(Path(chosen.db), chosen.start_url, chosen.busy_timeout)
     if not api_url():
         err.print(
             "[red]schedules need a Prefect server[/red]: start one with `prefect server start` and set "

@@ -162,3 +162,13 @@ def test_a_full_disk_during_the_merge_is_one_line_and_merges_nothing(
     assert webhook.gets == ["/ping/SECRET-UUID/fail"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select * from versions order by all").fetchall() == before
+
+
+def test_a_copy_of_the_demo_refuses_a_crawl_of_another_site_before_fetching(dated_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(dated_db, db)
+    before = query(db, "select count(*) from crawl_runs")
+    done = ecei("refresh", "--db", str(db), "--start-url", LIVE_START_URL)
+    assert done.returncode == 2
+    assert f"{db} is a demo warehouse (every run crawled the bundled snapshots)" in done.stderr
+    assert query(db, "select count(*) from crawl_runs") == before  # no run recorded, nothing fetched

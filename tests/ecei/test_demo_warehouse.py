@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ecei.backfill import backfill
-from ecei.demo_warehouse import DEMO_START_URL, build, demo_refresh, is_demo_url
-from ecei.mirror import SNAPSHOT_DATES, demo_site
+from ecei.demo_warehouse import DEMO_START_URL, build, demo_refresh
+from ecei.mirror import SNAPSHOT_DATES, demo_site, is_demo_url
 from ecei.outcome import Refused
 from ecei.settings import LIVE_START_URL, Settings
 from tests.conftest import query
