@@ -28,7 +28,9 @@ from plotly.offline import get_plotlyjs
 
 from ecei import change_kinds, run_figures
 from ecei.moments import Edge, When, instant, judging_day, stamp
+from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file
+from warehouse.watcher import watcher_state
 
 RECENT_RUNS = 10
 CHANGES_LIMIT = 500
@@ -36,6 +38,7 @@ EXPIRY_MONTHS = 24
 LAPSING_DAYS = 90  # a label lapsing within this many days is shown as lapsing
 # no version starts after it: the list at this instant is the latest one (clusters_current)
 END_OF_TIME = dt.datetime(9999, 12, 31, 23, 59, 59)
+DEFAULT_STALE_DAYS: int = Settings.model_fields["stale_days"].default  # ECEI_STALE_DAYS's own default
 
 Row = dict[str, Any]
 
@@ -58,6 +61,9 @@ class ReportData:
     changes: list[Row]
     quarantine: list[Row]
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # why the latest list is stale as of `today` (warehouse.watcher: the rule `ecei status` and the
+    # `stale` alert read), announced at the top of the page; None when fresh, or for a look at the past
+    stale: str | None = None
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[Row]:
@@ -87,10 +93,15 @@ def change_summary(rows: list[Row]) -> list[Row]:
 
 
 def collect(
-    con: duckdb.DuckDBPyConnection, today: dt.date, db: str = "", as_of: dt.datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    today: dt.date,
+    db: str = "",
+    as_of: dt.datetime | None = None,
+    stale_days: int = DEFAULT_STALE_DAYS,
 ) -> ReportData:
     """Run the report's queries against an open warehouse: the list at the instant `as_of` (naive
-    UTC; None: the latest list), its labels judged against the day `today`."""
+    UTC; None: the latest list), its labels judged against the day `today`, and whether the latest
+    list is stale by then (no complete refresh for `stale_days` days, or the last one failed)."""
     at = {"at": as_of or END_OF_TIME}
     on_day = {**at, "today": today}
     lapsing = {**on_day, "lapsing_days": LAPSING_DAYS}
@@ -111,6 +122,8 @@ def collect(
         changes=_rows(con, "recent_changes", {**recent, "limit": CHANGES_LIMIT}),
         quarantine=_rows(con, "last_quarantine", at),
     )
+    if as_of is None:
+        data.stale = watcher_state(con, today, stale_days).stale_detail
     data.figures = {
         "expiry": expiry_figure(data.expiry, today),
         "lapsed": lapsed_figure(data.lapsed),
@@ -231,6 +244,7 @@ def write_report(
     busy_timeout: float,
     as_of: When | None = None,
     zone: str = "UTC",
+    stale_days: int = DEFAULT_STALE_DAYS,
 ) -> ReportData:
     """Read the warehouse (read-only) and write the report to `out`, replacing it whole.
 
@@ -242,7 +256,8 @@ def write_report(
     try:
         at = instant(con, as_of, Edge.END) if as_of is not None else None
         day = judging_day(today, at, zone)
-        data = collect(con, day, db=str(db), as_of=at)
+        # the file's name, never the machine's path to it: the page is sent to people
+        data = collect(con, day, db=Path(db).name, as_of=at, stale_days=stale_days)
     finally:
         con.close()
     out.parent.mkdir(parents=True, exist_ok=True)

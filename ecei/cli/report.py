@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import AsOfOption, DbOption, LiveOption, TodayOption, out, outcomes, readable_db, settings, shown
+from ecei.cli.kit import AsOfOption, DbOption, LiveOption, TodayOption, err, out, outcomes, readable_db, settings, shown
 from ecei.moments import stamp
 
 
@@ -30,7 +30,7 @@ def report_command(
     chosen = settings(db=db)
     path = readable_db(chosen, live)
     with outcomes():
-        data = write_report(path, output, today, chosen.busy_timeout, as_of, chosen.timezone)
+        data = write_report(path, output, today, chosen.busy_timeout, as_of, chosen.timezone, chosen.stale_days)
     h = data.headline
     size = output.stat().st_size / 1e6
     listed = f"the list as of {stamp(data.as_of)}" if data.as_of else "the latest list"
@@ -43,6 +43,8 @@ def report_command(
         highlight=False,
         soft_wrap=True,
     )
+    if data.stale:  # the page says it at its top too
+        err.print(f"[yellow]note:[/yellow] stale data as of {data.today}: {shown(data.stale)}", highlight=False)
 
 
 def _s(count: int) -> str:

@@ -452,3 +452,60 @@ def test_a_script_tag_as_a_name_is_shown_not_run(browser: Any, evil_db: Path, tm
     legend = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#chart-expiry g.legend text.legendtext")]
     assert EVIL_PORTFOLIO in legend
     assert console_errors(browser) == []
+
+
+# every table, code block and chart of a section, measured by the page itself: what reaches past the
+# section's right edge, or scrolls sideways inside itself
+OVERFLOWING = """
+const found = [];
+for (const section of document.querySelectorAll('section')) {
+  const edge = section.getBoundingClientRect().right;
+  for (const el of section.querySelectorAll('table, pre, code, .chart')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > edge + 0.5 || el.scrollWidth > el.clientWidth + 1) {
+      found.push(`${section.id} ${el.tagName.toLowerCase()}#${el.id}: right ${box.right} > ${edge}`);
+    }
+  }
+}
+if (document.documentElement.scrollWidth > window.innerWidth) {
+  found.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+}
+return found;
+"""
+
+
+@BROWSER_TIMEOUT
+def test_every_table_fits_its_card_at_1280_px(browser: Any, dated_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    write_report(dated_db, out, dt.date(2021, 9, 15), busy_timeout=5)  # three runs, every kind of change
+    open_page(browser, out)
+    assert browser.execute_script("return window.innerWidth") == 1280
+    assert browser.execute_script(OVERFLOWING) == []
+
+
+def test_no_path_of_the_machine_reaches_the_page(dated_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "where" / "the" / "warehouse" / "lives.duckdb"
+    db.parent.mkdir(parents=True)
+    shutil.copy(dated_db, db)
+    out = tmp_path / "report.html"
+    write_report(db, out, dt.date(2021, 9, 15), busy_timeout=5)
+    html = out.read_text(encoding="utf-8")
+    assert str(tmp_path) not in html and "/where/the/" not in html
+    assert "from lives.duckdb." in page(out).css("footer::text").get()
+
+
+def test_stale_data_is_announced_at_the_top(dated_db: Path, tmp_path: Path) -> None:
+    # the demo's last complete refresh started 2021-09-15; ECEI_STALE_DAYS' default is 3
+    fresh, stale = tmp_path / "fresh.html", tmp_path / "stale.html"
+    write_report(dated_db, fresh, dt.date(2021, 9, 17), busy_timeout=5)
+    write_report(dated_db, stale, dt.date(2021, 9, 18), busy_timeout=5)
+    assert page(fresh).css("#stale").get() is None
+    banner = page(stale).css("header #stale")
+    assert (
+        "no complete refresh for 3 days (the last, run 3, started 2021-09-15T09:00:00Z)"
+        in banner.xpath("string()").get()
+    )
+    # a look at the past shows the list as it stood then: no banner for the data being old now
+    past = tmp_path / "past.html"
+    write_report(dated_db, past, None, busy_timeout=5, as_of=parse_when("2018-10-15"))
+    assert page(past).css("#stale").get() is None
