@@ -72,7 +72,7 @@ def test_a_table_names_what_it_left_out() -> None:
     buffer = io.StringIO()
     columns = [f"column_{i}" for i in range(12)]
     rows = [tuple("x" * 20 for _ in columns) for _ in range(50)]
-    write_table(Console(file=buffer, width=70, color_system=None), columns, rows, 10, Hints())
+    write_table(Console(file=buffer, width=70, color_system=None), columns, [rows], 10, Hints())
     lines = buffer.getvalue().splitlines()
     assert max(cell_len(line) for line in lines) <= 70
     note = " ".join(" ".join(lines).split("┘", 1)[1].split())
