@@ -15,6 +15,7 @@ and last kept, with a line saying how many.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -175,16 +176,17 @@ def cut(value: str) -> tuple[str, bool]:
     """`value` as the table holds it: at most CELL_LINES lines of at most CELL_WIDTH cells, the cut
     marked GAP; and whether anything was cut. The work is bounded by what is kept, not the value."""
     bound = CELL_LINES * (CELL_WIDTH + 1)  # characters that can be shown; the rest is never looked at
-    was_cut = len(value) > bound
+    ends_early = len(value) > bound
     lines = visible(value[:bound]).split("\n")
     if len(lines) > CELL_LINES:
-        lines, was_cut = lines[:CELL_LINES], True
+        lines, ends_early = lines[:CELL_LINES], True
+    was_cut = ends_early
     kept = []
     for line in lines:
         if cell_len(line) > CELL_WIDTH:
             line, was_cut = _clipped(line, CELL_WIDTH), True
         kept.append(line)
-    if was_cut and not kept[-1].endswith(GAP):
+    if ends_early and not kept[-1].endswith(GAP):
         kept[-1] = _clipped(kept[-1], CELL_WIDTH) if cell_len(kept[-1]) >= CELL_WIDTH else kept[-1] + GAP
     return "\n".join(kept), was_cut
 
@@ -322,16 +324,34 @@ def _shown(cell: str | int | None) -> str | int | None:
     return visible(cell) if type(cell) is str else cell
 
 
+def _quoted(cell: str | int | None, delimiter: str) -> str:
+    if type(cell) is not str:
+        return "" if cell is None else str(cell)
+    if any(c in cell for c in (delimiter, '"', "\n", "\r")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def _lines(rows: list[list[Any]], delimiter: str) -> str:
+    """`rows` as CSV (or TSV) lines: the csv module's, unless a cell holds a bare \r, which it leaves
+    unquoted (it quotes only the line terminator, \n) and every reader takes for a line's end."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    written = buffer.getvalue()
+    if "\r" not in written:
+        return written
+    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + "\n" for r in rows)
+
+
 def write_delimited(stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool) -> int:
     """CSV or TSV with a header; on a terminal (stdout) every control character shown, not obeyed."""
-    writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns])
+    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter))
     total = 0
     for batch in batches:
         if terminal:
-            writer.writerows([[_shown(_delimited(v)) for v in r] for r in batch])
+            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter))
         else:
-            writer.writerows([[_delimited(v) for v in r] for r in batch])
+            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter))
         total += len(batch)
     return total
 
