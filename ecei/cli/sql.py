@@ -27,7 +27,16 @@ from typer._click.exceptions import UsageError
 
 from ecei.cli.kit import LIVE_HELP, err, finish, out, outcomes, readable_db, settings, shown
 from ecei.cli.lazy import OwnArguments
-from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Batches, Hints, format_for, write_result
+from ecei.cli.sql_formats import (
+    FORMATS,
+    SUFFIXES,
+    TABLE_MOST,
+    TERMINAL_ROWS,
+    Batches,
+    Hints,
+    format_for,
+    write_result,
+)
 from ecei.durable import read_capped
 from ecei.outcome import Status
 from ecei.query_settings import QuerySettings, query_settings
@@ -143,7 +152,11 @@ def run(args: list[str]) -> None:
             _to_stdout(fmt, found.columns, found.batches(), max_rows)
             return
         total = _write_file(target, fmt, found.columns, found.batches())
-    err.print(f"{total:,} rows written to {target}", highlight=False, markup=False)
+    if fmt == "table" and total > TABLE_MOST:
+        said = f"{total:,} rows, the first {TABLE_MOST:,} written to {target} as a table (--format csv writes them all)"
+    else:
+        said = f"{total:,} rows written to {target}"
+    err.print(said, highlight=False, markup=False)
 
 
 def _to_stdout(fmt: str, columns: list[str], batches: Batches, max_rows: int | None) -> None:
