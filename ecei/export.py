@@ -4,6 +4,7 @@ Timestamps carry their zone in every format: CSV and JSON write them as ecei wri
 (ecei.moments.stamp: `2018-10-15T09:30:00Z`, UTC to the second); Parquet keeps a real type,
 TIMESTAMP WITH TIME ZONE, the warehouse's naive UTC values read as UTC. A list in a CSV cell is
 written as JSON (`["ICT","Health"]`), as `ecei changes` writes one, not as DuckDB's `[ICT, Health]`.
+A text in a CSV cell that a spreadsheet would run as a formula is written as ecei.csv_cells says.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from ecei.csv_cells import csv_cell_sql
 from warehouse.db import open_when_free, transaction
 
 FORMATS: dict[str, tuple[str, str]] = {
@@ -63,6 +65,8 @@ def columns_as(described: list[tuple[Any, ...]], fmt: str) -> str:
             column = f"strftime({column}, '{STAMP_FORMAT}') as {column}"
         elif fmt == "csv" and column_type.endswith("[]"):
             column = f"to_json({column})::varchar as {column}"  # a list stays a list in a cell: JSON
+        elif fmt == "csv" and column_type == "VARCHAR":
+            column = f"{csv_cell_sql(column)} as {column}"  # a text a spreadsheet would run: ecei.csv_cells
         columns.append(column)
     return ", ".join(columns)
 

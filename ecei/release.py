@@ -30,6 +30,7 @@ from typing import Any
 
 from ecei import change_kinds
 from ecei.changes import ChangesResult, Point, changes_between, what_happened
+from ecei.csv_cells import NOTE as CSV_NOTE
 from ecei.export import FORMATS, columns_as
 from ecei.moments import stamp
 from ecei.outcome import Refused, Status
@@ -197,7 +198,8 @@ def _write_tables(con: Any, folder: Path, at: dt.datetime, day: dt.date) -> tupl
             resource: dict[str, Any] = {
                 "name": f"{table.stem}-{fmt}",
                 "title": f"{table.stem} ({fmt.upper()})",
-                "description": table.description,
+                # the CSV's text cells are made safe for a spreadsheet (ecei.csv_cells): its readers are told
+                "description": f"{table.description} {CSV_NOTE}" if fmt == "csv" else table.description,
                 "path": path.name,
                 "type": "table",
                 "profile": "tabular-data-resource",

@@ -1,10 +1,14 @@
 """Read-only queries for analysts: one statement, no writes, nothing outside the warehouse file,
-within a time and a memory limit."""
+within a time and a memory limit, its rows streamed in batches (never all of them at once)."""
 
 from __future__ import annotations
 
 import itertools
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +32,16 @@ _READ = duckdb.StatementType.SELECT
 _EXPLAIN = duckdb.StatementType.EXPLAIN
 _ANALYZE = {"analyze", "analyse"}
 _READS_NAMED = "SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN [ANALYZE] SELECT"
+# rows taken from DuckDB at a time: one of its vectors, so Python holds about what DuckDB holds
+BATCH_ROWS = 2048
 
 
 class QueryRefused(Exception):
     """The statement would write or reach outside the warehouse."""
+
+
+class QueryInvalid(Exception):
+    """The text is no SQL DuckDB can parse: a SQL error, as a misspelt name is, not a refusal."""
 
 
 class QueryStopped(Exception):
@@ -54,7 +64,7 @@ def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Stateme
     try:
         return con.extract_statements(sql)
     except duckdb.Error as exc:
-        raise QueryRefused(f"the query does not parse: {exc}") from exc
+        raise QueryInvalid(str(exc)) from exc
 
 
 def _keyword(raw: bytes, position: int) -> str:
@@ -89,11 +99,48 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise QueryRefused(f"{name} statements are not allowed: `ecei sql` only reads ({_READS_NAMED})")
 
 
-def run_query(
+@dataclass
+class Answer:
+    """A statement's columns, their DuckDB types, and its rows as they come (`batches`, once)."""
+
+    columns: list[str]
+    types: list[str]
+    _cursor: duckdb.DuckDBPyConnection
+    _deadline: float | None
+    _timeout: float | None
+    _memory_limit: str | None
+
+    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows, BATCH_ROWS at a time. The time limit counts the whole answer: past it, the next
+        batch is not taken, however long the caller spent on the last one (QueryStopped)."""
+        while True:
+            if self._deadline is not None and time.monotonic() > self._deadline:
+                raise QueryStopped(self._timeout or 0)
+            with _stopped_as_ours(self._timeout, self._memory_limit):
+                batch = self._cursor.fetchmany(BATCH_ROWS)
+            if not batch:
+                return
+            yield batch
+
+
+@contextmanager
+def _stopped_as_ours(timeout: float | None, memory_limit: str | None) -> Iterator[None]:
+    try:
+        yield
+    except duckdb.InterruptException as exc:
+        raise QueryStopped(timeout or 0) from exc
+    except duckdb.OutOfMemoryException as exc:
+        raise QueryOutOfMemory(str(memory_limit), str(exc).splitlines()[0]) from exc
+
+
+@contextmanager
+def streamed_query(
     db: Path | str, sql: str, busy_timeout: float, timeout: float | None = None, memory_limit: str | None = None
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one read-only statement; returns (column names, rows). Past `timeout` seconds it is
-    interrupted (QueryStopped); past `memory_limit` (DuckDB's, e.g. '1GB') it fails (QueryOutOfMemory)."""
+) -> Iterator[Answer]:
+    """Run one read-only statement and hand its answer over while it streams. Past `timeout` seconds
+    from the start (the query and the reading of its rows) it is interrupted (QueryStopped); past
+    `memory_limit` (DuckDB's, e.g. '1GB') it fails (QueryOutOfMemory); the connection is closed on
+    leaving."""
     config = _SAFE_CONFIG if memory_limit is None else {**_SAFE_CONFIG, "memory_limit": memory_limit}
     con = open_when_free(db, busy_timeout, read_only=True, config=config)
     # interrupt() is the one call DuckDB takes from another thread while a statement runs
@@ -103,20 +150,27 @@ def run_query(
         con.execute("set enable_progress_bar = false")
         con.execute("set lock_configuration = true")
         check_query(con, sql)
+        deadline = None if timeout is None else time.monotonic() + timeout
         if timer is not None:
             timer.start()
-        try:
-            cur = con.execute(sql)
-        except duckdb.PermissionException as exc:
-            # a read of a file or URL (read_csv, glob, 'http://...'): refused by the connection's settings
-            raise QueryRefused(f"the query reaches outside the warehouse file: {exc}") from exc
-        columns = [d[0] for d in cur.description] if cur.description else []
-        return columns, cur.fetchall()
-    except duckdb.InterruptException as exc:
-        raise QueryStopped(timeout or 0) from exc
-    except duckdb.OutOfMemoryException as exc:
-        raise QueryOutOfMemory(str(memory_limit), str(exc).splitlines()[0]) from exc
+        with _stopped_as_ours(timeout, memory_limit):
+            try:
+                cur = con.execute(sql)  # DuckDB streams the result: rows are made as they are fetched
+            except duckdb.PermissionException as exc:
+                # a read of a file or URL (read_csv, glob, 'http://...'): refused by the connection's settings
+                raise QueryRefused(f"the query reaches outside the warehouse file: {exc}") from exc
+        described = cur.description or []
+        yield Answer([d[0] for d in described], [str(d[1]) for d in described], cur, deadline, timeout, memory_limit)
     finally:
         if timer is not None:
             timer.cancel()
         con.close()
+
+
+def run_query(
+    db: Path | str, sql: str, busy_timeout: float, timeout: float | None = None, memory_limit: str | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one read-only statement; returns (column names, every row): for answers known to be small
+    (streamed_query for any other)."""
+    with streamed_query(db, sql, busy_timeout, timeout, memory_limit) as answer:
+        return answer.columns, [row for batch in answer.batches() for row in batch]

@@ -30,6 +30,7 @@ from ecei.cli.kit import (
     visible,
     when_parser,
 )
+from ecei.csv_cells import csv_cell
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, stamp
 
@@ -185,7 +186,7 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         return json_text(list(value))  # a list stays a list: JSON in its cell
-    return str(value)
+    return csv_cell(value) if isinstance(value, str) else str(value)
 
 
 def _csv(result: ChangesResult, to_file: bool) -> str:

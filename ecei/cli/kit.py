@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -269,11 +270,13 @@ _SHOWN: dict[int, str] = {
 }
 # in JSON the same characters become escapes of the very same value (\uNNNN), not pictures
 _JSON_SHOWN: dict[int, str] = {c: f"\\u{c:04x}" for c in _SHOWN}
+# a search in C finds the rare text that needs translating: `ecei sql` writes millions of cells
+_ANY_SHOWN = re.compile("[" + "".join(re.escape(chr(c)) for c in _SHOWN) + "]")
 
 
 def visible(text: str) -> str:
     """Text the site (or a query) wrote, made safe for a terminal: every control shown, none obeyed."""
-    return text.translate(_SHOWN)
+    return text.translate(_SHOWN) if _ANY_SHOWN.search(text) else text
 
 
 def shown(text: str) -> str:
@@ -312,10 +315,17 @@ def _blob(raw: bytes) -> str:
     return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02X}" for b in raw)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=plain)
+
+
 def json_text(document: Any, **dumps: Any) -> str:
     """One JSON document whose strings carry no raw control or bidi character (they are \\u escapes)."""
     dumps.setdefault("default", plain)
-    return json.dumps(document, ensure_ascii=False, **dumps).translate(_JSON_SHOWN)
+    # json.dumps builds an encoder on every call it is given options: `ecei sql` makes millions of calls
+    found = (
+        _ENCODER.encode(document) if dumps == {"default": plain} else json.dumps(document, ensure_ascii=False, **dumps)
+    )
+    return found.translate(_JSON_SHOWN) if _ANY_SHOWN.search(found) else found
 
 
 def first_cause(exc: BaseException) -> str:

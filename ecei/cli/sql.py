@@ -16,33 +16,51 @@ import argparse
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from typer._click.exceptions import UsageError
 
-from ecei.cli.kit import LIVE_HELP, err, out, outcomes, readable_db, settings
+from ecei.cli.kit import LIVE_HELP, err, finish, out, outcomes, readable_db, settings, shown
 from ecei.cli.lazy import OwnArguments
-from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Hints, format_for, write_result
+from ecei.cli.sql_formats import (
+    FORMATS,
+    SUFFIXES,
+    TABLE_MOST,
+    TERMINAL_ROWS,
+    Batches,
+    Hints,
+    format_for,
+    write_result,
+)
+from ecei.durable import read_capped
+from ecei.outcome import Status
 from ecei.query_settings import QuerySettings, query_settings
 from warehouse.db import sql_file
-from warehouse.query import QueryOutOfMemory, QueryStopped, run_query
+from warehouse.query import Answer, QueryOutOfMemory, QueryStopped, streamed_query
 
 if TYPE_CHECKING:
     from ecei.settings import Settings
 
 HELP = "Query the warehouse read-only: a statement, --views or a shell."
+# the most a statement may hold, from -f FILE or standard input: a /dev/zero must not fill the memory
+STATEMENT_BYTES = 1 << 20
 EPILOG = """\
 A query is one read: SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN
 [ANALYZE] in front of one; writes, more than one statement and reads outside the warehouse file are
-refused. The table fits the terminal: long values are folded, never cut, and columns or rows that do
-not fit are left out with a line naming them (--format csv or -o FILE gives everything).
+refused. The table fits the terminal: long values are folded (past 200 characters a line or 50 lines
+they are cut, marked …), and columns or rows that do not fit are left out with a line naming them
+(--format csv or -o FILE gives everything). Rows are written as they come: memory stays bounded
+whatever their number, and ECEI_SQL_TIMEOUT counts the whole answer, writing it included.
 
-exit codes: 0 ok, 1 SQL error (or a query stopped at ECEI_SQL_TIMEOUT / ECEI_SQL_MEMORY_LIMIT),
-2 refused statement, missing warehouse or usage error, 4 the warehouse stayed busy (ECEI_BUSY_TIMEOUT;
-only with --live, or before anything was published: the published copy is never busy).
+exit codes: 0 ok, 1 SQL error, a statement that does not parse included (or a query stopped at
+ECEI_SQL_TIMEOUT / ECEI_SQL_MEMORY_LIMIT), 2 refused statement, missing warehouse or usage error
+(a -f FILE or standard input over 1 MiB too), 4 the warehouse stayed busy (ECEI_BUSY_TIMEOUT; only
+with --live, or before anything was published: the published copy is never busy).
 """
 
 
@@ -128,26 +146,44 @@ def run(args: list[str]) -> None:
 
         raise typer.Exit(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive))
     statement = sql_file("public_objects.sql") if a.views else _statement(a.query, a.file)
-    columns, rows = answer(chosen, path, statement)
     max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
-    if target is None:
-        write_result(fmt, sys.stdout, out, columns, rows, terminal=True, max_rows=max_rows, hints=Hints())
-        return
-    with outcomes(failed="could not write the result"):
-        _write_file(target, fmt, columns, rows)
-    err.print(f"{len(rows):,} rows written to {target}", highlight=False, markup=False)
+    with answering(chosen, path, statement) as found:
+        if target is None:
+            _to_stdout(fmt, found.columns, found.batches(), max_rows)
+            return
+        total = _write_file(target, fmt, found.columns, found.batches())
+    if fmt == "table" and total > TABLE_MOST:
+        said = f"{total:,} rows, the first {TABLE_MOST:,} written to {target} as a table (--format csv writes them all)"
+    else:
+        said = f"{total:,} rows written to {target}"
+    err.print(said, highlight=False, markup=False)
+
+
+def _to_stdout(fmt: str, columns: list[str], batches: Batches, max_rows: int | None) -> None:
+    try:
+        write_result(fmt, sys.stdout, out, columns, batches, terminal=True, max_rows=max_rows, hints=Hints())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader left (`| head`): what it did not take is nobody's; no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _statement(query: str | None, file: Path | None) -> str:
-    if file is not None:
+    """The statement of -f FILE, of standard input (-) or of the argument; a file is read with a cap."""
+    if file is None and query != "-":
+        assert query is not None
+        return query
+    source, named = (file, f"-f {file}") if file is not None else (Path("/dev/stdin"), "standard input")
+    with outcomes():  # past the cap: refused, exit 2
         try:
-            return file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"-f {file}: {getattr(exc, 'strerror', None) or exc}") from None
-    if query == "-":
-        return sys.stdin.read()
-    assert query is not None
-    return query
+            what = "the statement in" if file is not None else "the statement on standard input:"
+            raw = read_capped(source, STATEMENT_BYTES, what)
+        except OSError as exc:
+            raise UsageError(f"{named}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{named}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _output(name: str | None) -> Path | None:
@@ -162,18 +198,24 @@ def _output(name: str | None) -> Path | None:
     return target
 
 
-def _write_file(target: Path, fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """The result in a file beside `target`, renamed onto it when whole: a failure leaves no half file."""
+def _write_file(target: Path, fmt: str, columns: list[str], batches: Batches) -> int:
+    """The result in a file beside `target`, renamed onto it when whole: a failure (of the query or
+    of the disk) leaves no half file. Returns how many rows it holds."""
     handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
-            write_result(fmt, stream, console, columns, rows, terminal=False, max_rows=None, hints=Hints())
+            total = write_result(fmt, stream, console, columns, batches, terminal=False, max_rows=None, hints=Hints())
         os.chmod(partial, 0o666 & ~_umask())
         os.replace(partial, target)
+    except OSError as exc:
+        Path(partial).unlink(missing_ok=True)
+        err.print(f"[red]could not write the result:[/red] {shown(str(exc))}", highlight=False)
+        finish(Status.FAILED)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
+    return total
 
 
 def _umask() -> int:
@@ -182,19 +224,23 @@ def _umask() -> int:
     return current
 
 
-def answer(chosen: QuerySettings | Settings, path: Path, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The statement's columns and rows, within the settings' limits; a refusal, a busy warehouse or
-    a failed query ends the command with its line and exit code (kit.outcomes)."""
+@contextmanager
+def answering(chosen: QuerySettings | Settings, path: Path, statement: str) -> Iterator[Answer]:
+    """The statement's answer while its rows stream, within the settings' limits; a refusal, a busy
+    warehouse or a failed query (also one that fails while its rows are read) ends the command with
+    its line and exit code (kit.outcomes)."""
     # a SQL error is the user's to fix: say it plainly, no traceback
-    with outcomes(failed="query failed", detail=_why):
-        columns, rows = run_query(
+    with (
+        outcomes(failed="query failed", detail=_why),
+        streamed_query(
             path,
             statement,
             busy_timeout=chosen.busy_timeout,
             timeout=chosen.sql_timeout,
             memory_limit=chosen.sql_memory_limit,
-        )
-    return columns, rows
+        ) as found,
+    ):
+        yield found
 
 
 def _why(exc: Exception) -> str:
@@ -208,4 +254,4 @@ def _why(exc: Exception) -> str:
 
 sql_command = OwnArguments("sql", run, help=HELP)
 
-__all__ = ["answer", "run", "sql_command"]
+__all__ = ["answering", "run", "sql_command"]

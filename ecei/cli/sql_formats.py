@@ -2,37 +2,50 @@
 
 Every format writes a value the same way: a timestamp through `ecei.moments.stamp`
 (`2018-10-15T09:30:00Z`), a date as `2018-10-15`, a list or a struct as JSON (in JSON a real array or
-object). The table never cuts a value: a long one is folded onto more lines of its cell, and when the
-columns do not fit the terminal even folded, whole columns are left out, as DuckDB's own CLI does
-(the first and the last kept, the middle ones dropped), and a line under the table names them. Rows
-beyond a cap are left out the same way, first and last kept, with a line saying how many.
+object); a CSV or TSV text cell as ecei.csv_cells writes it (safe for a spreadsheet). Rows come in
+batches as DuckDB streams them, and every format writes them as they come: only the table keeps
+some, its first and last rows. A long value is folded onto more lines of its cell; one past
+CELL_WIDTH cells a line or CELL_LINES lines is cut, marked `…`, with a line under the table saying
+so (the other formats keep every value whole). When the columns do not fit the terminal even folded,
+whole columns are left out, as DuckDB's own CLI does (the first and the last kept, the middle ones
+dropped), and a line under the table names them. Rows beyond a cap are left out the same way, first
+and last kept, with a line saying how many.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from rich import box
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ecei.cli.kit import json_text, plain, visible
+from ecei.csv_cells import csv_cell
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # the format a file's name asks for when --format is not given
 SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".md": "markdown"}
 TERMINAL_ROWS = 40  # rows a table shows on a terminal, as DuckDB's CLI: the first 20 and the last 20
 FOLD_AT = 16  # a column is folded down to this width (or its own, if narrower) before any is dropped
-GAP = "…"  # the column (and the row) that stands for what was left out
+GAP = "…"  # the column (and the row, and the end of a cut value) that stands for what was left out
 NULL = "NULL"
+# a value past these is cut in the table: a 1 MB name must not take minutes to fold into a column
+CELL_WIDTH = 200  # cells of a line of a value
+CELL_LINES = 50  # lines of a value (an EXPLAIN's plan is a few dozen)
+# rows a table holds when every row is asked for: past this, a table is the wrong format for them
+TABLE_MOST = 1_000
 
 Rows = Sequence[tuple[Any, ...]]
+Batches = Iterable[Rows]  # the rows as they come, a batch at a time, read once
 
 
 def text(value: Any) -> str:
@@ -127,19 +140,55 @@ def _share(room: int, natural: list[int], floor: list[int]) -> list[int]:
 
 def fold(value: str, width: int) -> str:
     """`value` cut into lines of at most `width` cells, at a space when one is near the end: every
-    character kept, none replaced by an ellipsis."""
+    character kept, none replaced by an ellipsis. Linear in the value: each character is measured
+    once, and again at most once after a break at a space."""
     lines = []
     for line in value.split("\n"):
-        while cell_len(line) > width:
+        start = 0
+        while True:
+            end, used = start, 0
+            while end < len(line) and used + (size := get_character_cell_size(line[end])) <= width:
+                used += size
+                end += 1
+            if end == len(line):
+                lines.append(line[start:])
+                break
             # a character wider than the column (界 in one cell) still goes, on a line of its own
-            head = chop_cells(line, width)[0] or line[0]
-            space = head.rfind(" ")
-            if space >= len(head) // 2:
-                head = head[: space + 1]
-            lines.append(head)
-            line = line[len(head) :]
-        lines.append(line)
+            end = max(end, start + 1)
+            space = line.rfind(" ", start, end) - start
+            if space >= (end - start) // 2:
+                end = start + space + 1
+            lines.append(line[start:end])
+            start = end
     return "\n".join(lines)
+
+
+def _clipped(line: str, width: int) -> str:
+    """The first cells of `line` that leave room for GAP within `width`, then GAP."""
+    used, end = 0, 0
+    while end < len(line) and used + (size := get_character_cell_size(line[end])) <= width - 1:
+        used += size
+        end += 1
+    return line[:end] + GAP
+
+
+def cut(value: str) -> tuple[str, bool]:
+    """`value` as the table holds it: at most CELL_LINES lines of at most CELL_WIDTH cells, the cut
+    marked GAP; and whether anything was cut. The work is bounded by what is kept, not the value."""
+    bound = CELL_LINES * (CELL_WIDTH + 1)  # characters that can be shown; the rest is never looked at
+    ends_early = len(value) > bound
+    lines = visible(value[:bound]).split("\n")
+    if len(lines) > CELL_LINES:
+        lines, ends_early = lines[:CELL_LINES], True
+    was_cut = ends_early
+    kept = []
+    for line in lines:
+        if cell_len(line) > CELL_WIDTH:
+            line, was_cut = _clipped(line, CELL_WIDTH), True
+        kept.append(line)
+    if ends_early and not kept[-1].endswith(GAP):
+        kept[-1] = _clipped(kept[-1], CELL_WIDTH) if cell_len(kept[-1]) >= CELL_WIDTH else kept[-1] + GAP
+    return "\n".join(kept), was_cut
 
 
 def _natural(cells: list[str]) -> int:
@@ -155,18 +204,70 @@ class Hints:
     """How to see what a table left out, as the place it runs in says it (a command's options, the shell's)."""
 
     rows: str = "--max-rows 0 shows every row"
+    every_row: str = "--format csv or -o FILE.csv gives every row"
     columns: str = "use --format csv or -o FILE"
+    values: str = "--format csv, json or -o FILE.csv shows them whole"
+
+
+@dataclass
+class _Kept:
+    """The rows a table shows, read from batches as they come: the first `top` as cells, the last
+    `bottom` as rows (the batches that hold them), and how many there were."""
+
+    top: int
+    bottom: int
+    head: list[tuple[Any, ...]]
+    tail: deque[Rows]
+    tail_rows: int = 0
+    total: int = 0
+
+    def take(self, batch: Rows) -> None:
+        if len(self.head) < self.top:
+            self.head.extend(batch[: self.top - len(self.head)])
+        self.total += len(batch)
+        if self.bottom:
+            self.tail.append(batch)
+            self.tail_rows += len(batch)
+            while self.tail_rows - len(self.tail[0]) >= self.bottom:
+                self.tail_rows -= len(self.tail.popleft())
+
+    def last(self, count: int) -> list[tuple[Any, ...]]:
+        rows = [r for batch in self.tail for r in batch]
+        return rows[len(rows) - count :] if count else []
+
+
+def _keep(batches: Batches, max_rows: int | None) -> tuple[list[tuple[Any, ...]], int, int | None, bool]:
+    """The rows to show, how many there were, where the gap row goes (None: no gap), and whether
+    they are only the first TABLE_MOST of every row asked for."""
+    every = max_rows is None or max_rows <= 0
+    cap = TABLE_MOST if every else min(max_rows or 0, TABLE_MOST)
+    top = cap if every else (cap + 1) // 2
+    kept = _Kept(top, 0 if every else cap // 2, [], deque())
+    for batch in batches:
+        kept.take(batch)
+    if kept.total <= cap:
+        return [*kept.head, *kept.last(kept.total - len(kept.head))], kept.total, None, False
+    if every:
+        return kept.head, kept.total, None, True
+    return [*kept.head, *kept.last(cap // 2)], kept.total, top, False
 
 
 def write_table(
-    console: Console, columns: list[str], rows: Rows, max_rows: int | None, hints: Hints, whole: bool = False
-) -> None:
+    console: Console, columns: list[str], batches: Batches, max_rows: int | None, hints: Hints, whole: bool = False
+) -> int:
     """The result as a table on `console`, at its width; with `whole`, at the width the values need
-    (a file has no width), every column and every row."""
-    cut = None if max_rows is None or max_rows <= 0 or len(rows) <= max_rows else max_rows
-    kept = list(rows) if cut is None else [*rows[: (cut + 1) // 2], *rows[len(rows) - cut // 2 :]]
-    cells = [[visible(text(v)) if v is not None else NULL for v in r] for r in kept]
-    heads = [visible(c) for c in columns]
+    (a file has no width), every column. Returns how many rows the result had."""
+    kept, total, top, first_only = _keep(batches, max_rows)
+    cut_values = 0
+    cells: list[list[str]] = []
+    for r in kept:
+        row = []
+        for v in r:
+            shown, was_cut = cut(text(v)) if v is not None else (NULL, False)
+            cut_values += was_cut
+            row.append(shown)
+        cells.append(row)
+    heads = [cut(c)[0] for c in columns]
     natural = [max(cell_len(h), _natural([r[i] for r in cells])) for i, h in enumerate(heads)]
     layout = Fit(list(range(len(columns))), natural, [], None) if whole else fit(natural, console.width)
     table = Table(box=box.HEAVY_HEAD, show_edge=True)
@@ -178,7 +279,6 @@ def write_table(
         w = 1 if i is None else widths[i]
         head = GAP if i is None else fold(heads[i], w)
         table.add_column(Text(head), width=w, overflow="fold", no_wrap=False)
-    top = (cut + 1) // 2 if cut is not None else len(cells)
     for k, r in enumerate(cells):
         if k == top:
             table.add_row(*(Text(GAP) for _ in order))
@@ -186,53 +286,109 @@ def write_table(
     if whole:
         console.width = max(console.width, sum(natural) + _chrome(len(natural)))
     console.print(table)
-    if cut is not None:
-        bottom = cut - top
-        note = f"{_plural(len(rows), 'row')}, {cut:,} shown (the first {top:,} and the last {bottom:,}; {hints.rows})"
+    if top is not None:
+        bottom = len(kept) - top
+        note = f"{_plural(total, 'row')}, {len(kept):,} shown (the first {top:,} and the last {bottom:,}; {hints.rows})"
         console.print(Text(note, style="dim"))
+    if first_only:
+        note = f"{_plural(total, 'row')}, the first {len(kept):,} shown (a table holds at most {TABLE_MOST:,}; "
+        console.print(Text(note + f"{hints.every_row})", style="dim"))
+    if cut_values:
+        note = f"{_plural(cut_values, 'value')} cut at {CELL_WIDTH} characters a line or {CELL_LINES} lines, "
+        console.print(Text(note + f"marked {GAP} ({hints.values})", style="dim"))
     if layout.dropped:
         names = ", ".join(heads[i] for i in layout.dropped)
         note = f"{_plural(len(layout.dropped), 'column')} not shown: {names} "
         console.print(Text(note + f"(terminal is {console.width} wide; {hints.columns})", style="dim"))
+    return total
 
 
 def _cell(shown: str, value: Any, width: int) -> Text:
     return Text(fold(shown, width), style="dim" if value is None else "")
 
 
-# --- the other formats ---
+# --- the other formats: each row written as it comes ---
 
 
-def write_delimited(stream: TextIO, columns: list[str], rows: Rows, delimiter: str, terminal: bool) -> None:
+def _delimited(value: Any) -> str | int | None:
+    """A value as a CSV or TSV cell: a text safe for a spreadsheet (ecei.csv_cells), NULL an empty cell."""
+    kind = type(value)
+    if kind is str:
+        return csv_cell(value)
+    if kind is int or value is None:
+        return value  # the csv module writes both as this module would, and sooner
+    return text(value)
+
+
+def _shown(cell: str | int | None) -> str | int | None:
+    return visible(cell) if type(cell) is str else cell
+
+
+def _quoted(cell: str | int | None, delimiter: str) -> str:
+    if type(cell) is not str:
+        return "" if cell is None else str(cell)
+    if any(c in cell for c in (delimiter, '"', "\n", "\r")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def _lines(rows: list[list[Any]], delimiter: str) -> str:
+    """`rows` as CSV (or TSV) lines: the csv module's, unless a cell holds a bare \r, which it leaves
+    unquoted (it quotes only the line terminator, \n) and every reader takes for a line's end."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    written = buffer.getvalue()
+    if "\r" not in written:
+        return written
+    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + "\n" for r in rows)
+
+
+def write_delimited(stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool) -> int:
     """CSV or TSV with a header; on a terminal (stdout) every control character shown, not obeyed."""
-    shown = visible if terminal else str
-    writer = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([shown(c) for c in columns])
-    for r in rows:
-        writer.writerow([None if v is None else shown(text(v)) for v in r])
+    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter))
+    total = 0
+    for batch in batches:
+        if terminal:
+            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter))
+        else:
+            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter))
+        total += len(batch)
+    return total
 
 
-def write_json(stream: TextIO, columns: list[str], rows: Rows, lines: bool) -> None:
+def write_json(stream: TextIO, columns: list[str], batches: Batches, lines: bool) -> int:
     """One JSON array of objects, or one object per line; control characters as \\u escapes."""
-    records = [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in rows]
-    if lines:
-        for record in records:
-            stream.write(json_text(record) + "\n")
-    else:
-        stream.write(json_text(records) + "\n")
+    total = 0
+    if not lines:
+        stream.write("[")
+    for batch in batches:
+        records = [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in batch]
+        if lines:
+            stream.write("".join(json_text(record) + "\n" for record in records))
+        else:
+            # a batch as one array, its brackets dropped: the same text as the whole array at once
+            stream.write((", " if total else "") + json_text(records)[1:-1])
+        total += len(batch)
+    if not lines:
+        stream.write("]\n")
+    return total
 
 
 def _markdown_cell(value: str) -> str:
     return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
-def write_markdown(stream: TextIO, columns: list[str], rows: Rows, terminal: bool) -> None:
+def write_markdown(stream: TextIO, columns: list[str], batches: Batches, terminal: bool) -> int:
     """A Markdown table (GitHub's form): pipes escaped, line breaks as <br>."""
     shown = visible if terminal else str
     stream.write("| " + " | ".join(_markdown_cell(shown(c)) for c in columns) + " |\n")
     stream.write("|" + "---|" * len(columns) + "\n")
-    for r in rows:
-        stream.write("| " + " | ".join(_markdown_cell(shown(text(v))) for v in r) + " |\n")
+    total = 0
+    for batch in batches:
+        for r in batch:
+            stream.write("| " + " | ".join(_markdown_cell(shown(text(v))) for v in r) + " |\n")
+        total += len(batch)
+    return total
 
 
 def write_result(
@@ -240,22 +396,22 @@ def write_result(
     stream: TextIO,
     console: Console,
     columns: list[str],
-    rows: Rows,
+    batches: Batches,
     *,
     terminal: bool,
     max_rows: int | None,
     hints: Hints,
-) -> None:
-    """`columns` and `rows` in `fmt`: the table on `console`, the others on `stream`. `terminal` says
-    they go to standard output: the table fits the console's width, and control characters are shown
-    in every format; a file gets the whole table and the values as they are."""
+) -> int:
+    """`columns` and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
+    returns how many rows there were. `terminal` says they go to standard output: the table fits the
+    console's width, and control characters are shown in every format; a file gets the whole table
+    and the values as they are."""
     if fmt == "table":
-        write_table(console, columns, rows, max_rows, hints, whole=not terminal)
-    elif fmt in ("csv", "tsv"):
-        write_delimited(stream, columns, rows, "," if fmt == "csv" else "\t", terminal)
-    elif fmt in ("json", "jsonl"):
-        write_json(stream, columns, rows, lines=fmt == "jsonl")
-    elif fmt == "markdown":
-        write_markdown(stream, columns, rows, terminal)
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
+        return write_table(console, columns, batches, max_rows, hints, whole=not terminal)
+    if fmt in ("csv", "tsv"):
+        return write_delimited(stream, columns, batches, "," if fmt == "csv" else "\t", terminal)
+    if fmt in ("json", "jsonl"):
+        return write_json(stream, columns, batches, lines=fmt == "jsonl")
+    if fmt == "markdown":
+        return write_markdown(stream, columns, batches, terminal)
+    raise ValueError(f"unknown format {fmt!r}")

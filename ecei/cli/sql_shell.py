@@ -19,7 +19,7 @@ import duckdb
 import typer
 
 from ecei.cli.kit import err, out
-from ecei.cli.sql import answer
+from ecei.cli.sql import STATEMENT_BYTES, answering
 from ecei.cli.sql_formats import FORMATS, TERMINAL_ROWS, Hints, write_result
 from warehouse.db import sql_file
 
@@ -29,7 +29,12 @@ if TYPE_CHECKING:
 
 PROMPT = "ecei> "
 MORE = "  ...> "
-HINTS = Hints(rows=".maxrows 0 shows every row", columns="use .format csv")
+HINTS = Hints(
+    rows=".maxrows 0 shows every row",
+    every_row=".format csv gives every row",
+    columns="use .format csv",
+    values=".format csv or json shows them whole",
+)
 HELP = f"""\
 End a statement with ; (it may span lines). Each is one read, as `ecei sql` runs it.
   .views              the public views, tables and macros, described
@@ -68,15 +73,25 @@ class Shell:
     def run(self, statement: str) -> None:
         """Answer one statement as `ecei sql` would, its refusal or failure said and remembered."""
         try:
-            columns, rows = answer(self.chosen, self.path, statement)
+            with answering(self.chosen, self.path, statement) as found:
+                write_result(
+                    self.fmt,
+                    sys.stdout,
+                    out,
+                    found.columns,
+                    found.batches(),
+                    terminal=True,
+                    max_rows=self.max_rows,
+                    hints=HINTS,
+                )
         except typer.Exit as exited:  # kit.outcomes said why on stderr
             self.worst = max(self.worst, exited.exit_code)
             return
         except KeyboardInterrupt:
             err.print("interrupted", highlight=False)
             return
-        write_result(self.fmt, sys.stdout, out, columns, rows, terminal=True, max_rows=self.max_rows, hints=HINTS)
-        sys.stdout.flush()
+        finally:
+            sys.stdout.flush()
 
     def command(self, line: str) -> bool:
         """A dot command; False when it ends the session."""
@@ -105,7 +120,7 @@ class Shell:
 def _read(prompt: str, interactive: bool) -> str | None:
     """The next line, None at the end: typed at `prompt` (readline), or read from the pipe."""
     if not interactive:
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(STATEMENT_BYTES + 1)  # a /dev/zero must not fill the memory
         return line.rstrip("\n") if line else None
     try:
         return input(prompt)
@@ -154,13 +169,14 @@ def run_shell(chosen: QuerySettings | Settings, path: Path, fmt: str, max_rows: 
         banner = f"ecei-watch SQL shell on {path}, read-only. End a statement with ;  .help for help, .quit to leave."
         out.print(banner, highlight=False, markup=False)
     buffer: list[str] = []
+    held = 0  # characters of the statement being read
     try:
         while True:
             try:
                 line = _read(MORE if buffer else PROMPT, interactive)
             except KeyboardInterrupt:  # Ctrl-C: the statement being typed is dropped
                 sys.stdout.write("\n")
-                buffer = []
+                buffer, held = [], 0
                 continue
             if line is None:
                 break
@@ -170,11 +186,19 @@ def run_shell(chosen: QuerySettings | Settings, path: Path, fmt: str, max_rows: 
                 continue
             if buffer or line.strip():
                 buffer.append(line)
+                held += len(line) + 1
+            if held > STATEMENT_BYTES:
+                err.print(
+                    f"refused: a statement longer than {STATEMENT_BYTES:,} characters; the shell stops here",
+                    highlight=False,
+                    markup=False,
+                )
+                return 2
             if buffer and ends_statement("\n".join(buffer)):
                 if interactive:
                     _remember(len(buffer))
                 shell.run("\n".join(buffer))
-                buffer = []
+                buffer, held = [], 0
     finally:
         if interactive:
             _keep_history(history)

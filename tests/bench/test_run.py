@@ -37,6 +37,9 @@ def test_suite_runs_at_tiny_size(tmp_path: Path) -> None:
         "merge growth",
         "extraction",
         "sql latency",
+        "sql peak memory, 30,000 rows, csv",
+        "sql peak memory, 30,000 rows, jsonl",
+        "sql table with a 1 MB value",
         "alerts run, 4 subscribers",
         "alerts run the same day again",
     ):

@@ -9,7 +9,7 @@ import pytest
 from ecei.mirror import Fault, demo_site, serve
 from ecei.refresh import refresh
 from ecei.settings import Settings
-from tests.cli.helpers import ecei, hostile_page
+from tests.cli.helpers import ecei, formula_page, hostile_page
 from tests.conftest import COUNTRY_PATH, NORWAY
 
 
@@ -41,5 +41,16 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     with serve(demo_site("2016-06")) as mirror:
         mirror.faults[COUNTRY_PATH + NORWAY] = Fault(rewrite=hostile_page)
+        assert refresh(Settings(start_url=mirror.start_url, db=db, polite=False)).status == "ok"
+    return db
+
+
+@pytest.fixture(scope="session")
+def formula_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One refresh of the 2016-06 snapshot whose Norway page names one cluster FORMULA_NAME."""
+    db = tmp_path_factory.mktemp("formula") / "demo.duckdb"
+
+    with serve(demo_site("2016-06")) as mirror:
+        mirror.faults[COUNTRY_PATH + NORWAY] = Fault(rewrite=formula_page)
         assert refresh(Settings(start_url=mirror.start_url, db=db, polite=False)).status == "ok"
     return db

