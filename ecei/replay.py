@@ -51,8 +51,8 @@ from warehouse.archive import (
 )
 from warehouse.carried import Carried, apply_decisions, carry_ledger, read_carried
 from warehouse.db import connect, open_when_free
-from warehouse.wayback import copy_captures
 from warehouse.runs import begin_run
+from warehouse.wayback import copy_captures
 
 
 @dataclass

@@ -113,7 +113,9 @@ def reason_of(skipped: str) -> str:
 class _Fetcher:
     """Reads the listed captures the warehouse lacks, keeping each as it arrives."""
 
-    def __init__(self, db: Path, settings: Settings, client: ArchiveClient, result: WaybackResult, on: Progress):
+    def __init__(
+        self, db: Path, settings: Settings, client: ArchiveClient, result: WaybackResult, on: Progress
+    ) -> None:
         self.db, self.settings, self.client, self.result, self.on = db, settings, client, result, on
         # (page, digest) -> (sha256, content type, skipped): an unchanged page is fetched once
         self.by_digest: dict[tuple[object, str], tuple[str | None, str | None, str | None]] = {}
@@ -210,9 +212,8 @@ def assemble(
     days: dict[dt.date, StoredCapture] = {}
     for c in usable:
         day = c.captured_at.date()
-        if c.kind == "overview" and day not in days:
-            if (since is None or day >= since) and (until is None or day <= until):
-                days[day] = c
+        if c.kind == "overview" and day not in days and _within(c, since, until):
+            days[day] = c
     runs, partial = [], 0
     for overview in days.values():
         page = body(overview.sha256 or "")

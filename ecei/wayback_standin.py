@@ -66,7 +66,7 @@ class ArchivedCapture:
 
     @property
     def digest(self) -> str:
-        return base64.b32encode(hashlib.sha1(self.body).digest()).decode()  # noqa: S324 - the archive's own digest
+        return base64.b32encode(hashlib.sha1(self.body).digest()).decode()  # the archive's own digest
 
     def cdx(self) -> dict[str, str]:
         return {

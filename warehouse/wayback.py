@@ -38,9 +38,7 @@ def store_capture(con: duckdb.DuckDBPyConnection, capture: StoredCapture, body: 
     try:
         if body is not None and capture.sha256 is not None:
             store_bodies(con, {capture.sha256: body})
-        con.execute(
-            "insert or replace into archive_captures by name select unnest($c)", {"c": capture.__dict__.copy()}
-        )
+        con.execute("insert or replace into archive_captures by name select unnest($c)", {"c": capture.__dict__.copy()})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -62,4 +60,3 @@ def copy_captures(con: duckdb.DuckDBPyConnection, source: Path) -> int:
     finally:
         con.execute("detach capture_source")
     return int(found[0]) if found else 0
-
