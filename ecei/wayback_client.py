@@ -107,7 +107,10 @@ class ArchiveClient:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    page_size: int = CDX_PAGE
     requests: dict[str, int] = field(default_factory=lambda: {"cdx": 0, "capture": 0})
+    # (clock() when sent, kind) of every request: how closely they followed each other
+    sent: list[tuple[float, str]] = field(default_factory=list)
     refusals: int = 0  # 429 and 503 answers waited out
     _paces: dict[str, Pace] = field(default_factory=dict)
 
@@ -126,6 +129,7 @@ class ArchiveClient:
         for _ in range(MAX_REFUSALS + 1):
             self._paces[kind].wait()
             self.requests[kind] += 1
+            self.sent.append((self.clock(), kind))
             answer = self._get_once(url)
             if answer.status not in (429, 503):
                 return answer
@@ -161,7 +165,7 @@ class ArchiveClient:
             "fl": ",".join(CDX_FIELDS),
             # captures of error answers are not the page: the index leaves them out
             "filter": "!statuscode:[45]..",
-            "limit": str(CDX_PAGE),
+            "limit": str(self.page_size),
             "showResumeKey": "true",
         }
         if since is not None:
