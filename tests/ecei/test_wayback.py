@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -162,7 +162,7 @@ def test_the_archive_is_asked_within_its_limits_and_each_unchanged_page_once(tmp
     assert 7.0 in clock.sleeps and DEFAULT_RETRY_AFTER in clock.sleeps
     for kind, gap in (("cdx", CDX_INTERVAL), ("capture", CAPTURE_INTERVAL)):
         times = [t for t, k in client.sent if k == kind]
-        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= gap - 1e-9
+        assert min(b - a for a, b in itertools.pairwise(times)) >= gap - 1e-9
     assert agents == {settings.user_agent} and "ecei-watch" in settings.user_agent
 
 
