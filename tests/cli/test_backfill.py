@@ -75,3 +75,17 @@ def test_backfill_wants_warcs_or_wayback(tmp_path: Path) -> None:
     assert neither.returncode == 2 and "give WARC files or --wayback" in neither.stderr
     since = ecei("backfill", "--wayback", "--since", "2016-02-30", "--db", str(tmp_path / "x.duckdb"))
     assert since.returncode == 2 and "--since" in since.stderr
+
+
+def test_status_and_history_say_where_the_runs_came_from(tmp_path: Path) -> None:
+    db = tmp_path / "history.duckdb"
+    with serve_archive() as standin:
+        env = {**os.environ, "ECEI_WAYBACK_URL": standin.base_url, "ECEI_POLITE": "false"}
+        assert ecei("backfill", "--wayback", "--db", str(db), env=env).returncode == 0
+        overview = f"{standin.base_url}/web/20210915090000id_/https://www.cluster-analysis.org/benchmarked-clusters"
+    status = ecei("status", "--db", str(db), wide=True)
+    assert f"from: web archive capture {overview}" in status.stdout
+    assert json.loads(ecei("status", "--json", "--db", str(db)).stdout)["last_refresh"]["source"] == "wayback"
+    history = ecei("history", "Seafood Innovation Cluster", "--db", str(db), wide=True)
+    assert history.returncode == 0, history.stderr
+    assert "versions seen in web archive captures: 1" in history.stdout
