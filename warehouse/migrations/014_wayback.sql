@@ -20,7 +20,8 @@ drop table archive_runs;
 alter table archive_runs_v14 rename to archive_runs;
 
 -- one row per capture listed by the archive's index and fetched (or judged unusable); its body, when
--- kept, is in page_bodies. A capture is the archive's (timestamp, original URL) pair.
+-- kept, is in page_bodies. A capture is the archive's (timestamp, original URL) pair. A base table
+-- (no comment: not public), copied into a replay's new file with the bodies (warehouse/wayback.py).
 create table archive_captures (
     archive_url    varchar primary key, -- <base>/web/<timestamp>id_/<original>: where the raw capture was read
     original       varchar not null,    -- the page's URL as the archive recorded it
@@ -47,5 +48,3 @@ left join archive_runs as a using (run_id);
 
 comment on view crawl_runs is
     'One row per refresh: when, how it ended, pages and rows seen, what it added, changed, removed and renamed, and where it came from (source: crawl, warc or wayback; source_name: the WARC files or the archive capture URL).';
-comment on table archive_captures is
-    'Every web-archive capture a `backfill --wayback` read: archive URL, original URL, capture time, status, digest, and why it was skipped (NULL when usable).';
