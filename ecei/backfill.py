@@ -127,26 +127,59 @@ def backfill(
     """Add the WARC captures as runs and replay the history in time order: in place, or into `into`."""
     captures, skipped = read_captures(warcs, start_url)
     runs, bodies, skipped_days = captures_to_runs(captures)
-    result = BackfillResult(captures=len(captures), skipped=skipped + skipped_days)
+    result = backfill_runs(
+        db,
+        runs,
+        bodies,
+        into=into,
+        lock_wait=lock_wait,
+        busy_timeout=busy_timeout,
+        keep_backup=keep_backup,
+        on_run=on_run,
+        max_rejected_share=max_rejected_share,
+    )
+    result.captures = len(captures)
+    result.skipped[:0] = skipped + skipped_days
+    return result
+
+
+def _same_fetches(run: ArchivedRun, known: set[tuple[str, dt.datetime, str | None]]) -> bool:
+    return {(f.requested_url, f.fetched_at, f.sha256) for f in run.fetches} <= known
+
+
+def backfill_runs(
+    db: Path,
+    runs: list[ArchivedRun],
+    bodies: dict[str, bytes],
+    into: Path | None = None,
+    lock_wait: float = 0.0,
+    busy_timeout: float = 10.0,
+    keep_backup: bool = False,
+    on_run: Callable[[ReplayedRun], None] | None = None,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+    same_run: Callable[[ArchivedRun, set[tuple[str, dt.datetime, str | None]]], bool] = _same_fetches,
+) -> BackfillResult:
+    """Add the runs the archive lacks (`same_run` says which it has) and replay the history in time
+    order: in place, or into `into`."""
+    result = BackfillResult()
     known: set[tuple[str, dt.datetime, str | None]] = set()
     if db.exists():
         with closing(open_when_free(db, busy_timeout)) as con:
             known = fetch_keys(load_runs(con))
     for run in runs:
-        if {(f.requested_url, f.fetched_at, f.sha256) for f in run.fetches} <= known:
+        if same_run(run, known):
             result.skipped.append(f"{run.started_at.date()}: already in the archive")
         else:
             result.runs.append(run)
     if not result.runs:
         return result
     wanted = {f.sha256 for run in result.runs for f in run.fetches}
-    bodies = {sha: body for sha, body in bodies.items() if sha in wanted}
     result.replay = replay(
         db,
         into=into,
         in_place=into is None,
         extra=result.runs,
-        extra_bodies=bodies,
+        extra_bodies={sha: body for sha, body in bodies.items() if sha in wanted},
         lock_wait=lock_wait,
         busy_timeout=busy_timeout,
         keep_backup=keep_backup,

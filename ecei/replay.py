@@ -52,6 +52,7 @@ from warehouse.archive import (
 from warehouse.carried import Carried, apply_decisions, carry_ledger, read_carried
 from warehouse.db import connect, open_when_free
 from warehouse.runs import begin_run
+from warehouse.wayback import copy_captures
 
 
 @dataclass
@@ -101,6 +102,13 @@ def _answers(run: ArchivedRun, body: Callable[[str], bytes | None]) -> Callable[
     return answer
 
 
+# why a page a backfilled run lacks is missing (a crawl that lacks one never asked for it)
+_NOT_CAPTURED = {
+    "warc": "not captured in the web archive on that day",
+    "wayback": "not captured in the web archive near that day (ECEI_WAYBACK_WINDOW_DAYS)",
+}
+
+
 def _replay_run(
     con: duckdb.DuckDBPyConnection,
     run: ArchivedRun,
@@ -113,7 +121,7 @@ def _replay_run(
         new_id = copy_run(con, run.row)
         return ReplayedRun(new_id, run.run_id, run.started_at, "kept", run.row.get("status", "failed"))
     new_id = begin_run(con, run.start_url, run.started_at, run.row.get("pid"))
-    missing = "not captured in the web archive on that day" if run.source == "warc" else None
+    missing = _NOT_CAPTURED.get(run.source)
     items, layout_error = crawl_stored(run.start_url, _answers(run, body), missing)
     stage = workdir / f"run-{new_id}"
     seen: Seen = {}
@@ -176,6 +184,7 @@ def rebuild(
     with closing(connect(target)) as con, tempfile.TemporaryDirectory(prefix="ecei-replay-") as tmp:
         if source is not None:
             copy_bodies(con, source)
+            copy_captures(con, source)  # what a Wayback backfill read: it is not read twice
         store_bodies(con, bodies or {})
 
         # runs in time order mostly repeat the bodies of the run before: a small cache is enough

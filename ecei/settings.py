@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     # 64 MiB: a live country page is about 12 kB and the bench's 100,000-row page 20 MB.
     max_page_bytes: int = Field(64 * 2**20, ge=4096)
 
+    # `ecei backfill --wayback`: a Wayback-compatible web archive (its CDX index at
+    # <url>/cdx/search/cdx, raw captures at <url>/web/<timestamp>id_/<page>), paced within the
+    # Internet Archive's limits unless `polite` is off; a run takes each country page's capture
+    # nearest its overview capture within this many days, and is partial for a country with none
+    wayback_url: str = "https://web.archive.org"
+    wayback_window_days: int = Field(45, ge=0, le=3650)
+
     # a run that quarantines more than this share of the rows it saw is partial (closes nothing)
     max_rejected_share: float = Field(DEFAULT_MAX_REJECTED_SHARE, ge=0, le=1)
 

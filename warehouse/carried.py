@@ -32,6 +32,7 @@ REBUILT = (
     "archive_runs",
     "page_fetches",
     "page_bodies",
+    "archive_captures",  # copied with the bodies: what a Wayback backfill read is not read again
 )
 
 # copied from the old file, each with which of its rows

@@ -25,7 +25,7 @@ COMMANDS: dict[str, Lazy] = {
     "link": Lazy("ecei.cli.link:link_command", "Confirm that NEW is OLD renamed: NEW continues OLD's history."),
     "unlink": Lazy("ecei.cli.link:unlink_command", "Undo a link: NEW gets a cluster_id of its own again."),
     "replay": Lazy("ecei.cli.replay:replay_command", "Rebuild the history from the archived pages, with today's code."),
-    "backfill": Lazy("ecei.cli.backfill:backfill_command", "Load WARC captures as runs at their capture times."),
+    "backfill": Lazy("ecei.cli.backfill:backfill_command", "Load WARC or Wayback captures as runs at their times."),
     "report": Lazy("ecei.cli.report:report_command", "Write the report: one self-contained HTML file."),
     "export": Lazy("ecei.cli.export:export_command", "Export every public view, one file each."),
     "release": Lazy("ecei.cli.release:release_command", "Release the list and its history as a dated data package."),

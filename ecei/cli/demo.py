@@ -69,10 +69,16 @@ def build_command(
 def serve_command(
     snapshot: Annotated[str, typer.Argument(help=f"The snapshot to serve: {', '.join(SNAPSHOTS)}")] = SNAPSHOTS[-1],
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Loopback port; 0 picks a free one")] = 8015,
+    wayback: Annotated[
+        bool,
+        typer.Option("--wayback", help="Serve all three snapshots as a web archive (CDX index and raw captures)"),
+    ] = False,
 ) -> None:
-    """Serve one bundled snapshot of the site on loopback, until Ctrl-C.
+    """Serve one bundled snapshot of the site on loopback, or all three as a web archive, until Ctrl-C.
 
-    Prints the start URL to try `ecei check --start-url URL` or `ecei refresh --start-url URL` offline.
+    Prints the start URL to try `ecei check --start-url URL` or `ecei refresh --start-url URL` offline;
+    with --wayback, the archive's address to try `ECEI_WAYBACK_URL=URL ecei backfill --wayback`: the
+    snapshots captured under the live site's address at their own dates (SNAPSHOT is ignored).
     Exit codes: 0 stopped by Ctrl-C, 2 the port is taken or the snapshot unknown.
     """
     try:
@@ -81,12 +87,25 @@ def serve_command(
         raise typer.BadParameter(str(exc), param_hint="SNAPSHOT") from exc
     with ExitStack() as stack:
         try:
-            mirror = stack.enter_context(serve(folder, port=port))
+            if wayback:
+                from ecei.wayback_standin import serve_archive
+
+                archive = stack.enter_context(serve_archive(port=port))
+            else:
+                mirror = stack.enter_context(serve(folder, port=port))
         except OSError as exc:
             say(Status.REFUSED, f"cannot serve on 127.0.0.1:{port} ({exc.strerror}): choose another --port")
             finish(Status.REFUSED)
-        err.print(f"serving demo snapshot {snapshot} on loopback until Ctrl-C; its start URL:", highlight=False)
-        out.print(mirror.start_url, highlight=False, soft_wrap=True)
+        if wayback:
+            err.print(
+                f"serving the demo snapshots ({', '.join(SNAPSHOTS)}) as a web archive on loopback until Ctrl-C; "
+                "its address, for ECEI_WAYBACK_URL:",
+                highlight=False,
+            )
+            out.print(archive.base_url, highlight=False, soft_wrap=True)
+        else:
+            err.print(f"serving demo snapshot {snapshot} on loopback until Ctrl-C; its start URL:", highlight=False)
+            out.print(mirror.start_url, highlight=False, soft_wrap=True)
         sys.stdout.flush()  # a script reading the URL from a pipe gets it now
         try:
             while True:

@@ -92,6 +92,7 @@ def _no_such_cluster(name: str, country: str | None, result: HistoryResult) -> N
     finish(Status.FAILED)
 
 
+_SEEN_BY = {"warc": "WARC files", "wayback": "web archive captures"}
 _WAS = {"name": "renamed", "portfolio": "portfolio", "website": "website", "country": "country"}
 
 
@@ -129,6 +130,10 @@ def _print_timeline(timeline: Timeline) -> None:
             _changes(v),
         )
     out.print(table, soft_wrap=True)
+    for source, words in _SEEN_BY.items():  # versions a backfill found, not a crawl of the site
+        seen = [str(v["version"]) for v in timeline.versions if v.get("source_from") == source]
+        if seen:
+            out.print(Text(f"versions seen in {words}: {', '.join(seen)}"), soft_wrap=True)
     out.print(Text(visible(f"website: {last['website'] or 'none'}")), soft_wrap=True)
     if last["is_current"]:
         out.print(Text(f"listed now; label {last['label']}"), soft_wrap=True)

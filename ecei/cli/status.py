@@ -81,6 +81,10 @@ def _warehouse_line(result: StatusResult) -> str:
     return f"{f.path}, {_size(f.size)}{wal}"
 
 
+# where a run read the list, when not from the site itself
+_SOURCES = {"warc": "WARC file(s)", "wayback": "web archive capture"}
+
+
 def _refresh_lines(result: StatusResult) -> list[str]:
     run = result.last_run
     if run is None:
@@ -94,6 +98,8 @@ def _refresh_lines(result: StatusResult) -> list[str]:
         f"run {run['run_id']}: {run['status']}, started {stamp(started)} ({_ago(started, result.checked_at)}){took}"
     ]
     lines.append(run_figures.one_line(run))
+    if run.get("source") in _SOURCES:
+        lines.append(f"from: {_SOURCES[run['source']]} {run.get('source_name') or ''}".rstrip())
     if run["message"]:
         lines.append(f"message: {run['message']}")
     return lines
@@ -179,6 +185,8 @@ def document(result: StatusResult, schedules: Any) -> dict[str, Any]:
             "seconds": round((finished - run["started_at"]).total_seconds(), 3) if finished is not None else None,
             "figures": {name: run.get(name) for name in run_figures.fields()},
             "message": run["message"],
+            "source": run.get("source", "crawl"),  # crawl, warc or wayback
+            "source_name": run.get("source_name"),  # the WARC files, or the archive capture's URL
         }
     return {
         "status": str(result.status),

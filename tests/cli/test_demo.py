@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from ecei.backfill import backfill
-from ecei.mirror import demo_site
+from ecei.mirror import SNAPSHOT_DATES, demo_site
 from ecei.settings import LIVE_START_URL
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
@@ -86,3 +86,21 @@ def test_serve_an_unknown_snapshot_is_a_usage_error() -> None:
     done = ecei("demo", "serve", "1999-01")
     assert done.returncode == 2
     assert done.stderr.startswith("usage error: ") and "2016-06, 2018-10, 2021-09" in done.stderr
+
+
+def test_serve_as_a_web_archive_feeds_a_wayback_backfill(tmp_path: Path) -> None:
+    server = _serve("--wayback", "--port", "0")
+    try:
+        assert server.stdout is not None
+        base = server.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:")
+        env = {**os.environ, "ECEI_WAYBACK_URL": base, "ECEI_POLITE": "false"}
+        done = ecei("backfill", "--wayback", "--db", str(tmp_path / "history.duckdb"), env=env)
+        assert done.returncode == 0, done.stderr
+        assert "by year: 2016: 1, 2018: 1, 2021: 1" in done.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0 and "stopped" in stderr
+    runs = query(tmp_path / "history.duckdb", "select started_at, status, source from crawl_runs order by run_id")
+    assert runs == [(at, "ok", "wayback") for at in SNAPSHOT_DATES.values()]

@@ -4,9 +4,15 @@ with versions as (
     where list_contains($cluster_ids, cluster_id)
 ),
 
+-- where the run that opened each version read the list: a live crawl, a WARC file, a web archive
+sources as (
+    select run_id as run_id_from, source as source_from from archive_runs
+),
+
 compared as (
     select
-        *,
+        versions.*,
+        coalesce(sources.source_from, 'crawl') as source_from,
         row_number() over w as version,
         lag(name) over w as prev_name,
         lag(portfolio) over w as prev_portfolio,
@@ -14,6 +20,7 @@ compared as (
         lag(valid_until) over w as prev_valid_until,
         lag(country) over w as prev_country
     from versions
+    left join sources using (run_id_from)
     window w as (partition by cluster_id order by valid_from)
 ),
 
@@ -32,6 +39,7 @@ final as (
         is_current,
         run_id_from,
         run_id_to,
+        source_from,
         prev_name,
         prev_portfolio,
         prev_website,
