@@ -162,3 +162,13 @@ def test_a_full_disk_during_the_merge_is_one_line_and_merges_nothing(
     assert webhook.gets == ["/ping/SECRET-UUID/fail"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select * from versions order by all").fetchall() == before
+
+
+def test_a_malformed_healthcheck_url_is_refused_before_any_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    env = {**os.environ, "ECEI_HEALTHCHECK_URL": "http://[x/ping/SECRET-uuid", "ECEI_FEEDS_DIR": str(tmp_path / "f")}
+    done = ecei("refresh", "--demo", "--db", str(db), env=env)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ECEI_HEALTHCHECK_URL" in lines[0] and "SECRET" not in lines[0]
+    assert not db.exists()  # refused at start: nothing crawled, no run recorded
