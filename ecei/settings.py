@@ -16,6 +16,7 @@ _MEMORY = re.compile(r"(?P<number>\d+(\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORE
 _MIN_SQL_MEMORY = 64 * 10**6
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
+MOST_FEED_ENTRIES = 10_000  # ECEI_FEEDS_LIMIT and `ecei feed --limit` at most
 DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
 
 
@@ -92,7 +93,7 @@ class Settings(BaseSettings):
     # holds the latest `feeds_limit` entries and links to the report at `feeds_report_url` (relative
     # to the feeds' folder unless absolute) and to itself under `feeds_url` ('': by its file name)
     feeds_dir: Path | None = None
-    feeds_limit: int = Field(200, ge=1, le=10000)
+    feeds_limit: int = Field(200, ge=1, le=MOST_FEED_ENTRIES)
     feeds_report_url: str = "report.html"
     feeds_url: str = ""
 
