@@ -15,6 +15,7 @@ from ecei.mirror import Fault, Mirror
 from ecei.publish import published_path
 from ecei.refresh import refresh
 from ecei.settings import Settings
+from tests.conftest import COUNTRY_PATH, NORWAY
 from tests.receivers import Webhook
 
 SECRET = "5f1b3e2a-0000-4c1d-9a7e-SECRET"
@@ -53,6 +54,14 @@ def test_a_complete_refresh_pings_and_a_failed_one_pings_fail(
     failed = refresh(watched)
     assert failed.status == "failed" and failed.notices == []
     assert webhook.gets == [f"/ping/{SECRET}", f"/ping/{SECRET}/fail"]
+
+
+def test_a_partial_refresh_pings_fail(settings: Settings, mirror: Mirror, webhook: Webhook) -> None:
+    # the run merged what it saw and closed nothing: the monitor hears that it did not complete
+    mirror.faults = {COUNTRY_PATH + NORWAY: Fault(status=404)}
+    partial = refresh(settings.model_copy(update={"healthcheck_url": SecretStr(check_url(webhook))}))
+    assert partial.status == "partial" and partial.run_id == 1 and partial.notices == []
+    assert webhook.gets == [f"/ping/{SECRET}/fail"]
 
 
 def test_a_monitor_that_refuses_is_a_warning_that_names_no_secret(
