@@ -138,8 +138,7 @@ def _markup(data: bytes) -> Iterator[bytes]:
     yield data[at:]
 
 
-def _cut_off(html: bytes | str) -> bool:
-    data = html.encode("utf-8", "replace") if isinstance(html, str) else html
+def _cut_off(data: bytes) -> bool:
     opened = closed = 0
     for stretch in _markup(data):  # '<table' in a script or a comment opens nothing
         opened += len(_TABLE_OPEN.findall(stretch))
@@ -167,9 +166,30 @@ def _int(text: str) -> int:
     return int(re.sub(r"[^\d]", "", text))
 
 
+def page_text(body: bytes, url: str, charset: str | None = None) -> str:
+    """The page as a browser reads it, by Scrapy's own rules (TextResponse, on w3lib's html_to_unicode):
+    its byte order mark, else `charset` (the Content-Type header's), else a <meta> or XML declaration,
+    else detection. Bytes its encoding cannot read become U+FFFD, as in a browser: the pipelines
+    quarantine a row that holds one (pipelines/validate_rows.py)."""
+    from scrapy.http import TextResponse  # here, not at the top: a parse worker is sent text
+    from w3lib.encoding import read_bom, resolve_encoding
+
+    if charset and read_bom(body)[0] is None and resolve_encoding(charset) == "utf-16":
+        charset = "utf-16le"  # the label utf-16 without a BOM is UTF-16LE to a browser (WHATWG), BE to Python
+    headers = {"Content-Type": f"text/html; charset={charset}"} if charset else {}
+    return TextResponse(url, body=body, headers=headers).text
+
+
+def _utf8(html: bytes | str, url: str, charset: str | None) -> bytes:
+    # the page once decoded (page_text), then as UTF-8, the encoding libxml2 reads fastest and is told
+    text = page_text(html, url, charset) if isinstance(html, bytes) else html
+    return text.encode("utf-8", "replace")
+
+
 def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> Overview:
-    """The stated totals and the country links of the overview page (PageUnreadable if cut short)."""
-    doc = _document(html, url, encoding)
+    """The stated totals and the country links of the overview page (PageUnreadable if cut short).
+    A page given as bytes is read as page_text reads it, `encoding` being its header's charset."""
+    doc = _document(_utf8(html, url, encoding), url)
     if doc is None:
         return Overview(None, None)
     text = _SPACE.sub(" ", _text(doc).replace("\xa0", " "))
@@ -201,12 +221,13 @@ def parse_overview(html: bytes | str, url: str, encoding: str | None = None) -> 
     return overview
 
 
-def _document(html: bytes | str, url: str, encoding: str | None = None) -> etree._Element | None:
+def _document(html: bytes, url: str) -> etree._Element | None:
+    """The page's tree, from its text as UTF-8 (_utf8)."""
     if not html or not html.strip():
         return None
-    # the HTTP header's charset (which Scrapy resolved) wins over lxml's guess from the bytes;
-    # huge_tree: a 200 kB cell or deep nesting is no reason to stop; a fatal error still is
-    parser = etree.HTMLParser(encoding=encoding if isinstance(html, bytes) else None, huge_tree=True)
+    # UTF-8 as decoded, whatever a <meta> in the page says; huge_tree: a 200 kB cell or deep nesting
+    # is no reason to stop; a fatal error still is
+    parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
     try:
         doc = etree.fromstring(html, parser, base_url=url)
     except (etree.ParserError, ValueError):
@@ -253,13 +274,15 @@ def _header_row(rows: list[etree._Element]) -> tuple[int, list[str], list[str]] 
 
 
 def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> CountryTable | None:
-    """The cluster table of a country page, or None when the page has none.
+    """The cluster table of a country page, or None when the page has none. A page given as bytes is
+    read as page_text reads it, `encoding` being its header's charset.
 
     Raises LayoutChanged when a table shares some but not all of the known headers, or has one
     more: the site changed its layout and nothing of this crawl may be trusted. Raises
     PageUnreadable when the parser gave up before the end of the page.
     """
-    doc = _document(html, url, encoding)
+    data = _utf8(html, url, encoding)
+    doc = _document(data, url)
     if doc is None:
         return None
     for position, table in enumerate(doc.iter("table"), 1):
@@ -275,7 +298,7 @@ def parse_country(html: bytes | str, url: str, encoding: str | None = None) -> C
             rows = _own_rows(table)[at + 1 :]
             with_cells = [cells for cells in map(_cells, rows) if cells]  # a row without cells shows nothing
             parsed = [_row(number, cells, columns) for number, cells in enumerate(with_cells, 1)]
-        return CountryTable(headers, parsed, _more_pages(doc, url), cut_off=_cut_off(html))
+        return CountryTable(headers, parsed, _more_pages(doc, url), cut_off=_cut_off(data))
     return None
 
 

@@ -62,7 +62,8 @@ class ParsePool:
 
     def start(self) -> None:
         """Start the workers before the first large page comes (the overview says it will)."""
-        modules = ["crawler.pages"] + ([self.check.rpartition(".")[0]] if self.check else [])
+        # scrapy.http too: crawler.pages.page_text decodes a page's bytes with it, in the worker
+        modules = ["crawler.pages", "scrapy.http"] + ([self.check.rpartition(".")[0]] if self.check else [])
         self.workers.start(*modules)
 
     async def parse_country(

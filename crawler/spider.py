@@ -11,10 +11,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 from crawler.pages import CountryLink, LayoutChanged, PageUnreadable, parse_overview, site_host
 from crawler.parse_pool import LARGE_PAGE_ROWS, ParsePool
+
+
+def header_charset(response: Response) -> str | None:
+    """The charset the Content-Type header declares, or None: the page's text is found from it by
+    crawler.pages.page_text, after the byte order mark and before the page's own declaration."""
+    declared = response.headers.get(b"Content-Type") or b""
+    return http_content_type_encoding(declared.decode("latin-1"))
 
 
 def _over_size(failure: Failure) -> bool:
@@ -57,7 +65,7 @@ class BronzeLabelSpider(scrapy.Spider):
             yield PageFailure(response.url, None, None, f"overview is not text ({response.status})")
             return
         try:
-            overview = parse_overview(response.body, response.url, getattr(response, "encoding", None))
+            overview = parse_overview(response.body, response.url, header_charset(response))
         except PageUnreadable as exc:
             yield PageFailure(response.url, None, None, str(exc))
             return
@@ -83,7 +91,7 @@ class BronzeLabelSpider(scrapy.Spider):
     async def parse_country(self, response: Response, link: CountryLink) -> AsyncIterator[Any]:
         try:
             table = await self.pages.parse_country(
-                response.body, response.url, getattr(response, "encoding", None), (link.name, link.country_id)
+                response.body, response.url, header_charset(response), (link.name, link.country_id)
             )
         except LayoutChanged as exc:
             self.layout_error = str(exc)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ecei.healthcheck import ping
+from ecei.healthcheck import ping, shown
 from ecei.outcome import Status
 from ecei.publish import publish, unpublish
 
@@ -37,14 +37,23 @@ def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
     if result.status in _WROTE:
         problems += _publish(settings, f"refresh run {result.run_id or '(failed in its merge)'}")
     if settings.healthcheck_url is not None:
-        why = ping(settings.healthcheck_url.get_secret_value(), result.status, settings.healthcheck_timeout)
-        if why is not None:
-            problems.append(why)
+        problems += _ping(settings, result.status)
     if settings.feeds_dir is not None and result.status == Status.OK:
         why = _write_feeds(settings)
         if why is not None:
             problems.append(why)
     return problems
+
+
+def _ping(settings: Settings, status: str) -> list[str]:
+    # each step on its own: a ping that breaks never skips the feeds, nor changes how the run ended
+    assert settings.healthcheck_url is not None
+    url = settings.healthcheck_url.get_secret_value()
+    try:
+        why = ping(url, status, settings.healthcheck_timeout)
+    except Exception as exc:  # the message names the type only: an error's text may hold the URL's secret
+        why = f"healthcheck {shown(url)}: not pinged ({type(exc).__name__})"
+    return [] if why is None else [why]
 
 
 def after_write(settings: Settings, what: str, alerts_raised: bool = False) -> list[str]:
@@ -76,10 +85,10 @@ def _publish(settings: Settings, what: str) -> list[str]:
 
 def _write_feeds(settings: Settings) -> str | None:
     # a partial or failed run keeps the feeds of the last complete one: a reader follows whole lists
-    from ecei.feeds import write_feeds  # feedgen and lxml only when feeds are wanted
-
     assert settings.feeds_dir is not None
     try:
+        from ecei.feeds import write_feeds  # feedgen and lxml only when feeds are wanted
+
         write_feeds(settings, settings.feeds_dir)
     except Exception as exc:  # the run is recorded: a feed that cannot be written is a warning
         return f"feeds {settings.feeds_dir}: not written ({type(exc).__name__}: {exc})"

@@ -16,6 +16,19 @@ from ecei.outcome import Status
 _FAILING = {Status.FAILED, Status.PARTIAL, Status.REFUSED}
 
 
+def unusable(url: str) -> str | None:
+    """Why `url` cannot be pinged, in words that show none of it (it holds the check's secret); None
+    when it can. Settings refuses such a value at start (exit 2), before any crawl."""
+    try:
+        split = urlsplit(url)
+        split.port  # noqa: B018 (a port that is no number raises here, not at the first ping)
+    except ValueError:
+        return "not a URL (a bracket, port or character it cannot hold)"
+    if split.scheme not in ("http", "https") or not split.hostname:
+        return "not an http(s) URL with a host"
+    return None
+
+
 def ping_url(base: str, status: str) -> str | None:
     """The URL a refresh that ended `status` pings, or None for one that pings nothing."""
     if status == Status.OK:
@@ -28,13 +41,19 @@ def ping_url(base: str, status: str) -> str | None:
 
 def shown(url: str) -> str:
     """The URL as a message may show it: scheme and host, never its path (the check's secret)."""
-    split = urlsplit(url)
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return "(a malformed URL)"
     return f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
 
 
 def ping(base: str, status: str, timeout: float) -> str | None:
     """Ping for a refresh that ended `status`; None when the monitor took it (or nothing was due),
     else why not, in a line that shows no secret. Never raises: the run is recorded already."""
+    problem = unusable(base)
+    if problem is not None:
+        return f"healthcheck {shown(base)}: {problem}; nothing was pinged"
     url = ping_url(base, status)
     if url is None:
         return None

@@ -16,13 +16,16 @@ _MEMORY = re.compile(r"(?P<number>\d+(\.\d+)?)\s*(?P<unit>[KMGT]i?B)", re.IGNORE
 _MIN_SQL_MEMORY = 64 * 10**6
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
+MOST_FEED_ENTRIES = 10_000  # ECEI_FEEDS_LIMIT and `ecei feed --limit` at most
 DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
 
 
 class Settings(BaseSettings):
     """Settings of one ecei-watch process; the environment overrides the defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="ECEI_", extra="ignore")
+    # an error's text never holds the value given: a healthcheck or notify URL carries a secret, and a
+    # flow logs the error whole (the command layer shows the values that are no secret itself)
+    model_config = SettingsConfigDict(env_prefix="ECEI_", extra="ignore", hide_input_in_errors=True)
 
     start_url: str = LIVE_START_URL
     db: Path = query.DB
@@ -97,7 +100,7 @@ class Settings(BaseSettings):
     # holds the latest `feeds_limit` entries and links to the report at `feeds_report_url` (relative
     # to the feeds' folder unless absolute) and to itself under `feeds_url` ('': by its file name)
     feeds_dir: Path | None = None
-    feeds_limit: int = Field(200, ge=1, le=10000)
+    feeds_limit: int = Field(200, ge=1, le=MOST_FEED_ENTRIES)
     feeds_report_url: str = "report.html"
     feeds_url: str = ""
 
@@ -112,6 +115,17 @@ class Settings(BaseSettings):
         size = float(match["number"]) * (1024 if "I" in unit else 1000) ** ("KMGT".index(unit[0]) + 1)
         if size < _MIN_SQL_MEMORY:
             raise ValueError("at least 64MB: below that DuckDB cannot even open the warehouse")
+        return value
+
+    @field_validator("healthcheck_url")
+    @classmethod
+    def _pingable(cls, value: SecretStr | None) -> SecretStr | None:
+        # refused at start, before any crawl: a run that merged must not end in a ping that cannot be sent
+        from ecei.healthcheck import unusable
+
+        problem = None if value is None else unusable(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(f"{problem}; give the monitor's ping URL, e.g. https://hc-ping.com/<uuid>")
         return value
 
     @field_validator("notify", mode="before")

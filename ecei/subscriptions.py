@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ecei import alert_kinds
+from ecei.durable import read_capped
 from ecei.names import find_clusters, known_countries, resolve_country, search_key
 from ecei.notify import channel_id, channel_name, unusable
 from ecei.outcome import Refused
@@ -122,16 +123,79 @@ def _line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
     return 1
 
 
+# a file of subscribers is a few kilobytes: a larger one is a mistake, or an attempt to fill the memory
+MAX_FILE_BYTES = 2**20
+
+
+class _Unaccepted(Exception):
+    """What the file may not hold, at its (1-based) line."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader without anchors and aliases: an alias of an alias of ... (a few hundred
+    bytes) expands to billions of values, and a subscriber needs no shared part (refused outright,
+    merge keys `<<: *x` with them)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            name = f"*{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"&{event.anchor}"
+            raise _Unaccepted(
+                event.start_mark.line + 1, f"{name}: anchors and aliases are not accepted; write each value out"
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _refuse_duplicates(node: yaml.Node) -> None:
+    """A key given twice in one mapping (a second `subscriptions:`, a subscriber's second `mode:`)
+    is refused: YAML would keep the last silently, and drop what the first said."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                line = key.start_mark.line + 1
+                seen = first.setdefault((key.tag, key.value), line)
+                if seen != line:
+                    raise _Unaccepted(line, f"{key.value}: the key is given twice (first at line {seen})")
+            _refuse_duplicates(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicates(item)
+
+
+def _load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree and its data, read once, strictly (_StrictLoader, _refuse_duplicates)."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _refuse_duplicates(node)
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+
+
 def read(path: Path) -> list[tuple[Subscriber, int]]:
     """The subscribers of the file at `path`, each with its line; Refused naming the file and line
-    of the first thing wrong (not YAML, an unknown field, an unknown kind, a name given twice)."""
+    of the first thing wrong (not YAML, a key given twice, an anchor or alias, an unknown field, an
+    unknown kind, a name given twice), or the file being larger than MAX_FILE_BYTES."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_capped(path, MAX_FILE_BYTES, "ECEI_SUBSCRIPTIONS:")
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise Refused(f"ECEI_SUBSCRIPTIONS: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise Refused(f"{path}: not UTF-8 (byte {exc.start}); nothing was raised or sent") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _load(text)
+    except _Unaccepted as exc:
+        raise Refused(f"{path}, line {exc.line}: {exc.problem}; nothing was raised or sent") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "?"

@@ -56,6 +56,24 @@ def _raw_values(country: str, country_id: str, row: RawRow) -> dict[str, Any]:
     return raw
 
 
+UNDECODED = "\ufffd"  # what a decoder puts for bytes its encoding cannot read (crawler.pages.page_text)
+
+
+def undecoded(country: str, row: RawRow) -> list[str]:
+    """The fields of a row holding U+FFFD: bytes that did not decode. Such a row is quarantined, never
+    loaded: `Automoci\ufffdn` read as a new name would close `Automoción` as renamed."""
+    fields = (("country", country), ("name", row.name), ("portfolio", row.portfolio), ("www", row.www))
+    found = [name for name, value in fields if value and UNDECODED in value]
+    found += [
+        name
+        for name, value in (("www link", row.www_href), ("valid_until", row.valid_until))
+        if value and UNDECODED in value
+    ]
+    if any(UNDECODED in cell for cell in row.extra_cells):
+        found.append("extra cells")
+    return found
+
+
 def check_rows(country: str, country_id: str, rows: list[RawRow]) -> Verdict:
     """Every row of a page against the contract: what is accepted, what is rejected and why."""
     accepted: list[AcceptedRow] = []
@@ -68,6 +86,8 @@ def check_rows(country: str, country_id: str, rows: list[RawRow]) -> Verdict:
                 problems.append("row has fewer cells than the header")
             if row.extra_cells:
                 problems.append(f"row has {len(row.extra_cells)} cell(s) more than the header")
+            if garbled := undecoded(country, row):
+                problems.append(f"bytes the page's encoding cannot read (U+FFFD) in {', '.join(garbled)}")
             website = row.www_href if row.www_href is not None else row.www
             try:
                 cluster = ClusterRow(

@@ -83,6 +83,19 @@ left join known_keys as k on s.country_key = k.country_key and s.name_key = k.na
 where
     m.stage_row is not null
     or not exists (
-        select 1 from stage_rejected as r where r.country_key = o.country_key and r.name_key = o.name_key
+        select 1 from stage_rejected as r
+        where
+            r.country_key = o.country_key
+            and (
+                r.name_key = o.name_key
+                -- a name whose bytes did not decode keeps the cluster it can be: each run of U+FFFD
+                -- (chr(65533)) stands for any characters, so `automoci<U+FFFD>n` keeps `automoción`
+                or (
+                    contains(r.name_key, chr(65533))
+                    and regexp_full_match(
+                        o.name_key, regexp_replace(regexp_escape(r.name_key), chr(65533) || '+', '.+', 'g')
+                    )
+                )
+            )
     )
     or o.cluster_id in (select c.cluster_id from known_keys as c);

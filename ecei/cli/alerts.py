@@ -24,6 +24,7 @@ from ecei.cli.kit import (
     say,
     settings,
     shown,
+    within_option,
 )
 from ecei.moments import stamp
 from ecei.outcome import Status
@@ -39,7 +40,7 @@ def alerts_command(
     today: TodayOption = None,
     within: Annotated[
         list[int] | None,
-        typer.Option("--within", help="A rung of the ladder in days, repeatable (default 90, 30, 7)"),
+        within_option("A rung of the ladder in days, repeatable (default 90, 30, 7)"),
     ] = None,
     notify: Annotated[
         list[str] | None,
@@ -91,8 +92,6 @@ def alerts_command(
         why = "it sends a test message only; leave out --dry-run and --as-of"
         raise typer.BadParameter(why, param_hint="--test")
     thresholds = within or list(DEFAULT_THRESHOLDS)
-    if any(t <= 0 for t in thresholds):
-        raise typer.BadParameter("days must be positive", param_hint="--within")
     chosen = settings(db=db)
     urls = [SecretStr(u) for u in notify] if notify else None
     if test:

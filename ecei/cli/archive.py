@@ -19,6 +19,7 @@ from ecei.cli.kit import (
     json_text,
     out,
     outcomes,
+    run_option,
     settings,
     shown,
     with_type,
@@ -27,7 +28,7 @@ from ecei.outcome import Status
 
 archive_app = typer.Typer(help="What the refreshes fetched: every page, its status and its body.", no_args_is_help=True)
 
-RunOption = Annotated[int | None, typer.Option("--run", help="Only this run")]
+RunOption = Annotated[int | None, run_option("Only this run")]
 
 
 @archive_app.command("list")
@@ -66,7 +67,7 @@ def _print_listing(listing: ArchiveListing) -> None:
 def show_command(
     url: Annotated[str, typer.Argument(help="The page's URL, as `ecei archive list` shows it")],
     db: DbOption = None,
-    run: Annotated[int | None, typer.Option("--run", help="As fetched by this run [default: the latest]")] = None,
+    run: Annotated[int | None, run_option("As fetched by this run [default: the latest]")] = None,
 ) -> None:
     """Print a kept body to stdout, byte for byte (the latest fetch of URL, or the one of --run)."""
     chosen = settings(db=db)

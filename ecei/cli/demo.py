@@ -11,7 +11,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, cell, err, finish, out, outcomes, say, settings, shown, usable_db, with_type
+from ecei.cli.kit import (
+    DbOption,
+    cell,
+    err,
+    finish,
+    number_option,
+    out,
+    outcomes,
+    say,
+    settings,
+    shown,
+    usable_db,
+    with_type,
+)
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.outcome import Status
 
@@ -68,7 +81,7 @@ def build_command(
 @demo_app.command("serve")
 def serve_command(
     snapshot: Annotated[str, typer.Argument(help=f"The snapshot to serve: {', '.join(SNAPSHOTS)}")] = SNAPSHOTS[-1],
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Loopback port; 0 picks a free one")] = 8015,
+    port: Annotated[int, number_option("--port", 0, 65535, "Loopback port; 0 picks a free one", "PORT")] = 8015,
     wayback: Annotated[
         bool,
         typer.Option("--wayback", help="Serve all three snapshots as a web archive (CDX index and raw captures)"),

@@ -8,15 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, cell, err, existing_db, out, outcomes, settings
+from ecei.cli.kit import DbOption, cell, err, existing_db, number_option, out, outcomes, settings
 from ecei.feeds import FeedLinks, write_feeds
+from ecei.settings import MOST_FEED_ENTRIES
 
 
 def feed_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the feeds into (created if missing)")],
     limit: Annotated[
         int | None,
-        typer.Option("--limit", min=1, help="Entries per feed, the latest [env ECEI_FEEDS_LIMIT, default 200]"),
+        number_option(
+            "--limit", 1, MOST_FEED_ENTRIES, "Entries per feed, the latest [env ECEI_FEEDS_LIMIT, default 200]"
+        ),
     ] = None,
     report_url: Annotated[
         str | None,

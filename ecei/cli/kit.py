@@ -61,24 +61,75 @@ REFUSALS: tuple[type[Exception], ...] = (Refused, QueryRefused)
 BUSY_ERRORS: tuple[type[Exception], ...] = (Busy, WarehouseBusy)
 
 
-def parse_day(value: str) -> dt.date:
-    """A day written YYYY-MM-DD, or a usage error naming --today."""
+# The ranges every numeric or dated option keeps to, declared once: a value outside one is a usage
+# error naming the option and the range (exit 2), never a traceback from the arithmetic it feeds (a
+# day's end, a ladder's rungs) or from DuckDB's 32-bit integers (run ids, days).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+DAYS = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+MAX_RUN_ID = 2**31 - 1  # crawl_runs.run_id is an INTEGER
+MAX_WITHIN_DAYS = 36_500  # a hundred years of label ahead: rungs past it warn of nothing
+
+
+def _in_days(day: dt.date, value: str, option: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise typer.BadParameter(f"{value!r} is outside the days ecei handles, {DAYS}", param_hint=option)
+
+
+def parse_day(value: str, option: str = "--today") -> dt.date:
+    """A day written YYYY-MM-DD within FIRST_DAY..LAST_DAY, or a usage error naming `option`."""
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint="--today") from None
+        raise typer.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=option) from None
+    _in_days(day, value, option)
+    return day
 
 
 def when_parser(option: str) -> Callable[[str], When]:
-    """A parser of a point in time (ecei.moments) for `option`: a bad one is a usage error naming it."""
+    """A parser of a point in time (ecei.moments) for `option`: a bad one, or one outside the days ecei
+    handles, is a usage error naming it."""
 
     def parse(value: str) -> When:
         try:
-            return parse_when(value)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint=option) from None
+            when = parse_when(value)
+        except (ValueError, OverflowError) as exc:  # a zone can carry a timestamp past year 1 or 9999
+            why = str(exc) if isinstance(exc, ValueError) else f"{value!r} is outside the days ecei handles, {DAYS}"
+            raise typer.BadParameter(why, param_hint=option) from None
+        moment = when.day or (when.at.date() if when.at is not None else None)
+        if moment is not None:
+            _in_days(moment, value, option)
+        return when
 
     return parse
+
+
+def number_parser(option: str, low: int, high: int) -> Callable[[str], int]:
+    """A parser of a whole number from `low` to `high` for `option`: any other is a usage error
+    naming the option and the range."""
+
+    def parse(value: str | int) -> int:
+        text = str(value).strip()  # a default comes as the number it is
+        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+            raise typer.BadParameter(f"{value!r} is not a whole number from {low:,} to {high:,}", param_hint=option)
+        return int(text)
+
+    return parse
+
+
+def number_option(option: str, low: int, high: int, help: str, metavar: str = "N") -> Any:
+    """A `typer.Option` taking a whole number from `low` to `high` (number_parser)."""
+    return typer.Option(option, parser=number_parser(option, low, high), metavar=metavar, help=help)
+
+
+def run_option(help: str) -> Any:
+    """`--run N`: a run id, 1 to MAX_RUN_ID."""
+    return number_option("--run", 1, MAX_RUN_ID, help, "RUN")
+
+
+def within_option(help: str) -> Any:
+    """`--within DAYS`, repeatable: a rung of the alert ladder, 1 to MAX_WITHIN_DAYS days."""
+    return number_option("--within", 1, MAX_WITHIN_DAYS, help, "DAYS")
 
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file [env ECEI_DB, default ./ecei.duckdb]")]

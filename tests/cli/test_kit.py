@@ -360,3 +360,46 @@ def test_replay_json_timestamps_carry_their_zone(dated_db: Path, tmp_path: Path)
         "2018-10-15T09:00:00Z",
         "2021-09-15T09:00:00Z",
     ]
+
+
+# every numeric or dated option of every command, at the far ends: a usage error naming the option
+# and its range, never a traceback from the arithmetic or the SQL the value would have reached
+OUT_OF_RANGE = [
+    (["changes", "--since", "0001-01-01"], "--since", "1900-01-01 to 2999-12-31"),
+    (["changes", "--since", "2018-01-01", "--until", "9999-12-31"], "--until", "1900-01-01 to 2999-12-31"),
+    (["changes", "--since", "0001-01-01T00:00+05:00"], "--since", "1900-01-01 to 2999-12-31"),
+    (["alerts", "--dry-run", "--as-of", "9999-12-31"], "--as-of", "1900-01-01 to 2999-12-31"),
+    (["alerts", "--dry-run", "--today", "0001-01-01"], "--today", "1900-01-01 to 2999-12-31"),
+    (["alerts", "--dry-run", "--within", "99999999999"], "--within", "from 1 to 36,500"),
+    (["report", "--as-of", "0001-01-01", "--out", "r.html"], "--as-of", "1900-01-01 to 2999-12-31"),
+    (["history", "Arena", "--today", "9999-12-31"], "--today", "1900-01-01 to 2999-12-31"),
+    (["release", "rel", "--today", "0001-01-01"], "--today", "1900-01-01 to 2999-12-31"),
+    (["archive", "list", "--run", "99999999999999999999"], "--run", "from 1 to 2,147,483,647"),
+    (["archive", "show", "http://x/", "--run", "0"], "--run", "from 1 to 2,147,483,647"),
+    (["feed", "--out", "feeds", "--limit", "99999999999999999999"], "--limit", "from 1 to 10,000"),
+]
+
+
+@pytest.mark.parametrize(("args", "option", "allowed"), OUT_OF_RANGE, ids=[" ".join(a[:2]) for a, _, _ in OUT_OF_RANGE])
+def test_an_out_of_range_option_is_a_usage_error(
+    args: list[str], option: str, allowed: str, demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_db, db)  # a real warehouse: the value would reach its queries
+    done = ecei(*args, "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"usage error: Invalid value for {option}: "), lines
+    assert allowed in lines[0]
+
+
+@pytest.mark.parametrize("value", ["1900-01-01", "2999-12-31", "2999-12-31T23:59:59", "run:3"])
+def test_the_ends_of_the_range_are_points(value: str) -> None:
+    assert kit.when_parser("--since")(value).text == value
+
+
+def test_a_number_outside_its_range_names_it() -> None:
+    parse = kit.number_parser("--run", 1, 10)
+    assert parse(" 10 ") == 10
+    with pytest.raises(typer.BadParameter, match="not a whole number from 1 to 10"):
+        parse("11")

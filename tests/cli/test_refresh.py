@@ -172,3 +172,13 @@ def test_a_copy_of_the_demo_refuses_a_crawl_of_another_site_before_fetching(date
     assert done.returncode == 2
     assert f"{db} is a demo warehouse (every run crawled the bundled snapshots)" in done.stderr
     assert query(db, "select count(*) from crawl_runs") == before  # no run recorded, nothing fetched
+
+
+def test_a_malformed_healthcheck_url_is_refused_before_any_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    env = {**os.environ, "ECEI_HEALTHCHECK_URL": "http://[x/ping/SECRET-uuid", "ECEI_FEEDS_DIR": str(tmp_path / "f")}
+    done = ecei("refresh", "--demo", "--db", str(db), env=env)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ECEI_HEALTHCHECK_URL" in lines[0] and "SECRET" not in lines[0]
+    assert not db.exists()  # refused at start: nothing crawled, no run recorded

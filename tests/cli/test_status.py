@@ -145,3 +145,40 @@ def test_a_prefect_server_that_never_answers_is_reported_not_waited_on(
     schedules = json.loads(stdout)["schedules"]
     assert schedules["server"] == silent_server.removesuffix("/api")
     assert schedules["error"] == "the Prefect server did not answer within 5 s" and schedules["runs"] == []
+
+
+def alias_bomb() -> str:
+    """A few hundred bytes of YAML whose aliases expand to 9**9 (387 million) strings."""
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    return "\n".join([*lines, "subscriptions: []", "all: *a8", ""])
+
+
+def _capped_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))  # the bomb wants more than 3 GB
+
+
+@pytest.mark.parametrize("command", [["status"], ["alerts", "--dry-run"]])
+def test_an_alias_bomb_is_one_line_naming_its_line(tmp_path: Path, env: dict[str, str], command: list[str]) -> None:
+    import subprocess
+
+    from tests.cli.helpers import ECEI
+
+    db = built(tmp_path, dt.timedelta(hours=1))
+    bomb = tmp_path / "subscriptions.yaml"
+    bomb.write_text(alias_bomb())
+    assert len(bomb.read_bytes()) < 600
+    done = subprocess.run(
+        [ECEI, *command, "--db", str(db)],
+        env={**env, "ECEI_SUBSCRIPTIONS": str(bomb)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_capped_memory,
+    )
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr, done.stderr[-500:]
+    assert done.returncode == (1 if command == ["status"] else 2), done.stderr
+    said = [line for line in done.stderr.splitlines() if "subscriptions.yaml" in line]
+    assert len(said) == 1 and "line 1: &a0: anchors and aliases are not accepted" in said[0], done.stderr

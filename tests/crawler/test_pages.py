@@ -203,6 +203,41 @@ def test_encoding_from_http_header_wins() -> None:
     assert table is not None and table.rows[0].name == "Møre Cluster"
 
 
+ROW_MORE = "<tr><td>Møre Cluster</td><td>B</td><td></td><td>2020/01/01</td></tr>"
+
+
+@pytest.mark.parametrize(
+    ("body", "charset"),
+    [
+        # a byte order mark first: it wins over the header and the page
+        ("\ufeff".encode() + table_html(HEADER, ROW_MORE), "windows-1252"),
+        (("\ufeff" + table_html(HEADER, ROW_MORE).decode()).encode("utf-16-be"), None),
+        # then the header's charset; `utf-16` without a BOM is little-endian, as browsers read it
+        (table_html(HEADER, ROW_MORE).decode().encode("utf-16-le"), "utf-16"),
+        (table_html(HEADER, ROW_MORE).decode().encode("utf-16-be"), "utf-16be"),
+        # then the page's own declaration (then detection: charset_normalizer's guess, as Scrapy's)
+        (table_html(HEADER, ROW_MORE, '<meta charset="windows-1252">').decode().encode("cp1252"), None),
+        (table_html(HEADER, ROW_MORE, '<meta charset="windows-1252">').decode().encode("cp1252"), "bogus"),
+    ],
+    ids=["utf-8 BOM over the header", "utf-16be BOM", "utf-16 label", "utf-16be label", "meta", "unknown label"],
+)
+def test_a_page_is_decoded_as_a_browser_decodes_it(body: bytes, charset: str | None) -> None:
+    table = parse_country(body, BASE, encoding=charset)
+    assert table is not None and [r.name for r in table.rows] == ["Møre Cluster"] and not table.cut_off
+
+
+def test_bytes_its_encoding_cannot_read_are_replacement_characters() -> None:
+    body = table_html(HEADER, ROW_MORE).decode().encode("cp1252")
+    table = parse_country(body, BASE, encoding="utf-8")
+    assert table is not None and table.rows[0].name == "M\ufffdre Cluster"
+
+
+def test_a_utf16_page_cut_off_inside_its_table_is_seen_cut_off() -> None:
+    body = table_html(HEADER, ROW_MORE * 3).decode()
+    table = parse_country(body[: body.rindex("</table>")].encode("utf-16"), BASE)
+    assert table is not None and table.cut_off
+
+
 def test_utf8_without_meta_charset_when_told() -> None:
     body = table_html(HEADER, "<tr><td>Łódź ICT</td><td>B</td><td></td><td>2020/01/01</td></tr>")
     table = parse_country(body, BASE, encoding="utf-8")

@@ -16,6 +16,8 @@ import pytest
 
 from ecei import alert_kinds, change_kinds
 from ecei.alerts import run_alerts
+from ecei.backfill import backfill
+from ecei.demo_warehouse import DEMO_SITE, DEMO_START_URL, write_captures
 from ecei.feeds import ALERTS_FILE, CHANGES_FILE, country_files, slug, write_feeds, xml_text
 from ecei.mirror import Fault, Mirror, demo_site
 from ecei.refresh import refresh
@@ -127,6 +129,26 @@ def test_ids_survive_a_replay(dated_db: Path, feeds: dict[str, Any], tmp_path: P
     assert set(again) == set(feeds)
     for name, feed in feeds.items():
         assert ids(again[name]) == ids(feed)
+
+
+def test_ids_survive_a_backfill_that_renumbers_the_runs(dated_db: Path, feeds: dict[str, Any], tmp_path: Path) -> None:
+    # a capture between the first two runs, the same list as the first: every run after it gets the
+    # next number, and no change moves; an id built from a run's number would name another entry now
+    copy = tmp_path / "ecei.duckdb"
+    shutil.copyfile(dated_db, copy)
+    dates = "select run_id, started_at from crawl_runs order by started_at"
+    before = query(copy, dates)
+    between = dt.datetime(2017, 3, 1, 12, 0)
+    warc = write_captures(tmp_path / "2017.warc.gz", [("2016-06", between, ())], site=DEMO_SITE)
+    result = backfill(copy, [warc], DEMO_START_URL)
+    assert result.replay is not None
+    after = query(copy, dates)
+    assert [at for _, at in after] == sorted([at for _, at in before] + [between])
+    assert [run for run, at in after if at > between] == [run + 1 for run, at in before if at > between]
+    again = write(copy, tmp_path / "feeds")
+    assert set(again) == set(feeds)
+    for name, feed in feeds.items():
+        assert ids(again[name]) == ids(feed), name
 
 
 def test_the_alerts_feed_holds_the_ledger(dated_db: Path, tmp_path: Path) -> None:

@@ -205,6 +205,15 @@ def refused(settings: Settings, hooks_used: list[Webhook]) -> str:
         ("subscriptions:\n  - name: a\n    notify: json://x\n    mode: sometimes\n", 4, "mode"),
         ("subscriptions:\n  - name: a\n    notify: json://x\n  - name: a\n    notify: json://y\n", 4, "given twice"),
         ("subscribers: []\n", 1, "subscribers: unknown field"),
+        # a second `subscriptions:` would silently drop every subscriber above it
+        (
+            "subscriptions:\n  - name: a\n    notify: json://x\nsubscriptions:\n  - name: b\n    notify: json://y\n",
+            4,
+            "subscriptions: the key is given twice (first at line 1)",
+        ),
+        ("subscriptions:\n  - name: a\n    notify: json://x\n    mode: each\n    mode: digest\n", 5, "mode: the key"),
+        ("base: &b json://x\nsubscriptions:\n  - name: a\n    notify: *b\n", 1, "&b: anchors and aliases"),
+        ("subscriptions:\n  - {name: a, notify: json://x}\n  - *nothing\n", 3, "*nothing: anchors and aliases"),
     ],
 )
 def test_a_wrong_file_is_refused_naming_its_line_before_anything(
@@ -291,3 +300,12 @@ def test_a_dry_run_reads_the_filters_as_a_run_does(tmp_path: Path, hooks: Hooks)
     wrong = write(tmp_path / "wrong.yaml", text.replace("[norway]", "[Atlantis]"))
     with pytest.raises(Refused, match="countries: no country 'Atlantis'"):
         run_alerts(Settings(db=db, notify=[], subscriptions=wrong), TODAY, [90, 30, 7], dry_run=True)
+
+
+def test_a_file_past_the_cap_is_refused_unread(tmp_path: Path, hooks: Hooks) -> None:
+    (everything,) = hooks(1)
+    db = tmp_path / "w.duckdb"
+    refresh(db, tmp_path, LISTED)
+    text = "subscriptions: []\n" + "#" * 2**20 + "\n"
+    settings = Settings(db=db, notify=[everything.url()], subscriptions=write(tmp_path / "s.yaml", text))
+    assert "larger than 1,048,576 bytes" in refused(settings, [everything])

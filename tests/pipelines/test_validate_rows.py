@@ -114,3 +114,17 @@ def test_the_pipeline_takes_the_verdict_a_worker_brought() -> None:
     item.checked = check_in_worker("Norway", "no-1", [row(1)])
     ValidateRowsPipeline.from_crawler(crawler).process_item(item)
     assert [a.row_number for a in item.accepted] == [1]
+
+
+def test_bytes_that_did_not_decode_quarantine_the_row_whatever_else_holds() -> None:
+    # `Møre` as windows-1252 read as UTF-8: the row keeps the contract, and is still no name to load
+    verdict = check_rows("Norway", "no-1", [row(2, name="M\ufffdre Cluster", www_href="http://m\ufffdre.no/")])
+    assert verdict.accepted == []
+    (rejected,) = verdict.rejected
+    assert rejected["reason"] == "bytes the page's encoding cannot read (U+FFFD) in name, www link"
+    assert rejected["raw"]["name"] == "M\ufffdre Cluster"
+
+
+def test_a_country_that_did_not_decode_quarantines_its_rows() -> None:
+    (rejected,) = check_rows("Sp\ufffdin", "es-1", [row()]).rejected
+    assert rejected["reason"].endswith("(U+FFFD) in country")

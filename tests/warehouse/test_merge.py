@@ -82,6 +82,20 @@ def test_a_complete_run_keeps_open_the_clusters_whose_rows_it_quarantined(
     assert keys == [("c1", "nce b"), ("c1", None)]
 
 
+def test_a_name_that_did_not_decode_keeps_open_only_the_cluster_it_can_be(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # each run of U+FFFD stands for any characters; what the name holds besides is matched as written
+    t1 = T0 + dt.timedelta(days=1)
+    names = ["Møre (C++) Cluster", "Mare (C+) Cluster", "Tèxtil Cluster", "Tèxtil Cluster Two"]
+    merge(con, tmp_path, [row(n) for n in names], T0)
+    quarantined = [rejected("M\ufffd\ufffdre (C++) Cluster"), rejected("T\ufffdxtil Cluster")]
+    figures = merge(con, tmp_path, [], t1, quarantined=quarantined, complete=True)
+    assert figures.removed == 2
+    closed = {name for name, _, _, valid_to in history(con) if valid_to is not None}
+    assert closed == {"Mare (C+) Cluster", "Tèxtil Cluster Two"}
+
+
 def test_a_rejected_row_of_another_country_keeps_nothing_open(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     t1 = T0 + dt.timedelta(days=1)
     merge(con, tmp_path, [row("A"), row("B")], T0)
