@@ -28,6 +28,7 @@ from plotly.offline import get_plotlyjs
 
 from ecei import change_kinds, run_figures
 from ecei.moments import Edge, When, instant, judging_day, stamp
+from ecei.outputs import check_output, guard, write_output
 from warehouse.db import open_when_free, sql_file
 
 RECENT_RUNS = 10
@@ -238,6 +239,8 @@ def write_report(
     unknown run id raises ecei.moments.UnknownRun, a refusal). The labels are judged against
     `today`; without it, against the day of `as_of`, or today in `zone` for the latest list (judging_day).
     """
+    guarded = guard(db)
+    check_output(out, guarded, "--out")  # before the queries: an --out naming an input is refused at once
     con = open_when_free(db, busy_timeout, read_only=True)
     try:
         at = instant(con, as_of, Edge.END) if as_of is not None else None
@@ -245,8 +248,5 @@ def write_report(
         data = collect(con, day, db=str(db), as_of=at)
     finally:
         con.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    partial.write_text(render(data), encoding="utf-8")
-    partial.replace(out)
+    write_output(out, render(data), guarded, "--out", make_folder=True)
     return data

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ecei import query_settings as query
@@ -105,6 +106,14 @@ class Settings(BaseSettings):
         size = float(match["number"]) * (1024 if "I" in unit else 1000) ** ("KMGT".index(unit[0]) + 1)
         if size < _MIN_SQL_MEMORY:
             raise ValueError("at least 64MB: below that DuckDB cannot even open the warehouse")
+        return value
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _local_db(cls, value: object) -> object:
+        # before anything opens it or makes a lock file beside it: `md:x` would make DuckDB download an extension
+        if isinstance(value, str | Path) and (why := query.not_local(value)):
+            raise PydanticCustomError("db_not_local", why)
         return value
 
     @field_validator("notify", mode="before")

@@ -13,9 +13,7 @@ DuckDB alone takes (bench/sql_latency.py).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -26,6 +24,7 @@ from typer._click.exceptions import UsageError
 from ecei.cli.kit import LIVE_HELP, err, out, outcomes, readable_db, settings
 from ecei.cli.lazy import OwnArguments
 from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Hints, format_for, write_result
+from ecei.outputs import STDOUT, Guard, check_output, guard, output_stream
 from ecei.query_settings import QuerySettings, query_settings
 from warehouse.db import sql_file
 from warehouse.query import QueryOutOfMemory, QueryStopped, run_query
@@ -123,6 +122,10 @@ def run(args: list[str]) -> None:
     target = _output(a.output)
     chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
     path = readable_db(chosen, a.live)
+    guarded = guard(chosen.db, a.file)
+    if target is not None:
+        with outcomes():  # before the query runs: an -o that names an input is refused, nothing written
+            check_output(target, guarded, "-o")
     if shell:
         from ecei.cli.sql_shell import run_shell
 
@@ -130,11 +133,11 @@ def run(args: list[str]) -> None:
     statement = sql_file("public_objects.sql") if a.views else _statement(a.query, a.file)
     columns, rows = answer(chosen, path, statement)
     max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
-    if target is None:
+    if target is None or str(target) == STDOUT:
         write_result(fmt, sys.stdout, out, columns, rows, terminal=True, max_rows=max_rows, hints=Hints())
         return
     with outcomes(failed="could not write the result"):
-        _write_file(target, fmt, columns, rows)
+        _write_file(target, guarded, fmt, columns, rows)
     err.print(f"{len(rows):,} rows written to {target}", highlight=False, markup=False)
 
 
@@ -155,31 +158,18 @@ def _output(name: str | None) -> Path | None:
     if name is None:
         return None
     target = Path(name)
-    if target.is_dir():
+    if name != STDOUT and target.is_dir():
         raise UsageError(f"-o {name} is a folder: name a file")
-    if not target.parent.is_dir():
+    if name != STDOUT and not target.parent.is_dir():
         raise UsageError(f"-o {name}: there is no folder {target.parent}")
     return target
 
 
-def _write_file(target: Path, fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """The result in a file beside `target`, renamed onto it when whole: a failure leaves no half file."""
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
-            write_result(fmt, stream, console, columns, rows, terminal=False, max_rows=None, hints=Hints())
-        os.chmod(partial, 0o666 & ~_umask())
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+def _write_file(target: Path, guarded: Guard, fmt: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """The result written whole by ecei.outputs (a failure leaves no half file, an input is never replaced)."""
+    with output_stream(target, guarded, "-o") as stream:
+        console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
+        write_result(fmt, stream, console, columns, rows, terminal=False, max_rows=None, hints=Hints())
 
 
 def answer(chosen: QuerySettings | Settings, path: Path, statement: str) -> tuple[list[str], list[tuple[Any, ...]]]:
