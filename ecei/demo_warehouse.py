@@ -30,6 +30,7 @@ from ecei.backfill import BackfillResult, backfill
 from ecei.locks import alerts_lock, refresh_lock
 from ecei.mirror import DEMO_HOST, OVERVIEW_PATH, SNAPSHOT_DATES, demo_mismatch, demo_site, is_demo_url, serve
 from ecei.outcome import Refused
+from ecei.outputs import Guard, check_folder, guard, output_stream
 from ecei.refresh import Event, RefreshResult, refresh
 from ecei.replay import ReplayedRun
 from ecei.settings import Settings
@@ -82,12 +83,16 @@ def refuse_demo_target(db: Path, start_url: str, busy_timeout: float) -> None:
 
 
 def write_captures(
-    path: Path, captures: Sequence[tuple[str, dt.datetime, Collection[str]]], site: str = DEMO_SITE
+    path: Path,
+    captures: Sequence[tuple[str, dt.datetime, Collection[str]]],
+    site: str = DEMO_SITE,
+    guarded: Guard | None = None,
 ) -> Path:
     """A WARC file holding, for each (snapshot, time, paths left out), one response record per page
     of the snapshot: the overview at that time, its country pages a second apart after it, under
-    `site`'s address, read from the bundled pages themselves (gzipped when the name ends in .gz)."""
-    with path.open("wb") as fh:
+    `site`'s address, read from the bundled pages themselves (gzipped when the name ends in .gz);
+    written whole or not at all, never over what `guarded` protects (ecei.outputs)."""
+    with output_stream(path, guarded or Guard(), "--warcs", binary=True) as fh:
         writer = WARCWriter(fh, gzip=path.suffix == ".gz")
         for snapshot, at, left_out in captures:
             folder = demo_site(snapshot)
@@ -131,8 +136,12 @@ def build(
         refuse_real_site(db, busy_timeout)
         with tempfile.TemporaryDirectory(prefix=".ecei-demo-", dir=db.parent) as tmp:
             folder = Path(tmp) if keep_warcs is None else keep_warcs
-            folder.mkdir(parents=True, exist_ok=True)
-            warcs = [write_captures(folder / f"demo-{s}.warc.gz", [(s, at, ())]) for s, at in SNAPSHOT_DATES.items()]
+            kept = guard(db)
+            check_folder(folder, kept, "--warcs")
+            warcs = [
+                write_captures(folder / f"demo-{s}.warc.gz", [(s, at, ())], guarded=kept)
+                for s, at in SNAPSHOT_DATES.items()
+            ]
             built = Path(tmp) / db.name
             result = backfill(built, warcs, DEMO_START_URL, busy_timeout=busy_timeout, on_run=on_run)
             # the old file's write-ahead log would be replayed into the new file: it goes first

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from ecei.csv_cells import csv_cell_sql
+from ecei.outputs import check_folder, check_output, guard, output_file
 from warehouse.db import open_when_free, transaction
 
 FORMATS: dict[str, tuple[str, str]] = {
@@ -76,20 +77,23 @@ def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     suffix, options = FORMATS[fmt]
-    out_dir.mkdir(parents=True, exist_ok=True)
+    guarded = guard(db)
+    check_folder(out_dir, guarded, "OUT_DIR")
     # its own read-only connection: `ecei sql` refuses COPY, and an export must never write the warehouse
     con = open_when_free(db, busy_timeout, read_only=True)
     try:
         con.execute("set timezone = 'UTC'")
         written = []
+        views = public_views(con)
+        for view in views:  # every file checked before the first is written: refused means nothing written
+            check_output(out_dir / f"{view}.{suffix}", guarded, "OUT_DIR")
         with transaction(con):  # one snapshot: the files agree with each other
-            for view in public_views(con):
+            for view in views:
                 target = out_dir / f"{view}.{suffix}"
-                partial = target.with_name(target.name + ".part")
-                # the view's name and columns come from the catalog; the path is a parameter
-                con.execute(f"copy ({view_select(con, view, fmt)}) to $path ({options})", {"path": str(partial)})
+                with output_file(target, guarded, "OUT_DIR") as partial:
+                    # the view's name and columns come from the catalog; the path is a parameter
+                    con.execute(f"copy ({view_select(con, view, fmt)}) to $path ({options})", {"path": str(partial)})
                 (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
-                partial.replace(target)
                 written.append(Exported(view, target, rows))
         return written
     finally:

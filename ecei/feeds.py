@@ -27,6 +27,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from ecei import alert_kinds, change_kinds
 from ecei.moments import stamp
 from ecei.outcome import Status
+from ecei.outputs import Guard, check_folder, check_output, guard, write_output
 from ecei.settings import Settings
 from warehouse.alerts import Alert
 from warehouse.db import open_when_free, sql_file
@@ -233,12 +234,10 @@ def _rows(con: Any, name: str, params: dict[str, Any] | None = None) -> list[Row
     return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
 
 
-def write_atomically(path: Path, body: bytes) -> None:
-    """The file whole or not at all: a reader polling the folder never reads half a feed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.part")
-    partial.write_bytes(body)
-    partial.replace(path)
+def write_atomically(path: Path, body: bytes, guarded: Guard | None = None) -> None:
+    """The file whole or not at all (ecei.outputs): a reader polling the folder never reads half a
+    feed, and a feed never replaces the warehouse or a file beside it."""
+    write_output(path, body, guarded or Guard(), "feed", make_folder=True)
 
 
 def write_feeds(
@@ -290,10 +289,14 @@ def write_feeds(
     built.append((ALERTS_FILE, "alerts", fg, len(alerts)))
 
     written = []
+    guarded = guard(settings.db)
+    check_folder(folder, guarded, "feed")
+    for name, _, _, _ in built:  # every file checked before the first is written
+        check_output(folder / name, guarded, "feed")
     for name, title, feed, entries in built:
         body = feed.atom_str(pretty=True)
         path = folder / name
-        write_atomically(path, body)
+        write_atomically(path, body, guarded)
         written.append(WrittenFeed(path, xml_text(title), entries, len(body)))
     return FeedsResult(Status.OK, folder, written, time.monotonic() - began)
 

@@ -11,6 +11,7 @@ every command validates it (a bad value refuses every command alike).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,24 @@ DB = Path("ecei.duckdb")
 BUSY_TIMEOUT = 10.0  # seconds a read waits while a refresh holds the warehouse for writing
 SQL_TIMEOUT = 60.0  # seconds a query may run
 SQL_MEMORY_LIMIT = "1GB"  # what a query may use, in DuckDB's own form
+
+# what DuckDB reads as no local file: `md:`/`motherduck:` and any `name:` (two or more letters, digits or
+# _ before the first colon) loads an extension, `scheme://` goes to a remote file system, `:memory:`
+# is no file at all (DuckDB's ExtensionHelper::ExtractExtensionPrefixFromPath)
+_NOT_LOCAL = re.compile(r"^(?:[A-Za-z0-9_]{2,}:|[A-Za-z][A-Za-z0-9+.-]*://|:memory:)")
+
+
+def not_local(db: Path | str) -> str | None:
+    """Why DuckDB would not read `db` as a local file (None: it would): checked before DuckDB is asked
+    anything and before a lock file is made beside it."""
+    text = str(db)
+    if not _NOT_LOCAL.match(text):
+        return None
+    named = "" if "/" in text else f" (a local file of that name is ./{text})"
+    return (
+        "not a local file path: DuckDB reads it as an extension's database, a remote file or memory; "
+        f"ecei-watch keeps its warehouse in a local file{named}"
+    )
 
 
 @dataclass(frozen=True)
@@ -39,4 +58,6 @@ def query_settings(db: Path | None = None) -> QuerySettings | None:
         return None
     if db is None and "ECEI_DB" in given:
         db = Path(given["ECEI_DB"])
+    if db is not None and not_local(db):
+        return None  # Settings refuses it, in the one line every command gives for a bad setting
     return QuerySettings(db or DB, BUSY_TIMEOUT, SQL_TIMEOUT, SQL_MEMORY_LIMIT)

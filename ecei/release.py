@@ -11,8 +11,10 @@ the labels are judged on) is that refresh's day in UTC, or the day given, which 
 The package records the instant (`observed_at`), so the next release's CHANGES.md is the difference
 between the two lists, as `ecei changes` computes it (ecei.changes).
 
-The folder is built beside its final place (`OUT_DIR/.<day>.partial-<pid>`) and renamed into it:
-a reader sees a whole release or none. An existing release of the day is refused unless replaced.
+The folder is built beside its final place (`OUT_DIR/.<day>.partial-<random>`, one per release) and
+renamed into it: a reader sees a whole release or none. A release of the day already there is refused
+unless replaced (--force), one that another process put there while this one was built included: two
+releases of one day never replace each other unless told to.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,7 @@ from ecei.csv_cells import NOTE as CSV_NOTE
 from ecei.export import FORMATS, columns_as
 from ecei.moments import stamp
 from ecei.outcome import Refused, Status
+from ecei.outputs import check_folder, guard
 from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file, transaction
 from warehouse.runs import utcnow
@@ -318,7 +322,7 @@ def _observed(con: Any) -> tuple[int, dt.datetime, str]:
 
 def release(settings: Settings, out_dir: Path, today: dt.date | None = None, replace: bool = False) -> ReleaseResult:
     """Write the release of the latest observation into `out_dir/<day>/` (see the module)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_folder(out_dir, guard(settings.db), "OUT_DIR")
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
         con.execute("set timezone = 'UTC'")
         run_id, at, start_url = _observed(con)
@@ -329,12 +333,16 @@ def release(settings: Settings, out_dir: Path, today: dt.date | None = None, rep
                 "a release cannot be dated before what it holds"
             )
         final = out_dir / day.isoformat()
+        if final.is_symlink() or (final.exists() and not final.is_dir()):
+            raise Refused(f"{final} is not a release folder (a link or a file): it was left as it is; move it aside")
         if final.exists() and not replace:
             raise ReleaseExists(f"{final} exists already: pass --force to replace it (nothing was written)")
         previous = previous_release(out_dir, day)
-        building = out_dir / f".{day.isoformat()}.partial-{os.getpid()}"
-        shutil.rmtree(building, ignore_errors=True)
-        building.mkdir()
+        # a folder of its own: two releases at once never build in one
+        building = Path(tempfile.mkdtemp(prefix=f".{day.isoformat()}.partial-", dir=out_dir))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(building, 0o777 & ~umask)  # mkdtemp's folder is the owner's alone; a release is for readers
         try:
             result = None
             with transaction(con):  # one snapshot: the files and the changes agree with each other
@@ -352,27 +360,33 @@ def release(settings: Settings, out_dir: Path, today: dt.date | None = None, rep
             sums = "".join(f"{f.sha256}  {f.name}\n" for f in sorted(files, key=lambda f: f.name))
             (building / SUMS).write_text(sums, encoding="ascii")
             files.append(Released(SUMS, None, (building / SUMS).stat().st_size, sha256_of(building / SUMS)))
-            replaced = _move_into_place(building, final)
+            replaced = _move_into_place(building, final, replace)
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
     return ReleaseResult(Status.OK, final, day, at, run_id, previous, files, result, replaced)
 
 
-def _move_into_place(building: Path, final: Path) -> bool:
-    """Rename the built folder to its place; an existing one (replace asked) is set aside first and
-    removed after, so its place never holds half of either. True when one was replaced."""
+def _move_into_place(building: Path, final: Path, replace: bool) -> bool:
+    """Rename the built folder to its place. Without `replace` a release already there (one written
+    meanwhile by another process included) stays and this one is refused; with it, the old one is
+    set aside first and removed after, so its place never holds half of either. True when one was replaced."""
     old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.replaced-{os.getpid()}")
-        final.rename(old)
+    if replace and final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.replaced-", dir=final.parent))
+        os.replace(final, old)  # onto the empty folder just made: a name of our own
     try:
-        building.rename(final)
+        os.rename(building, final)  # fails on a release that is there (a folder with files in it)
     except OSError as exc:
         if old is not None:
-            old.rename(final)
-        raise ReleaseExists(f"{final} appeared while the release was written ({exc}); nothing was written") from None
+            with suppress(OSError):
+                os.rename(old, final)
+        if old is not None and old.exists():
+            shutil.rmtree(old, ignore_errors=True)  # another release of the day took the place meanwhile
+        raise ReleaseExists(
+            f"{final} was written by another release while this one was built ({exc.strerror}): "
+            "this one was not written; pass --force to replace it"
+        ) from None
     if old is not None:
-        with suppress(OSError):
-            shutil.rmtree(old)
+        shutil.rmtree(old, ignore_errors=True)
     return old is not None

@@ -34,6 +34,7 @@ from ecei.aftermath import after_write
 from ecei.completeness import assess
 from ecei.locks import alerts_lock, refresh_lock
 from ecei.outcome import Refused
+from ecei.query_settings import not_local
 from ecei.refresh import load_run
 from ecei.settings import DEFAULT_MAX_REJECTED_SHARE, Settings
 from pipelines.dedupe_rows import Seen, dedupe_page
@@ -234,6 +235,8 @@ def replay(
     started = time.monotonic()
     if in_place and into is not None:
         raise Refused("give either --into or --in-place, not both")
+    if into is not None and (why := not_local(into)):
+        raise Refused(f"--into {into}: {why}")
     if in_place:
         db = db.resolve()
     target = db.with_name(db.name + ".replay-tmp") if in_place else (into or default_target(db))

@@ -28,6 +28,7 @@ from plotly.offline import get_plotlyjs
 
 from ecei import change_kinds, run_figures
 from ecei.moments import Edge, When, instant, judging_day, stamp
+from ecei.outputs import check_output, guard, write_output
 from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file
 from warehouse.watcher import watcher_state
@@ -252,6 +253,8 @@ def write_report(
     unknown run id raises ecei.moments.UnknownRun, a refusal). The labels are judged against
     `today`; without it, against the day of `as_of`, or today in `zone` for the latest list (judging_day).
     """
+    guarded = guard(db)
+    check_output(out, guarded, "--out")  # before the queries: an --out naming an input is refused at once
     con = open_when_free(db, busy_timeout, read_only=True)
     try:
         at = instant(con, as_of, Edge.END) if as_of is not None else None
@@ -260,8 +263,5 @@ def write_report(
         data = collect(con, day, db=Path(db).name, as_of=at, stale_days=stale_days)
     finally:
         con.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    partial.write_text(render(data), encoding="utf-8")
-    partial.replace(out)
+    write_output(out, render(data), guarded, "--out", make_folder=True)
     return data

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ecei import query_settings as query
@@ -126,6 +127,14 @@ class Settings(BaseSettings):
         problem = None if value is None else unusable(value.get_secret_value())
         if problem is not None:
             raise ValueError(f"{problem}; give the monitor's ping URL, e.g. https://hc-ping.com/<uuid>")
+        return value
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _local_db(cls, value: object) -> object:
+        # before anything opens it or makes a lock file beside it: `md:x` would make DuckDB download an extension
+        if isinstance(value, str | Path) and (why := query.not_local(value)):
+            raise PydanticCustomError("db_not_local", why)
         return value
 
     @field_validator("notify", mode="before")

@@ -33,6 +33,7 @@ from ecei.cli.kit import (
 from ecei.csv_cells import csv_cell
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, stamp
+from ecei.outputs import STDOUT, check_output, guard, write_output
 
 FORMATS = ("table", "csv", "json", "html")
 _SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -60,7 +61,9 @@ def changes_command(
         str | None,
         typer.Option("--format", help="table, csv, json or html [default: from --out's suffix, else table]"),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of stdout (- is stdout)")
+    ] = None,
     db: DbOption = None,
     live: LiveOption = False,
 ) -> None:
@@ -73,7 +76,12 @@ def changes_command(
     chosen_format = _format(fmt, output)
     chosen = settings(db=db)
     reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
+    guarded = guard(chosen.db)
+    if output is not None and str(output) == STDOUT:
+        output = None
     with outcomes():
+        if output is not None:
+            check_output(output, guarded, "--out")  # before the query: an --out naming an input is refused
         result = changes(reading, since, until, country)
     if chosen_format == "table" and output is None:
         _print_table(result)
@@ -82,10 +90,8 @@ def changes_command(
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(output.name + ".part")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(output)  # whole or not at all
+        with outcomes():
+            write_output(output, text, guarded, "--out", make_folder=True)  # whole or not at all
     err.print(shown(_summary(result) + (f"; wrote {output}" if output is not None else "")), highlight=False)
 
 

@@ -27,7 +27,7 @@ from rich.text import Text
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
-from ecei.publish import published_path
+from ecei.publish import live_of, published_path
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
 from warehouse.query import QueryRefused
 
@@ -185,7 +185,9 @@ def settings(**overrides: Any) -> Settings:
         for e in exc.errors():
             field = str(e["loc"][0]) if e["loc"] else "?"
             name = f"--{field.replace('_', '-')}" if field in given else f"ECEI_{field.upper()}"
-            value = "" if field in _SECRET_SETTINGS else f"={e.get('input')!r}"
+            given_value = e.get("input")
+            shown_value = str(given_value) if isinstance(given_value, Path) else given_value  # as it was typed
+            value = "" if field in _SECRET_SETTINGS else f"={shown_value!r}"
             problems.append(f"{name}{value}: {e['msg']}")
         say(Status.REFUSED, f"bad setting {'; '.join(problems)}; fix the value (see the settings table in the README)")
         finish(Status.REFUSED)
@@ -240,7 +242,7 @@ def readable_db(chosen: Settings | QuerySettings, live: bool) -> Path:
     writer ever holds; the live file with --live, when publishing is off, or when nothing has been
     published yet (said once on stderr). Exit 2, as existing_db, when there is no warehouse."""
     path = existing_db(chosen)
-    if live or not chosen.publish:
+    if live or not chosen.publish or live_of(path) is not None:  # a copy named itself is read as it is
         return path
     copy = published_path(path)
     if copy.is_file():

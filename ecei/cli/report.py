@@ -7,13 +7,27 @@ from typing import Annotated
 
 import typer
 
-from ecei.cli.kit import AsOfOption, DbOption, LiveOption, TodayOption, err, out, outcomes, readable_db, settings, shown
+from ecei.cli.kit import (
+    AsOfOption,
+    DbOption,
+    LiveOption,
+    TodayOption,
+    err,
+    out,
+    outcomes,
+    readable_db,
+    settings,
+    shown,
+)
 from ecei.moments import stamp
+from ecei.outputs import STDOUT
+
+OutOption = Annotated[Path, typer.Option("--out", help="HTML file to write (- for standard output)")]
 
 
 def report_command(
     db: DbOption = None,
-    output: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("report.html"),
+    output: OutOption = Path("report.html"),
     today: TodayOption = None,
     as_of: AsOfOption = None,
     live: LiveOption = False,
@@ -32,10 +46,11 @@ def report_command(
     with outcomes():
         data = write_report(path, output, today, chosen.busy_timeout, as_of, chosen.timezone, chosen.stale_days)
     h = data.headline
-    size = output.stat().st_size / 1e6
+    to_stdout = str(output) == STDOUT
+    size = 0.0 if to_stdout else output.stat().st_size / 1e6
     listed = f"the list as of {stamp(data.as_of)}" if data.as_of else "the latest list"
     seen = f" (observed by run {data.observed['run_id']})" if data.observed else " (no refresh by then)"
-    out.print(
+    (err if to_stdout else out).print(
         f"wrote {shown(str(output))} ({size:.1f} MB): {listed}{seen} judged as of {data.today}: "
         f"{h['clusters_listed']} clusters listed, {h['labels_valid']} label{_s(h['labels_valid'])} valid, "
         f"{h['lapsing_90_days']} lapsing in {LAPSING_DAYS} days, {h['labels_lapsed']} lapsed, "

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +38,7 @@ from ecei.cli.sql_formats import (
 )
 from ecei.durable import read_capped
 from ecei.outcome import Status
+from ecei.outputs import STDOUT, Guard, check_output, guard, output_stream
 from ecei.query_settings import QuerySettings, query_settings
 from warehouse.db import sql_file
 from warehouse.query import Answer, QueryOutOfMemory, QueryStopped, streamed_query
@@ -141,6 +141,10 @@ def run(args: list[str]) -> None:
     target = _output(a.output)
     chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
     path = readable_db(chosen, a.live)
+    guarded = guard(chosen.db, a.file)
+    if target is not None:
+        with outcomes():  # before the query runs: an -o that names an input is refused, nothing written
+            check_output(target, guarded, "-o")
     if shell:
         from ecei.cli.sql_shell import run_shell
 
@@ -148,10 +152,10 @@ def run(args: list[str]) -> None:
     statement = sql_file("public_objects.sql") if a.views else _statement(a.query, a.file)
     max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
     with answering(chosen, path, statement) as found:
-        if target is None:
+        if target is None or str(target) == STDOUT:
             _to_stdout(fmt, found.columns, found.batches(), max_rows)
             return
-        total = _write_file(target, fmt, found.columns, found.batches())
+        total = _write_file(target, guarded, fmt, found.columns, found.batches())
     if fmt == "table" and total > TABLE_MOST:
         said = f"{total:,} rows, the first {TABLE_MOST:,} written to {target} as a table (--format csv writes them all)"
     else:
@@ -191,37 +195,23 @@ def _output(name: str | None) -> Path | None:
     if name is None:
         return None
     target = Path(name)
-    if target.is_dir():
+    if name != STDOUT and target.is_dir():
         raise UsageError(f"-o {name} is a folder: name a file")
-    if not target.parent.is_dir():
+    if name != STDOUT and not target.parent.is_dir():
         raise UsageError(f"-o {name}: there is no folder {target.parent}")
     return target
 
 
-def _write_file(target: Path, fmt: str, columns: list[str], batches: Batches) -> int:
-    """The result in a file beside `target`, renamed onto it when whole: a failure (of the query or
-    of the disk) leaves no half file. Returns how many rows it holds."""
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+def _write_file(target: Path, guarded: Guard, fmt: str, columns: list[str], batches: Batches) -> int:
+    """The result written whole by ecei.outputs (a failure of the query or of the disk leaves no half
+    file, an input is never replaced). Returns how many rows it holds."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        with output_stream(target, guarded, "-o") as stream:
             console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
-            total = write_result(fmt, stream, console, columns, batches, terminal=False, max_rows=None, hints=Hints())
-        os.chmod(partial, 0o666 & ~_umask())
-        os.replace(partial, target)
+            return write_result(fmt, stream, console, columns, batches, terminal=False, max_rows=None, hints=Hints())
     except OSError as exc:
-        Path(partial).unlink(missing_ok=True)
         err.print(f"[red]could not write the result:[/red] {shown(str(exc))}", highlight=False)
         finish(Status.FAILED)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return total
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 @contextmanager
