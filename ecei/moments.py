@@ -16,6 +16,7 @@ through `stamp`, so it reads the same everywhere and carries its zone: `2018-10-
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -27,7 +28,13 @@ from ecei.outcome import Refused
 
 UTC = dt.UTC
 _TICK = dt.timedelta(microseconds=1)
-_RUN = re.compile(r"(?:run[:#\s]?)?\s*(\d{1,9})", re.IGNORECASE)
+_RUN = re.compile(r"run[:#\s]\s*(\d{1,9})", re.IGNORECASE)  # a run id carries its word: a bare number is a year
+_YEAR = re.compile(r"\d{4}")
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_BARE = re.compile(r"[+-]?\d+")
+_COMPACT = re.compile(r"(\d{1,6})\s*([dwmy])(?:\s+ago)?", re.IGNORECASE)  # 30d, 6m, 2w ago, 1y
+_UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
+_RELATIVE = re.compile(r"(?:\d{1,6}\s+\w+\s+ago|yesterday|today|now|last\s+\w+)", re.IGNORECASE)
 
 
 class Edge(StrEnum):
@@ -39,36 +46,90 @@ class Edge(StrEnum):
 
 @dataclass(frozen=True)
 class When:
-    """A point as given: exactly one of `day`, `at` (naive UTC) or `run_id` is set."""
+    """A point as given: exactly one of `day`, `at` (naive UTC) or `run_id` is set. A year or a month
+    is a `day` (its first) with the period's `last_day`: it starts with its first day and ends with its last."""
 
     text: str
     day: dt.date | None = None
     at: dt.datetime | None = None
     run_id: int | None = None
+    last_day: dt.date | None = None
+
+    @property
+    def final_day(self) -> dt.date | None:
+        """The last day the point covers: the period's, or the day itself."""
+        return self.last_day or self.day
 
 
 class UnknownRun(Refused):
     """A run id that the warehouse has no run for: refused, as a usage error is (exit 2)."""
 
 
-HELP = "a day YYYY-MM-DD, a timestamp YYYY-MM-DDTHH:MM[:SS][+HH:MM] (UTC when no zone is given) or a run id (run:12)"
+HELP = (
+    "a year (2017), a month (2017-06), a day (2017-06-30), a timestamp YYYY-MM-DDTHH:MM[:SS][+HH:MM] (UTC when "
+    "no zone is given), a run id (run:12) or a time ago (30d, 2w, 6m, 1y, 6 months ago, yesterday)"
+)
 
 
-def parse_when(text: str) -> When:
-    """`text` as a point in time; ValueError with the accepted forms when it is none of them."""
+def parse_when(text: str, now: dt.datetime | None = None) -> When:
+    """`text` as a point in time, the one parser of every --since, --until, --as-of and --today;
+    ValueError with the accepted forms when it is none of them. A time ago counts back from `now`
+    (an aware datetime; default: the clock)."""
     given = text.strip()
     if match := _RUN.fullmatch(given):
         return When(given, run_id=int(match.group(1)))
+    if _YEAR.fullmatch(given):
+        year = int(given)
+        if year < 1:
+            raise ValueError(f"not a point in time: {text!r} (give {HELP})")
+        return When(given, day=dt.date(year, 1, 1), last_day=dt.date(year, 12, 31))
+    if (match := _MONTH.fullmatch(given)) and 1 <= int(match.group(2)) <= 12:
+        first = dt.date(int(match.group(1)), int(match.group(2)), 1)
+        last = calendar.monthrange(first.year, first.month)[1]
+        return When(given, day=first, last_day=first.replace(day=last))
     if len(given) == 10:
         try:
             return When(given, day=dt.date.fromisoformat(given))
         except ValueError:
             pass
+    if _BARE.fullmatch(given):  # 12 is no year: say how to name run 12
+        raise ValueError(
+            f"not a point in time: {text!r}; a bare number is a year (run:{given.lstrip('+-')} names a run)"
+        )
+    ago = _ago(given, now)
+    if ago is not None:
+        return When(given, at=naive_utc(ago))
     try:
         at = dt.datetime.fromisoformat(given)
     except ValueError:
         raise ValueError(f"not a point in time: {text!r} (give {HELP})") from None
     return When(given, at=naive_utc(at))
+
+
+def _ago(given: str, now: dt.datetime | None) -> dt.datetime | None:
+    """A time ago (`30d`, `6 months ago`, `yesterday`), read by dateparser, counted back from `now`."""
+    if match := _COMPACT.fullmatch(given):
+        given = f"{match.group(1)} {_UNITS[match.group(2).lower()]} ago"
+    elif not _RELATIVE.fullmatch(given):
+        return None
+    import dateparser  # only a time ago needs it: it takes a third of a second to load
+
+    base = (now or dt.datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    found = dateparser.parse(
+        given,
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": base,
+            "TIMEZONE": "UTC",
+            "TO_TIMEZONE": "UTC",
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "PREFER_DATES_FROM": "past",
+            "PARSERS": ["relative-time"],
+        },
+    )
+    if found is None:
+        raise ValueError(f"not a point in time: {given!r} (give {HELP})")
+    return found
 
 
 def naive_utc(value: dt.datetime) -> dt.datetime:
@@ -86,8 +147,9 @@ def instant(con: Any, when: When, edge: Edge = Edge.END) -> dt.datetime:
     if when.at is not None:
         return when.at
     if when.day is not None:
-        midnight = dt.datetime.combine(when.day, dt.time())
-        return midnight - _TICK if edge is Edge.START else midnight + dt.timedelta(days=1) - _TICK
+        if edge is Edge.START:
+            return dt.datetime.combine(when.day, dt.time()) - _TICK
+        return dt.datetime.combine(when.final_day or when.day, dt.time()) + dt.timedelta(days=1) - _TICK
     found = con.execute("select started_at from crawl_runs where run_id = ?", [when.run_id]).fetchone()
     if found is None:
         first, last = con.execute("select min(run_id), max(run_id) from crawl_runs").fetchone()

@@ -10,21 +10,28 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecei.cli.kit import DbOption, JsonOption, StartUrlOption, err, json_text, outcomes, settings, shown, with_type
+from ecei.cli.kit import (
+    DbOption,
+    JsonOption,
+    StartUrlOption,
+    err,
+    json_text,
+    outcomes,
+    parse_day,
+    settings,
+    shown,
+    with_type,
+)
 from ecei.cli.replay import log_run, print_replay
+from ecei.moments import Edge
 
 if TYPE_CHECKING:
     from ecei.settings import Settings
     from ecei.wayback import Progress, WaybackResult
 
 
-def _parse_day(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=option) from None
+def _parse_day(value: str | None, option: str, edge: Edge) -> dt.date | None:
+    return None if value is None else parse_day(value, option, edge)
 
 
 def backfill_command(
@@ -36,8 +43,19 @@ def backfill_command(
         bool,
         typer.Option("--wayback", help="Read every capture of the site from the web archive at ECEI_WAYBACK_URL"),
     ] = False,
-    since: Annotated[str | None, typer.Option("--since", help="With --wayback: first capture day (YYYY-MM-DD)")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="With --wayback: last capture day (YYYY-MM-DD)")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="With --wayback: the first capture day (a year, a month, a day or a time ago: 2016, 2016-06, 6m)",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="With --wayback: the last capture day (a year or a month stands for its last day)"
+        ),
+    ] = None,
     db: DbOption = None,
     into: Annotated[
         Path | None, typer.Option("--into", help="Write the result to a new file instead of the warehouse")
@@ -56,7 +74,7 @@ def backfill_command(
     ECEI_WAYBACK_WINDOW_DAYS. The history is then replayed in time order, in place unless --into is given.
     Exit codes: 0 done (or nothing new), 1 failed (the warehouse keeps the captures read so far), 2 refused, 4 busy.
     """
-    first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
+    first, last = _parse_day(since, "--since", Edge.START), _parse_day(until, "--until", Edge.END)
     if wayback == bool(warcs):
         raise typer.BadParameter("give WARC files or --wayback (one of the two)", param_hint="WARCS")
     if not wayback and (first or last):

@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from ecei.moments import HELP as WHEN_HELP
-from ecei.moments import When, parse_when, stamp
+from ecei.moments import Edge, When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
 from ecei.publish import live_of, published_path
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
@@ -76,14 +76,15 @@ def _in_days(day: dt.date, value: str, option: str) -> None:
         raise typer.BadParameter(f"{value!r} is outside the days ecei handles, {DAYS}", param_hint=option)
 
 
-def parse_day(value: str, option: str = "--today") -> dt.date:
-    """A day written YYYY-MM-DD within FIRST_DAY..LAST_DAY, or a usage error naming `option`."""
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=option) from None
-    _in_days(day, value, option)
-    return day
+def parse_day(value: str, option: str = "--today", edge: Edge = Edge.END) -> dt.date:
+    """A day as people write it (ecei.moments.parse_when): a year or a month stands for its last day
+    (its first, at Edge.START), a timestamp or a time ago for its day in UTC. A run id, or a day outside
+    FIRST_DAY..LAST_DAY, is a usage error naming `option`."""
+    when = when_parser(option)(value)
+    if when.run_id is not None:
+        raise typer.BadParameter(f"{value!r} is a run: give its day (crawl_runs has it)", param_hint=option)
+    day = when.day if edge is Edge.START else when.final_day
+    return day or (when.at.date() if when.at is not None else dt.date.min)
 
 
 def when_parser(option: str) -> Callable[[str], When]:
@@ -96,9 +97,9 @@ def when_parser(option: str) -> Callable[[str], When]:
         except (ValueError, OverflowError) as exc:  # a zone can carry a timestamp past year 1 or 9999
             why = str(exc) if isinstance(exc, ValueError) else f"{value!r} is outside the days ecei handles, {DAYS}"
             raise typer.BadParameter(why, param_hint=option) from None
-        moment = when.day or (when.at.date() if when.at is not None else None)
-        if moment is not None:
-            _in_days(moment, value, option)
+        for moment in (when.day, when.final_day, when.at.date() if when.at is not None else None):
+            if moment is not None:
+                _in_days(moment, value, option)
         return when
 
     return parse
@@ -145,9 +146,10 @@ TodayOption = Annotated[
     typer.Option(
         "--today",
         parser=parse_day,
-        metavar="YYYY-MM-DD",
+        metavar="DAY",
         help="The business day the list is judged against (days left, lapsing, lapsed); it never changes "
-        "which list is shown [default: the day of --as-of where given, else today in ECEI_TIMEZONE]",
+        "which list is shown: a day (2021-09-15), a month or a year (their last day), a timestamp or a time "
+        "ago (30d, 6 months ago) [default: the day of --as-of where given, else today in ECEI_TIMEZONE]",
     ),
 ]
 LIVE_HELP = (

@@ -164,3 +164,19 @@ def test_busy_while_another_process_writes(db: Path) -> None:
         )
     assert done.returncode == 4, done.stderr
     assert done.stderr.startswith("busy: the warehouse") and "Traceback" not in done.stderr
+
+
+def test_a_year_is_a_year_from_its_first_day_to_its_last(dated_db: Path) -> None:
+    years = ecei("changes", "--since", "2017", "--until", "2020", "--format", "json", "--db", str(dated_db))
+    days = ecei("changes", "--since", "2017-01-01", "--until", "2020-12-31", "--format", "json", "--db", str(dated_db))
+    assert years.returncode == days.returncode == 0, years.stderr
+    found, expected = json.loads(years.stdout), json.loads(days.stdout)
+    assert found["changes"] == expected["changes"] != []  # the 2018 run's changes, not "no run 2017"
+    months = ecei("changes", "--since", "2018-10", "--until", "2018-10", "--format", "json", "--db", str(dated_db))
+    assert json.loads(months.stdout)["changes"] == expected["changes"]  # October 2018 holds that run
+
+
+def test_a_bare_number_says_how_to_name_a_run(db: Path) -> None:
+    done = ecei("changes", "--since", "2", "--db", str(db))
+    assert done.returncode == 2
+    assert "a bare number is a year (run:2 names a run)" in done.stderr

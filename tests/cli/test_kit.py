@@ -23,6 +23,7 @@ from rich.table import Table
 
 from ecei.cli import kit
 from ecei.cli.kit import EXIT_CODES, cell, existing_db, exit_code, json_text, outcomes, parse_day, visible, with_type
+from ecei.moments import Edge
 from ecei.outcome import Busy, Refused, Status
 from tests.cli.helpers import CONTROLS, ECEI, HOSTILE_NAME, ecei, stale_wal
 from warehouse.db import WarehouseBusy, connect
@@ -93,8 +94,15 @@ def test_existing_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_parse_day() -> None:
     assert parse_day("2018-07-01").isoformat() == "2018-07-01"
-    with pytest.raises(typer.BadParameter, match=re.escape("not a date YYYY-MM-DD: '01.07.2018'")):
+    # a year or a month is its last day as a business day, its first where a span starts
+    assert parse_day("2018").isoformat() == "2018-12-31"
+    assert parse_day("2016-02").isoformat() == "2016-02-29"
+    assert parse_day("2018", "--since", Edge.START).isoformat() == "2018-01-01"
+    assert parse_day("2018-10-15T23:30:00-02:00").isoformat() == "2018-10-16"  # its day in UTC
+    with pytest.raises(typer.BadParameter, match=re.escape("not a point in time: '01.07.2018'")):
         parse_day("01.07.2018")
+    with pytest.raises(typer.BadParameter, match=re.escape("'run:3' is a run: give its day")):
+        parse_day("run:3")
 
 
 @pytest.mark.parametrize(
