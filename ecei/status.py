@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ecei import delivery_store, subscriptions
-from ecei.subscriptions import label, wants
 from ecei.moments import business_today
 from ecei.outcome import Refused, Status
 from ecei.settings import Settings
+from ecei.subscriptions import label, wants
 from warehouse import alerts as ledger
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.runs import utcnow
