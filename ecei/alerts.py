@@ -489,3 +489,10 @@ def settle_deliveries(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
         ledger.abandon_runs(con, utcnow())
     delivery_store.forget(db, kept)
     return kept.warnings
+
+
+def owed_to(settings: Settings, given: str) -> Dismissed:
+    """What the recipient a person names is owed now (read-only): its key, label and alert ids."""
+    with closing(open_when_free(Path(settings.db), settings.busy_timeout, read_only=True)) as con:
+        key, text = recipient_of(con, given)
+        return Dismissed(key, text, [i for i, _ in ledger.outbox(con).get(key, [])])

@@ -149,6 +149,7 @@ def candidates(
     )
     try:
         watcher.define(con)  # the `stale` kind's rule, shared with `ecei status`
+        con.execute(sql_file("alert_ledger/label_episodes.sql"))
         con.execute(sql_file("alert_ledger/frame.sql"))
         for kind in kinds:
             # a kind's query is a plain select; the frame gathers its rows by column name
