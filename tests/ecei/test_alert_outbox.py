@@ -19,7 +19,6 @@ from typing import Any
 import duckdb
 import pytest
 
-from ecei import delivery_store
 from ecei.alerts import dismiss, run_alerts
 from ecei.locks import beside
 from ecei.settings import Settings
