@@ -86,6 +86,7 @@ def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[Channel
     kept = delivery_store.read(db)
     taken = {(d.recipient, i) for d in kept.deliveries if d.delivered for i in d.alert_ids}
     outbox = ledger.outbox(con)
+    refused = ledger.refused(con)
     known = {o.recipient: o for o in ledger.owed_by_recipient(con)}
     alerts = ledger.alerts_by_id(con, sorted({i for rows in outbox.values() for i, _ in rows}))
     waiting = ledger.count_pending(con)
@@ -99,9 +100,8 @@ def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[Channel
             channels.append(ChannelPending(label(t), waiting))
             continue
         todo = {i for i in ids if i in alerts and wants(t, alerts[i])}
-        failed = known[t.key].failed if t.key in known else 0
-        last_error = known[t.key].last_error if t.key in known else None
-        channels.append(ChannelPending(label(t), len(todo), failed, last_error))
+        errors = [refused[(t.key, i)] for i in sorted(todo) if (t.key, i) in refused]
+        channels.append(ChannelPending(label(t), len(todo), len(errors), errors[-1] if errors else None))
     for key, o in known.items():
         if key not in claimed:
             owed = sum((key, i) not in taken for i, _ in outbox.get(key, []))

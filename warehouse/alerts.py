@@ -386,5 +386,13 @@ class Owed:
     last_error: str | None
 
 
+def refused(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], str | None]:
+    """(recipient, alert id) of every alert a recipient was offered and has not taken, with its last error."""
+    rows = con.execute(
+        "select channel, alert_id, last_error from alert_deliveries where delivered_at is null and attempts > 0"
+    ).fetchall()
+    return {(c, int(i)): e for c, i, e in rows}
+
+
 def owed_by_recipient(con: duckdb.DuckDBPyConnection) -> list[Owed]:
     return [Owed(*r) for r in con.execute(sql_file("alert_ledger/owed_by_recipient.sql")).fetchall()]

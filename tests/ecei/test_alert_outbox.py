@@ -192,7 +192,13 @@ def test_a_mistyped_journal_line_is_a_warning_everywhere(tmp_path: Path, hooks: 
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01")])
     settings = Settings(db=db, notify=[hook.url("hooks/h-TOKEN")])
-    bad = {"alert_run_id": "x", "channel": ["a"], "alert_ids": [1], "channels": [], "delivered_at": "2024-01-02T03:04:05"}
+    bad = {
+        "alert_run_id": "x",
+        "channel": ["a"],
+        "alert_ids": [1],
+        "channels": [],
+        "delivered_at": "2024-01-02T03:04:05",
+    }
     write(beside(db, ".deliveries.jsonl"), json.dumps(bad) + "\n")
     assert any("line 1" in w for w in status(settings).warnings)
     dry = run_alerts(settings, TODAY, [90], dry_run=True)
