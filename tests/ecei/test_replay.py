@@ -168,10 +168,18 @@ def test_a_rebuild_keeps_when_each_subscriber_started_and_what_it_was_told(
     assert told.status == "ok" and len(webhook.posts) == 1
     seen = query(warehouse, "select * from subscriptions")
     assert [s[0] for s in seen] == ["desk"]
+    # a debt the rebuild must carry: a channel of ECEI_NOTIFY that refused its alerts, owed them still
+    refused = run_alerts(Settings(db=warehouse, notify=["json://127.0.0.1:9/closed"]), TOLD_ON)
+    assert refused.status == "undelivered"
+    owed = query(warehouse, "select * from alert_outbox order by alert_id, recipient")
+    recipients = query(warehouse, "select * from alert_recipients order by recipient")
+    assert any(row[3] is None for row in owed) and len(recipients) == 2
 
     result = replay(warehouse, in_place=True)
 
     assert query(result.target, "select * from subscriptions") == seen
+    assert query(result.target, "select * from alert_outbox order by alert_id, recipient") == owed
+    assert query(result.target, "select * from alert_recipients order by recipient") == recipients
     again = run_alerts(Settings(db=result.target, subscriptions=subscriptions), TOLD_ON)
     assert (again.status, again.raised, again.due) == ("ok", [], [])
     assert len(webhook.posts) == 1, "a subscriber was told again after the rebuild"
