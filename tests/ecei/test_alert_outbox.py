@@ -100,13 +100,14 @@ def test_a_channel_missing_from_a_run_keeps_what_it_is_owed(tmp_path: Path, hook
     assert run_alerts(settings, TODAY, [90]).status == "undelivered"
     # a one-off run to another channel, then a run with ECEI_NOTIFY unset: neither forgets `usual`
     assert run_alerts(settings, TODAY, [90], notify=[once.url("hooks/once-TOKEN")]).status == "ok"
-    assert run_alerts(settings, TODAY, [90], notify=[]).status == "ok"
+    refresh(db, tmp_path, [row("A", "2018-08-01"), row("B", "2018-08-02"), row("C", "2018-08-03")])
+    assert run_alerts(settings, TODAY, [90], notify=[]).status == "ok"  # C raised while nobody is configured
     owed = {c.channel: (c.pending, c.configured) for c in status(settings.model_copy(update={"notify": []})).channels}
-    assert owed[f"json://127.0.0.1:{usual.port}, not configured"] == (2, False)
+    assert owed[f"json://127.0.0.1:{usual.port}, not configured"] == (3, False)
     back = run_alerts(settings, TODAY, [90])
-    assert back.status == "ok" and names(usual) == ["A/expiring", "B/expiring"]
-    assert names(once) == ["A/expiring", "B/expiring"]
-    assert query(db, "select count(*) from alert_log where delivered_at is null") == [(0,)]
+    assert back.status == "ok" and names(usual) == ["A/expiring", "B/expiring", "C/expiring"]
+    assert names(once) == ["A/expiring", "B/expiring"]  # C stays owed to it, until it is back or dismissed
+    assert query(db, "select count(*) from alert_log where delivered_at is null") == [(1,)]  # C, owed to `once`
 
 
 def test_an_alert_no_longer_true_is_closed_saying_why_and_a_person_can_dismiss(tmp_path: Path, hooks: Any) -> None:

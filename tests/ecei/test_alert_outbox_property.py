@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ecei.alerts import run_alerts
@@ -164,11 +164,12 @@ def check(world: World) -> None:
             assert delivery_id in got.get(alert_id, set()), f"recorded delivered, never received: {alert_id}"
         elif closed_as is not None:
             assert why, f"closed without a why: {alert_id} {recipient}"
-    # every alert raised once a recipient was known is owed to it (or was, and the row says how it ended)
+    # every alert raised once a recipient was known is owed to it (or was, and the row says how it
+    # ended): nobody here filters, so no alert may go unwanted
     missing = query(
         world.db,
         "select a.alert_id, r.recipient from alert_log as a cross join alert_recipients as r "
-        "where a.created_at >= r.first_seen_at and a.unreached_why is null and not exists "
+        "where a.created_at >= r.first_seen_at and not exists "
         "(select 1 from alert_outbox as o where o.alert_id = a.alert_id and o.recipient = r.recipient)",
     )
     assert missing == [], f"forgotten: {missing}"
@@ -191,8 +192,13 @@ def heal(world: World) -> None:
     assert owed == [(0,)], "still owed after a healthy run"
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(history=st.lists(steps, min_size=2, max_size=7))
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(steps, min_size=2, max_size=6))
+# the faults at their sharpest, every time: a sender killed with a message in flight, then healed;
+# a rename and a missing channel around a busy warehouse and a failing receiver
+@example(history=[("kill",), ("refresh", [("C", "2018-07-05")]), ("kill",)])
+@example(history=[("alerts", True, True), ("refresh", [("C", "2018-07-05")]), ("alerts", False, False)])
+@example(history=[("fail", "desk"), ("alerts", False, True), ("rename",), ("busy",), ("alerts", True, False)])
 def test_nothing_owed_is_dropped_and_nothing_is_sent_twice(history: list[Step]) -> None:
     with tempfile.TemporaryDirectory(prefix="ecei-outbox-") as tmp, ExitStack() as stack:
         main, desk = Webhook(), Webhook()
