@@ -7,9 +7,11 @@ per alert. ECEI_NOTIFY stays: each of its channels is one more target of the sub
 "ECEI_NOTIFY", which hears everything. A file that is not valid YAML, a field nobody knows, an unknown
 kind or an unset variable is refused naming its line, before anything is raised or sent.
 
-The ledger keys a subscription's deliveries by `subscription:<name>` (alert_deliveries.channel) and
-remembers when it first saw it (the `subscriptions` table): a subscriber added later hears the alerts
-raised after that, and with `--backlog` also those still current.
+The ledger keys a subscription's deliveries and what it is owed by `subscription:<name>`
+(alert_deliveries.channel, alert_outbox.recipient) and remembers when it first saw it (the
+`subscriptions` table): a subscriber added later hears the alerts raised after that, and with
+`--backlog` also those still current. A subscriber renamed in the file names its old names in
+`formerly:`, and inherits what they are owed, what they had and their first sighting.
 """
 
 from __future__ import annotations
