@@ -1,12 +1,14 @@
-"""One alerts run: raise the new alerts into the ledger, then deliver each to every subscription
-that wants it (ecei/subscriptions.py: ECEI_NOTIFY's channels and ECEI_SUBSCRIPTIONS' subscribers).
+"""One alerts run: raise the new alerts into the ledger, each owed (alert_outbox) to every recipient
+that wants it (ecei/subscriptions.py: ECEI_NOTIFY's channels and ECEI_SUBSCRIPTIONS' subscribers,
+and those the ledger knows that this run does not configure), then deliver what each configured
+recipient is owed.
 
 The CLI (`ecei alerts`) and the Prefect flow (`expiry_alerts_flow`) both call `run_alerts`. The
 warehouse is not held open while a channel is slow: alerts are recorded, the file closed, the
-messages sent, and the file reopened to record the outcome. Each message a channel took is first
-written to the delivery journal (ecei/delivery_journal.py), so a run that cannot reopen the file
-loses no delivery and no later run sends it again. A lock file beside the warehouse keeps two
-alerts runs from sending the same pending alerts at once.
+messages sent, and the file reopened to record the outcome. Each message is recorded in the
+delivery store (ecei/delivery_store.py) before it is sent and its answer right after, so a run
+that cannot reopen the file loses no delivery and no later run sends it again. A lock file beside
+the warehouse keeps two alerts runs from sending the same alerts at once.
 
 Every channel and the subscriptions file are checked before anything is raised or sent
 (`all_targets`): a URL Apprise cannot use, or a file that is wrong, is refused at once.
@@ -20,26 +22,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 from pydantic import SecretStr
 
-from ecei import alert_kinds, delivery_journal, subscriptions
+from ecei import alert_kinds, delivery_store, subscriptions
 from ecei.aftermath import after_write
+from ecei.delivery_store import Delivery, Kept, StoreUnusable
 from ecei.locks import alerts_lock
 from ecei.moments import When, business_today, instant, judging_day
 from ecei.notify import render_digest, send, trial_message, unusable
 from ecei.outcome import Busy, Refused, Status
 from ecei.settings import Settings
-from ecei.subscriptions import NOTIFY_NAME, Target, owed
+from ecei.subscriptions import KEY_PREFIX, NOTIFY_NAME, Target, label, wants
 from warehouse import alerts as ledger
 from warehouse.alerts import DEFAULT_THRESHOLDS, Alert
 from warehouse.db import WarehouseBusy, open_when_free, transaction
 from warehouse.runs import utcnow
 
-Plan = list[tuple[Target, list[Alert]]]  # each target with the alerts it is owed
+Batch = tuple[str, list[Alert]]  # one message: its delivery id and its alerts
+Plan = list[tuple[Target, list[Batch]]]  # each target with the messages it is owed, in order
 
 
 @dataclass
@@ -75,7 +79,8 @@ class AlertsResult:
     as_of: dt.datetime | None = None  # a dry run of the list as it stood then (naive UTC)
     # what each target is owed in this run, in the order of the targets
     plan: Plan = field(default_factory=list)
-    owed_nobody: list[int | None] = field(default_factory=list)  # pending, yet no target owed them
+    unwanted: list[int] = field(default_factory=list)  # raised, and no recipient wanted them
+    warnings: list[str] = field(default_factory=list)  # what the delivery store could not read
 
     @property
     def delivered(self) -> int:
@@ -169,22 +174,22 @@ def _dry_run(
 ) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
         if as_of is None:
-            # what an earlier run delivered but could not record counts as recorded, as the next run
-            # will count it; the transaction is rolled back and the journal left for that run
-            kept = delivery_journal.read(db)
+            # the run itself, rolled back: what the store holds counts as recorded, as the next run
+            # will count it, and the same plan is made; the store is left for that run
+            kept = delivery_store.read(db)
+            subscriptions.resolve(con, settings.subscriptions, found)
             con.execute("begin transaction")
             try:
-                delivery_journal.record(con, kept)
-                w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
-                result.raised = ledger.candidates(con, w, alert_kinds.names())
-                result.due = _still_owed(con, settings, found) + result.raised
+                _settle_store(con, kept, utcnow())
+                ledger.abandon_runs(con, utcnow())
+                _raise(con, settings, found, result, backlog=False)
             finally:
                 con.execute("rollback")
+            result.warnings = kept.warnings
             result.message = f"dry run: {len(result.raised)} new alerts, nothing recorded or sent"
-            if kept:
-                result.message += (
-                    f"; the {len(kept)} deliveries kept in {delivery_journal.journal_path(db)} count as recorded"
-                )
+            if kept.deliveries:
+                where = delivery_store.store_path(db)
+                result.message += f"; the {len(kept.deliveries)} deliveries kept in {where} count as recorded"
         else:
             result.as_of = instant(con, as_of)
             result.today = judging_day(today, result.as_of, settings.timezone)
@@ -201,146 +206,224 @@ def _dry_run(
     return result
 
 
-def _still_owed(con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target]) -> list[Alert]:
-    """The pending alerts some target is still owed (every pending one when there is no target), as a
-    run would find them; inside a transaction the caller rolls back (a first sighting is a write)."""
-    subscriptions.resolve(con, settings.subscriptions, found)  # the filters, as a run reads them
-    after = ledger.first_seen(con, [t.subscription for t in found if not t.hears_everything], utcnow())
-    return _plan(con, found, after, set(), set())[1]
+def _due(result: AlertsResult) -> list[Alert]:
+    """The alerts this run sends, each once, oldest first; with no recipient configured, those waiting."""
+    seen: dict[int | None, Alert] = {}
+    for _, batches in result.plan:
+        for _, batch in batches:
+            for a in batch:
+                seen.setdefault(a.alert_id, a)
+    return sorted(seen.values(), key=lambda a: a.alert_id or 0)
 
 
-def _plan(
-    con: duckdb.DuckDBPyConnection,
-    found: list[Target],
-    after: dict[str, int],
-    current: set[str],
-    journalled: set[tuple[int, str]],
-) -> tuple[Plan, list[Alert], list[int | None]]:
-    """Each target with the alerts it is owed (ecei.subscriptions.owed); the alerts due (those someone
-    is owed; with nobody to tell, every pending one); and the pending ones nobody is owed."""
-    pool = ledger.open_alerts(con, min(after.values(), default=None), sorted(current))
-    plan = [(t, owed(t, pool, journalled, after.get(t.subscription), current)) for t in found]
-    wanted = {a.alert_id for _, todo in plan for a in todo}
-    due = [a for a in pool if a.alert_id in wanted or (a.delivered_at is None and not found)]
-    # with somebody to tell, what nobody is owed (each has it, or none wants it) is pending no more
-    nobody = [a.alert_id for a in pool if a.delivered_at is None and found and a.alert_id not in wanted]
-    return plan, due, nobody
+def _settle_store(con: duckdb.DuckDBPyConnection, kept: Kept, at: dt.datetime) -> None:
+    """What the store (and a legacy journal) holds, into the ledger, inside the caller's transaction:
+    what a recipient took is owed to it no more; what it refused is an attempt; what is in doubt
+    stays owed, to be sent again under the same delivery id. Settling twice changes nothing."""
+    for d in kept.deliveries:
+        if d.delivered:
+            ledger.close_delivered(con, d.recipient, d.alert_ids, d.delivery_id, d.intended_at)
+            ledger.record_delivery(con, _not_yet_taken(con, d), d.recipient, None, d.intended_at)
+        elif d.answered:
+            ledger.record_delivery(con, d.alert_ids, d.recipient, d.error, d.intended_at)
+        else:
+            ledger.mark_in_doubt(con, d.recipient, d.alert_ids, d.delivery_id)
+    ledger.settle_alerts(con, [])
 
 
-Sent = list[tuple[str, list[int], str | None]]  # (ledger key, alert ids, error or None) per attempt
+def _not_yet_taken(con: duckdb.DuckDBPyConnection, d: Delivery) -> list[int]:
+    """Of a delivery's alerts, those the ledger holds and has not yet recorded as taken by its recipient."""
+    rows = con.execute(
+        "select alert_id from alert_log as a where alert_id in (select unnest($ids::integer[])) and not exists "
+        "(select 1 from alert_deliveries as d where d.alert_id = a.alert_id and d.channel = $channel "
+        "and d.delivered_at is not null)",
+        {"ids": d.alert_ids, "channel": d.recipient},
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _run_locked(settings: Settings, db: Path, found: list[Target], result: AlertsResult, backlog: bool) -> AlertsResult:
     with closing(open_when_free(db, settings.busy_timeout)) as con:
-        delivery_journal.settle(con, db)  # what an earlier run delivered but could not record
+        kept = delivery_store.read(db)
+        result.warnings = kept.warnings
+        with transaction(con):
+            _settle_store(con, kept, utcnow())  # what an earlier run sent but could not record
+            ledger.abandon_runs(con, utcnow())  # under the alerts lock, a run still 'running' has ended
+        delivery_store.forget(db, kept)
         # a subscriber's countries and clusters must name something, before anything is raised
         subscriptions.resolve(con, settings.subscriptions, found)
         with transaction(con):
-            _raise(con, settings, db, found, result, backlog)
+            _raise(con, settings, found, result, backlog)
         if not found:
             with transaction(con):
                 _settle(con, result, [])
             return result
 
-    # the network part, with the warehouse closed
-    sent: Sent = []
-    for target, todo in result.plan:
-        outcome = ChannelOutcome(target.key, target.channel, len(todo), None, target.subscription, target.mode)
-        result.channels.append(outcome)
-        size = settings.digest_max_alerts if target.mode == "digest" else 1
-        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-        parts = len(batches) if target.mode == "digest" else 1  # `each`: messages of their own, not parts
-        for i, batch in enumerate(batches):
-            digest = render_digest(batch, result.today, i + 1, parts)
-            error = send(target.url, digest.title, digest.body_html, settings.notify_timeout, digest.fields)
-            alert_ids = [a.alert_id for a in batch if a.alert_id is not None]
-            if error is not None:
-                # what it did not take stays owed to it; the rest of its messages wait for the next run
-                rest = alert_ids + [a.alert_id for b in batches[i + 1 :] for a in b if a.alert_id is not None]
-                # the ledger's last_error names the channel; the URL never reaches it
-                sent.append((target.key, rest, f"{target.channel}: {error}"))
-                outcome.error = error
-                break
-            # on disk before anything else: from here on this message is never sent again
-            name = target.channel if target.hears_everything else f"{target.subscription} ({target.channel})"
-            delivery = delivery_journal.Delivery(result.alert_run_id, target.key, alert_ids, [], utcnow(), name)
-            delivery_journal.append(db, delivery)
-            sent.append((target.key, alert_ids, None))
-            outcome.messages += 1
-            outcome.delivered += len(alert_ids)
-        outcome.pending = outcome.alerts - outcome.delivered
-
+    sent, stopped = _send_all(settings, db, result)  # the network part, with the warehouse closed
     try:
         with closing(open_when_free(db, settings.busy_timeout)) as con, transaction(con):
-            _settle(con, result, sent)
+            try:
+                kept = delivery_store.read(db)
+            except StoreUnusable as exc:
+                kept, stopped = Kept(), stopped or str(exc)
+            _settle_store(con, Kept(_union(kept.deliveries, sent)), utcnow())
+            _settle(con, result, sent, stopped)
     except WarehouseBusy as exc:
-        return _unrecorded(db, result, sent, str(exc))
-    delivery_journal.clear(db)
+        return _unrecorded(result, sent, str(exc))
+    delivery_store.forget(db, kept)
     return result
 
 
-def _settled(result: AlertsResult, sent: Sent) -> set[int]:
-    """The alerts of this run owed to nobody once `sent` is counted (none without a target)."""
-    if not result.plan:
-        return set()
-    took = {(i, key) for key, ids, error in sent if error is None for i in ids}
-    owed = {a.alert_id for t, todo in result.plan for a in todo if (a.alert_id, t.key) not in took}
-    settled = {a.alert_id for a in result.due if a.alert_id is not None and a.alert_id not in owed}
-    return settled | {i for i in result.owed_nobody if i is not None}
+def _union(kept: list[Delivery], sent: list[Delivery]) -> list[Delivery]:
+    """The store's deliveries and this run's, each once (this run knows how its own were answered)."""
+    by_id = {d.delivery_id: d for d in kept}
+    by_id.update({d.delivery_id: d for d in sent})
+    return list(by_id.values())
 
 
-def _taken(result: AlertsResult, sent: Sent) -> set[int]:
-    """The alerts of this run some channel has taken, in this run or before (what nobody wanted is
-    settled without being delivered)."""
-    took = {i for _, ids, error in sent if error is None for i in ids}
-    return took | {a.alert_id for a in result.due if a.delivered_to and a.alert_id is not None}
+def _send_all(settings: Settings, db: Path, result: AlertsResult) -> tuple[list[Delivery], str | None]:
+    """Send each target its messages, each recorded in the store before it goes and answered after;
+    stops at once (returning why) when the store cannot be written."""
+    sent: list[Delivery] = []
+    for target, batches in result.plan:
+        owed_now = sum(len(b) for _, b in batches)
+        outcome = ChannelOutcome(target.key, target.channel, owed_now, None, target.subscription, target.mode)
+        result.channels.append(outcome)
+        parts = len(batches) if target.mode == "digest" else 1  # `each`: messages of their own, not parts
+        for i, (delivery_id, batch) in enumerate(batches):
+            ids = [a.alert_id for a in batch if a.alert_id is not None]
+            delivery = Delivery(delivery_id, result.alert_run_id, target.key, label(target), ids, utcnow())
+            try:
+                delivery_store.intend(db, delivery)  # on disk before it goes: never sent twice unknowingly
+            except StoreUnusable as exc:
+                outcome.pending = outcome.alerts - outcome.delivered
+                return sent, str(exc)
+            digest = render_digest(batch, result.today, i + 1, parts)
+            fields = {**digest.fields, "delivery_id": delivery_id}
+            error = send(target.url, digest.title, digest.body_html, settings.notify_timeout, fields)
+            # the ledger's last_error names the channel; the URL never reaches it
+            answered = replace(delivery, answered=True, error=f"{target.channel}: {error}" if error else None)
+            sent.append(answered)
+            try:
+                delivery_store.answer(db, delivery_id, answered.error, utcnow())
+            except StoreUnusable as exc:
+                outcome.error = error
+                outcome.messages += error is None
+                outcome.delivered += len(ids) if error is None else 0
+                outcome.pending = outcome.alerts - outcome.delivered
+                return sent, str(exc)
+            if error is not None:
+                outcome.error = error  # the rest of its messages wait for the next run
+                break
+            outcome.messages += 1
+            outcome.delivered += len(ids)
+        outcome.pending = outcome.alerts - outcome.delivered
+    return sent, None
 
 
-def _unrecorded(db: Path, result: AlertsResult, sent: Sent, why: str) -> AlertsResult:
-    """The deliveries are journalled but the warehouse could not take them: busy, and say so."""
-    result.delivered_ids = _settled(result, sent) & _taken(result, sent)
+def _unrecorded(result: AlertsResult, sent: list[Delivery], why: str) -> AlertsResult:
+    """The deliveries are in the store but the warehouse could not take them: busy, and say so."""
+    took = [d for d in sent if d.delivered]
+    result.delivered_ids = {i for d in took for i in d.alert_ids}
     result.status = "busy"
-    kept = delivery_journal.read(db)
     result.message = (
-        f"{why}. The {len(kept)} messages delivered (to {', '.join(delivery_journal.names(kept))}) are kept in "
-        f"{delivery_journal.journal_path(db)}: the next run records them in the warehouse and sends none of them again."
+        f"{why}. The {len(took)} messages delivered (to {', '.join(delivery_store.names(took)) or 'nobody'}) are "
+        "kept in the delivery store: the next run records them in the warehouse and sends none of them again."
     )
     return result
 
 
 def _raise(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    db: Path,
-    found: list[Target],
-    result: AlertsResult,
-    backlog: bool,
+    con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target], result: AlertsResult, backlog: bool
 ) -> None:
+    """Raise the new alerts and owe each to every recipient that wants it, then make the plan."""
     started = utcnow()
     w = ledger.window(con, result.today, result.thresholds, settings.stale_days)
     result.alert_run_id = ledger.begin_alert_run(con, w, len(found), started)
+    for t in found:
+        for old in t.formerly:  # a subscription renamed: the new name takes over the old one's
+            ledger.rename_recipient(con, old, t.subscription, KEY_PREFIX)
     # remembered before this run's alerts are recorded: a subscriber first seen now hears them
     after = ledger.first_seen(con, [t.subscription for t in found if not t.hears_everything], started)
+    for t in found:
+        ledger.see_recipient(con, t.key, label(t), t.hears_everything, started)
     raised = ledger.candidates(con, w, alert_kinds.names())
     ledger.record_alerts(con, raised, result.alert_run_id, result.today, started)
     result.raised = [a for a in raised if a.alert_id is not None]
-    current: set[str] = set()
+    configured = {t.key: t for t in found}
+    known = ledger.recipients(con)
+    rows: list[tuple[int, str]] = []
+    for a in result.raised:
+        assert a.alert_id is not None
+        # a recipient not configured now is owed it all the same; its filters judge it when it is back
+        to = [r for r in known if r not in configured or wants(configured[r], a)]
+        rows += [(a.alert_id, r) for r in to]
+        if known and not to:
+            result.unwanted.append(a.alert_id)
     if backlog and after:
-        now = ledger.current_window(con, result.today, result.thresholds, settings.stale_days)
-        current = {a.alert_key for a in ledger.candidates(con, now, alert_kinds.names(), everything=True)}
-    journalled = delivery_journal.delivered(delivery_journal.read(db))
-    result.plan, result.due, result.owed_nobody = _plan(con, found, after, current, journalled)
+        rows += _backlog(con, settings, result, found, after)
+    ledger.owe(con, rows, started)
+    ledger.close_untrue(con, started)
+    result.plan = _plan(con, settings, found, started)
+    ledger.settle_alerts(con, result.unwanted)
+    # due: what this run sends; with nobody configured, every pending alert, as it waits
+    result.due = _due(result) if found else list(ledger.alerts_by_id(con, ledger.pending_ids(con)).values())
 
 
-def _settle(con: duckdb.DuckDBPyConnection, result: AlertsResult, sent: Sent) -> None:
+def _backlog(
+    con: duckdb.DuckDBPyConnection, settings: Settings, result: AlertsResult, found: list[Target], after: dict[str, int]
+) -> list[tuple[int, str]]:
+    """The alerts still current raised before each subscriber was first seen, that its filters choose."""
+    now = ledger.current_window(con, result.today, result.thresholds, settings.stale_days)
+    current = {a.alert_key for a in ledger.candidates(con, now, alert_kinds.names(), everything=True)}
+    ids = [
+        r[0]
+        for r in con.execute(
+            "select alert_id from alert_log where alert_key in (select unnest(?))", [sorted(current)]
+        ).fetchall()
+    ]
+    alerts = ledger.alerts_by_id(con, ids).values()
+    return [
+        (a.alert_id, t.key)
+        for t in found
+        if t.subscription in after
+        for a in alerts
+        if a.alert_id is not None and a.alert_id <= after[t.subscription] and wants(t, a)
+    ]
+
+
+def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target], at: dt.datetime) -> Plan:
+    """Each configured target with its messages: what it is owed and its filters choose (what they no
+    longer choose is closed, saying so); a message in doubt first, whole, under its delivery id."""
+    owed = ledger.outbox(con)
+    alerts = ledger.alerts_by_id(con, sorted({i for rows in owed.values() for i, _ in rows}))
+    plan: Plan = []
+    for t in found:
+        rows = [(alerts[i], d) for i, d in owed.get(t.key, []) if i in alerts]
+        unchosen = [a.alert_id for a, _ in rows if not wants(t, a) and a.alert_id is not None]
+        ledger.close_unchosen(con, t.key, unchosen, f"the filters of {t.subscription} do not choose it", at)
+        rows = [(a, d) for a, d in rows if a.alert_id not in set(unchosen)]
+        batches: list[Batch] = []
+        for doubt in dict.fromkeys(d for _, d in rows if d is not None):
+            batches.append((doubt, [a for a, d in rows if d == doubt]))
+        fresh = [a for a, d in rows if d is None]
+        size = settings.digest_max_alerts if t.mode == "digest" else 1
+        batches += [(delivery_store.new_id(), fresh[i : i + size]) for i in range(0, len(fresh), size)]
+        plan.append((t, batches))
+    return plan
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection, result: AlertsResult, sent: list[Delivery], stopped: str | None = None
+) -> None:
     at = utcnow()
-    for key, ids, error in sent:
-        ledger.record_delivery(con, ids, key, error, at)
-    settled = ledger.settle_delivered(con, sorted(_settled(result, sent)), at)
-    result.delivered_ids = _taken(result, sent) & set(settled)
+    result.delivered_ids = {i for d in sent if d.delivered for i in d.alert_ids}
     result.pending_after = ledger.count_pending(con)
     failed = [c for c in result.channels if c.error]
-    if failed:
+    if stopped:
+        result.status = "undelivered"
+        result.message = f"{stopped}. {result.pending_after} alerts stay pending; the next run sends them."
+    elif failed:
         result.status = "undelivered"
         result.message = (
             f"delivery failed on {len(failed)} of {len(result.channels)} channels: "
@@ -356,10 +439,60 @@ def _settle(con: duckdb.DuckDBPyConnection, result: AlertsResult, sent: Sent) ->
     ledger.settle_alert_run(
         con,
         result.alert_run_id,
-        "undelivered" if failed else "ok",
+        "undelivered" if failed or stopped else "ok",
         len(result.raised),
         result.delivered,
         result.pending_after,
         result.message,
         at,
     )
+
+
+@dataclass
+class Dismissed:
+    recipient: str
+    label: str
+    alert_ids: list[int]
+
+
+def recipient_of(con: duckdb.DuckDBPyConnection, given: str) -> tuple[str, str]:
+    """The recipient a person names: a subscription's name, or a recipient's key or label as `ecei status` shows it."""
+    rows = con.execute("select recipient, label from alert_recipients").fetchall()
+    for key, text in rows:
+        if given in (key, text) or key == subscriptions.key_of(given):
+            return str(key), str(text)
+    known = ", ".join(sorted(str(k).removeprefix(KEY_PREFIX) for k, _ in rows)) or "none yet"
+    raise Refused(f"no recipient {given!r} in the ledger (those it knows: {known}); nothing was dismissed")
+
+
+def dismiss(settings: Settings, given: str, alert_ids: Sequence[int], everything: bool, why: str) -> Dismissed:
+    """Close what a recipient is owed (`alert_ids`, or all of it and nothing new until it is configured
+    again), with a person's `why`; Refused for an unknown recipient or an alert it is not owed."""
+    db = Path(settings.db)
+    with alerts_lock(db, settings.lock_wait), closing(open_when_free(db, settings.busy_timeout)) as con:
+        key, text = recipient_of(con, given)
+        owed = {i for i, _ in ledger.outbox(con).get(key, [])}
+        stray = sorted(set(alert_ids) - owed)
+        if stray:
+            raise Refused(f"{text} is not owed alert {', '.join(map(str, stray))}; nothing was dismissed")
+        with transaction(con):
+            closed = ledger.dismiss(con, key, alert_ids, everything, why, utcnow())
+    return Dismissed(key, text, closed)
+
+
+def settle_deliveries(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
+    """Record what the delivery store holds in the warehouse and empty it (replay does this before it
+    rebuilds); the caller holds the alerts lock. Returns the store's warnings."""
+    kept = delivery_store.read(db)
+    with transaction(con):
+        _settle_store(con, kept, utcnow())
+        ledger.abandon_runs(con, utcnow())
+    delivery_store.forget(db, kept)
+    return kept.warnings
+
+
+def owed_to(settings: Settings, given: str) -> Dismissed:
+    """What the recipient a person names is owed now (read-only): its key, label and alert ids."""
+    with closing(open_when_free(Path(settings.db), settings.busy_timeout, read_only=True)) as con:
+        key, text = recipient_of(con, given)
+        return Dismissed(key, text, [i for i, _ in ledger.outbox(con).get(key, [])])

@@ -41,6 +41,7 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 # a server's DNS name: two labels or more, the last one letters (a top-level domain)
 _DNS_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}")
 JSON_SCHEMES = ("json", "jsons")  # Apprise's JSON webhook, over HTTP and HTTPS
+DELIVERY_HEADER = "X-Ecei-Delivery-Id"  # the header a JSON webhook gets the delivery id in
 
 
 def _scheme(url: str) -> str | None:
@@ -214,7 +215,14 @@ def _target(url: str, fields: Mapping[str, Any] | None) -> str | dict[str, Any]:
     parsed = url_to_dict(url)
     if parsed is None:
         return url
-    return {**parsed, "payload": {**(parsed.get("payload") or {}), **fields}}
+    # a delivery's id also as a header (what `+Header=value` in the URL gives): a receiver can drop a
+    # message it has already taken, sent again after a run died before it recorded the answer
+    headers = {DELIVERY_HEADER: str(fields["delivery_id"])} if "delivery_id" in fields else {}
+    return {
+        **parsed,
+        "payload": {**(parsed.get("payload") or {}), **fields},
+        "headers": {**(parsed.get("headers") or {}), **headers},
+    }
 
 
 def _deliver(url: str, title: str, body_html: str, fields: Mapping[str, Any] | None) -> str | None:

@@ -29,8 +29,8 @@ import duckdb
 
 from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
-from ecei import delivery_journal
 from ecei.aftermath import after_write
+from ecei.alerts import settle_deliveries
 from ecei.completeness import assess
 from ecei.locks import alerts_lock, refresh_lock
 from ecei.outcome import Refused
@@ -253,7 +253,7 @@ def replay(
             # opened for writing: brings an older file up to date and leaves no WAL behind on close
             with closing(open_when_free(db, busy_timeout)) as con:
                 runs = load_runs(con)
-                delivery_journal.settle(con, db)  # deliveries an alerts run could not record yet
+                settle_deliveries(con, db)  # deliveries an alerts run could not record yet
                 carried = read_carried(con, db)
         for stale in (target, target.with_name(target.name + ".wal")):
             if in_place and stale.exists():

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ecei import delivery_journal, subscriptions
+from ecei import delivery_store, subscriptions
 from ecei.moments import business_today
 from ecei.outcome import Refused, Status
 from ecei.settings import Settings
+from ecei.subscriptions import label, wants
 from warehouse import alerts as ledger
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.runs import utcnow
@@ -41,6 +42,7 @@ class ChannelPending:
     pending: int  # alerts it has not taken yet
     failed: int = 0  # of those, offered to it and not taken
     last_error: str | None = None  # what it said the last time it failed (redacted when recorded)
+    configured: bool = True  # False: the ledger knows it, this configuration does not (it keeps what it is owed)
 
 
 @dataclass
@@ -54,9 +56,10 @@ class StatusResult:
     file: WarehouseFile
     last_run: dict[str, Any] | None = None  # the latest run as crawl_runs has it, a running one too
     watcher: WatcherState | None = None
-    pending: int = 0  # alerts not yet delivered to every channel
+    pending: int = 0  # alerts some recipient is still owed, or waiting for a first one
     channels: list[ChannelPending] = field(default_factory=list)
     message: str | None = None  # why it is not ok
+    warnings: list[str] = field(default_factory=list)  # what the delivery store could not read
 
 
 def warehouse_file(db: Path) -> WarehouseFile:
@@ -72,27 +75,38 @@ def _last_run(con: Any) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True)) if row is not None else None
 
 
-def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[ChannelPending]]:
-    """How many alerts are pending, and for each subscription's channel (ECEI_NOTIFY's, then
-    ECEI_SUBSCRIPTIONS') those it is owed and has not taken. Refused when the file is wrong."""
+def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[ChannelPending], list[str]]:
+    """How many alerts are pending, and what each recipient is owed (alert_outbox): each configured
+    one (ECEI_NOTIFY's, then ECEI_SUBSCRIPTIONS'), as the next run will count it (its filters, its
+    former names, the deliveries the store holds), then those the ledger knows and nothing configures.
+    Refused when the file is wrong."""
     urls = [u.get_secret_value().strip() for u in settings.notify if u.get_secret_value().strip()]
     found = subscriptions.targets(settings.subscriptions, urls, check=False)
     subscriptions.resolve(con, settings.subscriptions, found)
-    seen = ledger.seen_subscriptions(con)
-    latest = con.execute("select coalesce(max(alert_id), 0) from alert_log").fetchone()[0]
-    # a subscription not seen yet starts with the next alerts run: it is owed nothing before
-    after = {t.subscription: seen.get(t.subscription, latest) for t in found if not t.hears_everything}
-    pool = ledger.open_alerts(con, min(after.values(), default=None), [])
-    journalled = delivery_journal.delivered(delivery_journal.read(db))  # taken, not yet in the ledger
-    failures = ledger.undelivered(con)
-    channels = []
+    kept = delivery_store.read(db)
+    taken = {(d.recipient, i) for d in kept.deliveries if d.delivered for i in d.alert_ids}
+    outbox = ledger.outbox(con)
+    refused = ledger.refused(con)
+    known = {o.recipient: o for o in ledger.owed_by_recipient(con)}
+    alerts = ledger.alerts_by_id(con, sorted({i for rows in outbox.values() for i, _ in rows}))
+    waiting = ledger.count_pending(con)
+    channels, claimed = [], set()
     for t in found:
-        todo = {a.alert_id for a in subscriptions.owed(t, pool, journalled, after.get(t.subscription))}
-        failed = [f for f in failures if f.channel == t.key and f.alert_id in todo]
-        last_error = failed[-1].last_error if failed else None
-        name = t.channel if t.hears_everything else f"{t.subscription} ({t.channel})"
-        channels.append(ChannelPending(name, len(todo), len(failed), last_error))
-    return sum(a.delivered_at is None for a in pool), channels
+        keys = [t.key] + [subscriptions.key_of(old) for old in t.formerly]
+        claimed |= set(keys)
+        ids = {i for k in keys for i, _ in outbox.get(k, []) if (t.key, i) not in taken and (k, i) not in taken}
+        if t.key not in known and t.hears_everything:
+            # first seen by the next run: owed every alert pending then
+            channels.append(ChannelPending(label(t), waiting))
+            continue
+        todo = {i for i in ids if i in alerts and wants(t, alerts[i])}
+        errors = [refused[(t.key, i)] for i in sorted(todo) if (t.key, i) in refused]
+        channels.append(ChannelPending(label(t), len(todo), len(errors), errors[-1] if errors else None))
+    for key, o in known.items():
+        if key not in claimed:
+            owed = sum((key, i) not in taken for i, _ in outbox.get(key, []))
+            channels.append(ChannelPending(f"{o.label}, not configured", owed, o.failed, o.last_error, False))
+    return ledger.count_pending(con), channels, kept.warnings
 
 
 def status(settings: Settings, read_from: Path | None = None) -> StatusResult:
@@ -109,12 +123,12 @@ def status(settings: Settings, read_from: Path | None = None) -> StatusResult:
         result.last_run = _last_run(con)
         result.watcher = watcher_state(con, result.today, settings.stale_days)
         try:
-            result.pending, result.channels = _channels(con, db, settings)
+            result.pending, result.channels, result.warnings = _channels(con, db, settings)
         except Refused as exc:
             unusable_file = str(exc)
         else:
             unusable_file = None
-    failing = [c for c in result.channels if c.failed]
+    failing = [c for c in result.channels if c.failed and c.configured]
     if result.watcher.is_stale:
         result.status, result.message = Status.FAILED, result.watcher.stale_detail
     elif unusable_file:

@@ -7,16 +7,18 @@ per alert. ECEI_NOTIFY stays: each of its channels is one more target of the sub
 "ECEI_NOTIFY", which hears everything. A file that is not valid YAML, a field nobody knows, an unknown
 kind or an unset variable is refused naming its line, before anything is raised or sent.
 
-The ledger keys a subscription's deliveries by `subscription:<name>` (alert_deliveries.channel) and
-remembers when it first saw it (the `subscriptions` table): a subscriber added later hears the alerts
-raised after that, and with `--backlog` also those still current.
+The ledger keys a subscription's deliveries and what it is owed by `subscription:<name>`
+(alert_deliveries.channel, alert_outbox.recipient) and remembers when it first saw it (the
+`subscriptions` table): a subscriber added later hears the alerts raised after that, and with
+`--backlog` also those still current. A subscriber renamed in the file names its old names in
+`formerly:`, and inherits what they are owed, what they had and their first sighting.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +51,8 @@ class Subscriber(BaseModel):
     kinds: list[str] = Field(default_factory=list)
     within: list[int] = Field(default_factory=list)
     mode: Literal["digest", "each"] = "digest"
+    # the names it had before in this file: it inherits what they are owed and their first sighting
+    formerly: list[str] = Field(default_factory=list)
 
     @field_validator("kinds")
     @classmethod
@@ -91,6 +95,7 @@ class Target:
     within: set[int] = field(default_factory=set)
     line: int = 0  # where the file declares it, for messages
     hears_everything: bool = False  # ECEI_NOTIFY: what is pending in the ledger, as before subscriptions
+    formerly: list[str] = field(default_factory=list)  # its earlier names (a subscription renamed)
 
     @property
     def filtered(self) -> bool:
@@ -221,6 +226,12 @@ def read(path: Path) -> list[tuple[Subscriber, int]]:
             raise Refused(f"{path}, line {line}: name {sub.name!r} {why}; names are unique; nothing was raised or sent")
         seen.add(sub.name)
         found.append((sub, line))
+    taken = {sub.name for sub, _ in found}
+    for sub, line in found:
+        clash = [old for old in sub.formerly if old in taken or old == NOTIFY_NAME]
+        if clash:
+            why = f"formerly: {clash[0]!r} is the name of a subscription in the file"
+            raise Refused(f"{path}, line {line}: {why}; nothing was raised or sent")
     return found
 
 
@@ -262,6 +273,7 @@ def targets(path: Path | None, notify_urls: Sequence[str], check: bool = True) -
                 kinds=set(sub.kinds),
                 within=set(sub.within),
                 line=line,
+                formerly=list(sub.formerly),
             )
         )
     return found
@@ -303,25 +315,6 @@ def wants(target: Target, alert: Alert) -> bool:
     return not target.cluster_ids or alert.cluster_id in target.cluster_ids
 
 
-def owed(
-    target: Target,
-    alerts: Sequence[Alert],
-    journalled: set[tuple[int, str]],
-    after: int | None,
-    backlog: Collection[str] = (),
-) -> list[Alert]:
-    """The alerts `target` is owed: chosen by its filters, not yet taken (ledger or journal), and raised
-    after it was first seen (`after`, an alert id; None: hears everything pending) or current (`backlog`
-    keys)."""
-    todo = []
-    for a in alerts:
-        if a.alert_id is None or target.key in a.delivered_to or (a.alert_id, target.key) in journalled:
-            continue
-        if target.hears_everything:
-            if a.delivered_at is not None:
-                continue
-        elif after is not None and a.alert_id <= after and a.alert_key not in backlog:
-            continue
-        if wants(target, a):
-            todo.append(a)
-    return todo
+def label(target: Target) -> str:
+    """How people read a recipient: its channel (scheme and server), a subscription's with its name."""
+    return target.channel if target.hears_everything else f"{target.subscription} ({target.channel})"

@@ -31,6 +31,7 @@ class Webhook:
     posts: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     gets: list[str] = field(default_factory=list)  # the paths of GET requests (a healthcheck's pings)
+    delivery_ids: list[str | None] = field(default_factory=list)  # each POST's X-Ecei-Delivery-Id header
     fail: int = 0
     port: int = 0
     before_answer: Callable[[], None] | None = None
@@ -53,6 +54,7 @@ def _handler(hook: Webhook) -> type[BaseHTTPRequestHandler]:
                 return
             hook.posts.append(json.loads(body))
             hook.paths.append(self.path)
+            hook.delivery_ids.append(self.headers.get("X-Ecei-Delivery-Id"))
             if hook.before_answer is not None:
                 hook.before_answer()
             self.send_response(200)

@@ -10,6 +10,7 @@ exist and how they read is declared by the caller (ecei/alert_kinds.py).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -148,6 +149,7 @@ def candidates(
     )
     try:
         watcher.define(con)  # the `stale` kind's rule, shared with `ecei status`
+        con.execute(sql_file("alert_ledger/label_episodes.sql"))
         con.execute(sql_file("alert_ledger/frame.sql"))
         for kind in kinds:
             # a kind's query is a plain select; the frame gathers its rows by column name
@@ -196,22 +198,16 @@ def record_alerts(
         first[key].alert_id, first[key].created_at = int(alert_id), created_at
 
 
-def pending(con: duckdb.DuckDBPyConnection) -> list[Alert]:
-    """Every alert not yet delivered, oldest first, with the channels that already have it."""
-    return open_alerts(con, None, ())  # no later alert and no backlog: the pending ones alone
-
-
-def open_alerts(con: duckdb.DuckDBPyConnection, after: int | None, keys: Sequence[str]) -> list[Alert]:
-    """The alerts someone may still be owed, oldest first, with who already has each: every pending
-    one, those raised after alert `after` (None: none), and those of `keys`."""
-    cur = con.execute(sql_file("alert_ledger/open.sql"), {"after": after, "keys": list(keys)})
+def alerts_by_id(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int]) -> dict[int, Alert]:
+    """The alerts of `alert_ids` as the ledger holds them, with who already took each."""
+    cur = con.execute(sql_file("alert_ledger/open.sql"), {"ids": list(alert_ids)})
     names = [d[0] for d in cur.description]
-    alerts = []
+    found = {}
     for r in cur.fetchall():
         values = dict(zip(names, r, strict=True))
         values["delivered_to"] = set(values["delivered_to"])
-        alerts.append(Alert(**values))
-    return alerts
+        found[values["alert_id"]] = Alert(**values)
+    return found
 
 
 def first_seen(con: duckdb.DuckDBPyConnection, names: Sequence[str], at: dt.datetime) -> dict[str, int]:
@@ -219,12 +215,7 @@ def first_seen(con: duckdb.DuckDBPyConnection, names: Sequence[str], at: dt.date
     those after). A subscription not seen before is remembered now, from the ledger's latest alert."""
     for name in names:
         con.execute(sql_file("alert_ledger/subscription_seen.sql"), {"subscription": name, "at": at})
-    rows = con.execute(
-        "select subscription, after_alert_id from subscriptions "
-        "where subscription in (select unnest($names::varchar[]))",
-        {"names": list(names)},
-    ).fetchall()
-    return {name: int(after) for name, after in rows}
+    return {k: v for k, v in seen_subscriptions(con).items() if k in set(names)}
 
 
 def seen_subscriptions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -233,16 +224,99 @@ def seen_subscriptions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(after) for name, after in rows}
 
 
-def settle_delivered(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], at: dt.datetime) -> list[int]:
-    """These alerts are owed to nobody any more: they stop being pending; returns those that were."""
-    if not alert_ids:
-        return []
-    rows = con.execute(
-        "update alert_log set delivered_at = $at where delivered_at is null and alert_id in "
-        "(select unnest($ids::integer[])) returning alert_id",
-        {"at": at, "ids": list(alert_ids)},
-    ).fetchall()
-    return sorted(r[0] for r in rows)
+def _statements(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
+    """Run a file of several statements (each ends a line with `;`), each with the parameters it names:
+    DuckDB binds parameters to one statement at a time."""
+    for statement in sql_file(name).split(";\n"):
+        body = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+        if body.strip():
+            con.execute(statement, {k: v for k, v in params.items() if re.search(rf"\${k}\b", body)})
+
+
+def abandon_runs(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> list[int]:
+    """Settle the alerts runs left running (killed, or busy after their sends); the caller holds the alerts lock."""
+    return sorted(r[0] for r in con.execute(sql_file("alert_ledger/abandoned.sql"), {"at": at}).fetchall())
+
+
+def see_recipient(
+    con: duckdb.DuckDBPyConnection, recipient: str, label: str, hears_everything: bool, at: dt.datetime
+) -> None:
+    """A recipient configured now: remembered; one first seen that hears everything is owed what is pending."""
+    params = {"recipient": recipient, "label": label, "hears_everything": hears_everything, "at": at}
+    _statements(con, "alert_ledger/recipient_seen.sql", params)
+
+
+def rename_recipient(con: duckdb.DuckDBPyConnection, old_name: str, new_name: str, prefix: str) -> None:
+    """Subscription `old_name` is now `new_name`: what it is owed, has had and its first sighting follow."""
+    params = {"old": prefix + old_name, "new": prefix + new_name, "old_name": old_name, "new_name": new_name}
+    _statements(con, "alert_ledger/rename_recipient.sql", params)
+
+
+def recipients(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
+    """Every recipient the ledger knows, with whether it hears everything."""
+    return {r: bool(h) for r, h in con.execute("select recipient, hears_everything from alert_recipients").fetchall()}
+
+
+def owe(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[int, str]], at: dt.datetime) -> None:
+    """Alerts now owed to recipients, (alert id, recipient) each; one owed or closed before stays as it is."""
+    if rows:
+        params = {"rows": [{"alert_id": i, "recipient": r} for i, r in rows], "at": at}
+        con.execute(sql_file("alert_ledger/owe.sql"), params)
+
+
+def outbox(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[int, str | None]]]:
+    """What each recipient is owed: (alert id, delivery id in doubt or None), oldest first."""
+    owed: dict[str, list[tuple[int, str | None]]] = {}
+    for recipient, alert_id, delivery_id in con.execute(sql_file("alert_ledger/outbox_open.sql")).fetchall():
+        owed.setdefault(recipient, []).append((int(alert_id), delivery_id))
+    return owed
+
+
+def close_delivered(
+    con: duckdb.DuckDBPyConnection, recipient: str, alert_ids: Sequence[int], delivery_id: str, at: dt.datetime
+) -> None:
+    params = {"recipient": recipient, "alert_ids": list(alert_ids), "delivery_id": delivery_id, "at": at}
+    con.execute(sql_file("alert_ledger/close_delivered.sql"), params)
+
+
+def mark_in_doubt(con: duckdb.DuckDBPyConnection, recipient: str, alert_ids: Sequence[int], delivery_id: str) -> None:
+    params = {"recipient": recipient, "alert_ids": list(alert_ids), "delivery_id": delivery_id}
+    con.execute(sql_file("alert_ledger/in_doubt.sql"), params)
+
+
+def close_unchosen(
+    con: duckdb.DuckDBPyConnection, recipient: str, alert_ids: Sequence[int], why: str, at: dt.datetime
+) -> None:
+    if alert_ids:
+        params = {"recipient": recipient, "alert_ids": list(alert_ids), "why": why, "at": at}
+        con.execute(sql_file("alert_ledger/close_unchosen.sql"), params)
+
+
+def close_untrue(con: duckdb.DuckDBPyConnection, at: dt.datetime) -> None:
+    """Close what is owed of the alerts no longer true (alert_ledger/no_longer_true.sql)."""
+    con.execute(sql_file("alert_ledger/no_longer_true.sql"), {"at": at})
+
+
+def settle_alerts(con: duckdb.DuckDBPyConnection, unwanted: Sequence[int]) -> None:
+    """Each alert's delivered_at / unreached_why from its outbox; `unwanted`: raised, and no recipient wanted them."""
+    _statements(con, "alert_ledger/settle_alerts.sql", {"unwanted": list(unwanted)})
+
+
+def dismiss(
+    con: duckdb.DuckDBPyConnection,
+    recipient: str,
+    alert_ids: Sequence[int],
+    everything: bool,
+    why: str,
+    at: dt.datetime,
+) -> list[int]:
+    """A person closes what `recipient` is owed (`alert_ids`, or all); returns the alerts closed."""
+    params = {"recipient": recipient, "alert_ids": list(alert_ids), "all": everything, "why": why, "at": at}
+    closed = sorted(r[0] for r in con.execute(sql_file("alert_ledger/dismiss.sql"), params).fetchall())
+    if everything:  # owed nothing new either, until an alerts run has it configured again
+        con.execute("delete from alert_recipients where recipient = ?", [recipient])
+    settle_alerts(con, [])
+    return closed
 
 
 def record_delivery(
@@ -258,40 +332,6 @@ def record_delivery(
         {"alert_ids": ids, "channel": channel, "delivered_at": delivered_at, "error": error},
     )
     con.execute(sql_file("alert_ledger/attempt.sql"), {"alert_ids": ids, "error": error})
-
-
-def settle_journalled(
-    con: duckdb.DuckDBPyConnection,
-    alert_ids: Sequence[int],
-    channel: str,
-    channels: Sequence[str],
-    at: dt.datetime,
-) -> list[int]:
-    """A delivery recorded outside the warehouse (a journal) into the ledger: the alerts not yet
-    recorded as delivered to `channel` are, then those delivered to every one of `channels`
-    (the sending run's) stop being pending. Settling the same delivery twice changes nothing."""
-    rows = con.execute(sql_file("alert_ledger/journalled.sql"), {"alert_ids": list(alert_ids), "channel": channel})
-    record_delivery(con, [r[0] for r in rows.fetchall()], channel, None, at)
-    return mark_delivered(con, alert_ids, channels, at)
-
-
-def settle_unrecorded_run(con: duckdb.DuckDBPyConnection, alert_run_id: int, message: str, at: dt.datetime) -> None:
-    """Settle an alerts run left running because it could not record its end; a settled one stays."""
-    params = {"alert_run_id": alert_run_id, "message": message, "at": at}
-    con.execute(sql_file("alert_ledger/settle_unrecorded.sql"), params)
-
-
-def mark_delivered(
-    con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], channels: Sequence[str], at: dt.datetime
-) -> list[int]:
-    """Alerts now delivered to every channel of this run stop being pending; returns their ids."""
-    if not alert_ids or not channels:
-        return []
-    rows = con.execute(
-        sql_file("alert_ledger/delivered.sql"),
-        {"at": at, "channels": list(channels), "alert_ids": list(alert_ids), "channel_count": len(set(channels))},
-    ).fetchall()
-    return sorted(r[0] for r in rows)
 
 
 def settle_alert_run(
@@ -318,9 +358,13 @@ def settle_alert_run(
     )
 
 
+def pending_ids(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The alerts still owed to someone, or waiting for a first recipient (alert_ledger/pending.sql)."""
+    return [int(r[0]) for r in con.execute(sql_file("alert_ledger/pending.sql")).fetchall()]
+
+
 def count_pending(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select count(*) from alert_log where delivered_at is null").fetchone()
-    return int(row[0]) if row else 0
+    return len(pending_ids(con))
 
 
 def expiring_soon(con: duckdb.DuckDBPyConnection, today: dt.date, days: int) -> list[dict[str, Any]]:
@@ -331,15 +375,24 @@ def expiring_soon(con: duckdb.DuckDBPyConnection, today: dt.date, days: int) -> 
 
 
 @dataclass(frozen=True)
-class Undelivered:
-    """A pending alert a channel was offered and did not take (alert_deliveries), and why."""
+class Owed:
+    """What one recipient the ledger knows is owed, and of that what it was offered and did not take."""
 
-    alert_id: int
-    channel: str
-    attempts: int
+    recipient: str
+    label: str
+    hears_everything: bool
+    owed: int
+    failed: int
     last_error: str | None
 
 
-def undelivered(con: duckdb.DuckDBPyConnection) -> list[Undelivered]:
-    """Every pending alert whose delivery to a channel failed, by channel."""
-    return [Undelivered(*r) for r in con.execute(sql_file("alert_ledger/undelivered.sql")).fetchall()]
+def refused(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], str | None]:
+    """(recipient, alert id) of every alert a recipient was offered and has not taken, with its last error."""
+    rows = con.execute(
+        "select channel, alert_id, last_error from alert_deliveries where delivered_at is null and attempts > 0"
+    ).fetchall()
+    return {(c, int(i)): e for c, i, e in rows}
+
+
+def owed_by_recipient(con: duckdb.DuckDBPyConnection) -> list[Owed]:
+    return [Owed(*r) for r in con.execute(sql_file("alert_ledger/owed_by_recipient.sql")).fetchall()]

@@ -42,6 +42,8 @@ CARRIED = {
     "alert_log": "every alert, with its id, its delivery and its attempts",
     "alert_deliveries": "every delivery to every channel",
     "subscriptions": "when each subscription was first seen: a rebuild must not make an old subscriber new",
+    "alert_recipients": "every recipient the ledger knows, configured now or not",
+    "alert_outbox": "what each recipient is owed and how each debt was closed: a rebuild tells nobody anything twice",
 }
 
 # the ledger's tables in the order they are copied, with the sequence that numbers each

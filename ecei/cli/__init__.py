@@ -35,6 +35,7 @@ COMMANDS: dict[str, Lazy] = {
     "status": Lazy("ecei.cli.status:status_command", "The last refresh, staleness, pending alerts, next runs."),
     "check": Lazy("ecei.cli.check:check_command", "Look at the site as the spider would; write nothing."),
     "alerts": Lazy("ecei.cli.alerts:alerts_command", "Raise the label alerts due and deliver them, each once."),
+    "dismiss": Lazy("ecei.cli.dismiss:dismiss_command", "Close what a recipient is owed, saying why: sent no more."),
     "serve": Lazy("ecei.cli.serve:serve_command", "Serve the refresh and alerts flows on their schedules."),
     "schedule": Lazy("ecei.cli.schedule:schedule_command", "Print cron lines or systemd units for both schedules."),
     "archive": Lazy("ecei.cli.archive:archive_app", "What the refreshes fetched: every page, its status and its body."),

@@ -168,6 +168,8 @@ def print_alerts(result: AlertsResult) -> None:
         else:
             parts = f" in {c.messages} messages" if c.messages > 1 else ""
             err.print(f"{who}: delivered a digest of {c.alerts} alerts{parts}", highlight=False)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {shown(warning)}", highlight=False)
     say(result.status, f"{len(result.raised)} new alerts, {result.delivered} delivered, {result.pending_after} pending")
     if result.message:
         err.print(shown(result.message), highlight=False)

@@ -128,6 +128,7 @@ def _alert_lines(result: StatusResult) -> list[str]:
         if c.failed:
             line += f", {c.failed} not taken (last error: {c.last_error or 'none recorded'})"
         lines.append(line)
+    lines += [f"warning: {w}" for w in result.warnings]
     return lines
 
 
@@ -210,8 +211,15 @@ def document(result: StatusResult, schedules: Any) -> dict[str, Any]:
         if w is None
         else {
             "pending": result.pending,
+            "warnings": result.warnings,
             "channels": [
-                {"channel": c.channel, "pending": c.pending, "not_taken": c.failed, "last_error": c.last_error}
+                {
+                    "channel": c.channel,
+                    "pending": c.pending,
+                    "not_taken": c.failed,
+                    "last_error": c.last_error,
+                    "configured": c.configured,
+                }
                 for c in result.channels
             ],
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -275,3 +276,32 @@ def test_a_long_run_shows_the_first_hundred_and_says_where_the_rest_are(tmp_path
     assert dry.returncode == 0
     assert sum(line.startswith("│ ") for line in dry.stdout.splitlines()) == 100
     assert f"{raised} alerts (stale 1, expiring 250); the first 100 are shown, a dry run records" in dry.stdout
+
+
+def test_dismiss_asks_closes_with_a_why_and_status_agrees(db: Path, webhook: Webhook, tmp_path: Path) -> None:
+    subs = tmp_path / "subs.yaml"
+    subs.write_text(
+        f"subscriptions:\n  - name: desk\n    notify: {webhook.url('hooks/desk-TOKEN')}\n    kinds: [lapsed]\n"
+    )
+    env = {**os.environ, "ECEI_SUBSCRIPTIONS": str(subs)}
+    webhook.fail = 1
+    assert ecei("alerts", "--db", str(db), "--today", "2018-10-20", env=env).returncode == 5
+    owed = query(db, "select count(*) from alert_outbox where recipient = 'subscription:desk' and closed_at is null")
+    assert owed[0][0] > 1
+
+    dismiss = ("dismiss", "--db", str(db), "--subscriber", "desk", "--why", "told by phone")
+    for wrong, says in (((), "--alert ID"), (("--alert", "99999", "--yes"), "not owed alert 99999")):
+        refused = ecei(*dismiss, *wrong, env=env)
+        assert refused.returncode == 2 and says in refused.stderr and "Traceback" not in refused.stderr
+    no_tty = ecei(*dismiss, "--all", env=env)  # no terminal to ask on, no --yes
+    assert no_tty.returncode == 2 and "add --yes" in no_tty.stderr
+    done = ecei(*dismiss, "--all", "--yes", env=env)
+    assert done.returncode == 0 and f"{owed[0][0]} alerts dismissed (told by phone)" in done.stderr
+    assert query(db, "select distinct closed_as, why from alert_outbox where recipient = 'subscription:desk'") == [
+        ("dismissed", "told by phone")
+    ]
+    status = ecei("status", "--db", str(db), "--live", "--json", env=env)
+    channels = json.loads(status.stdout)["alerts"]["channels"]
+    assert [c["pending"] for c in channels if c["channel"].startswith("desk")] == [0]
+    assert ecei("alerts", "--db", str(db), "--today", "2018-10-20", env=env).returncode == 0
+    assert webhook.posts == []

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from ecei import delivery_store
 from ecei.alerts import run_alerts, send_test_messages
 from ecei.moments import parse_when
 from ecei.notify import channel_id, channel_name
@@ -243,11 +244,11 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
     assert "the next run records" in (held.message or "")
     assert f"The 1 messages delivered (to {channel_name(webhook.url())})" in (held.message or "")
 
-    # a dry run answers as the next run will: what the journal holds is delivered, and stays journalled
+    # a dry run answers as the next run will: what the store holds is delivered, and stays stored
     dry = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()], dry_run=True)
-    assert (dry.status, dry.due) == ("dry-run", []), "the journal's delivery shown as pending"
+    assert (dry.status, dry.due) == ("dry-run", []), "the stored delivery shown as pending"
     assert "the 1 deliveries kept in " in (dry.message or "")
-    assert Path(f"{settings.db}.deliveries.jsonl").exists()
+    assert stored(settings.db) == 1
     assert query(settings.db, "select count(*) from alert_log where delivered_at is not null") == [(0,)]
 
     again = run_alerts(settings, day("2018-07-01"), [90], notify=[webhook.url()])
@@ -258,8 +259,8 @@ def test_a_digest_delivered_while_another_process_holds_the_warehouse_is_never_s
     )
     assert query(settings.db, delivered) == [("A", True, channel_id(webhook.url()))]
     runs = query(settings.db, "select alert_run_id, status, raised from alert_runs order by 1")
-    assert runs == [(1, "failed", 1), (2, "ok", 0)]  # the first settled from the journal, not left running
-    assert not Path(f"{settings.db}.deliveries.jsonl").exists()
+    assert runs == [(1, "failed", 1), (2, "ok", 0)]  # the first settled from the store, not left running
+    assert stored(settings.db) == 0
 
 
 def test_a_run_dated_later_does_not_swallow_the_lapses_of_one_dated_right(build: Build) -> None:
@@ -276,6 +277,11 @@ def test_a_run_dated_later_does_not_swallow_the_lapses_of_one_dated_right(build:
     assert [k for k in kinds(run_alerts(settings, day("2018-07-02"), [7], notify=[])) if k[0] == "lapsed"] == []
     keys = query(settings.db, "select count(*), count(distinct alert_key) from alert_log where kind = 'lapsed'")
     assert keys == [(3, 3)]
+
+
+def stored(db: Path) -> int:
+    """How many deliveries the delivery store beside `db` holds, not yet settled into the ledger."""
+    return len(delivery_store.read(db).deliveries)
 
 
 LEDGER = ("alert_log", "alert_runs", "alert_deliveries")

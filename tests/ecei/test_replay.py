@@ -164,14 +164,21 @@ def test_a_rebuild_keeps_when_each_subscriber_started_and_what_it_was_told(
     monkeypatch.setenv("DESK_HOOK", webhook.url("hooks/desk-TOKEN"))
     subscriptions = tmp_path / "subscriptions.yaml"
     subscriptions.write_text("subscriptions:\n  - name: desk\n    notify: ${DESK_HOOK}\n    countries: [Norway]\n")
-    told = run_alerts(Settings(db=warehouse, subscriptions=subscriptions), TOLD_ON)
-    assert told.status == "ok" and len(webhook.posts) == 1
+    # with a debt the rebuild must carry: a channel of ECEI_NOTIFY that refused its alerts, owed them still
+    closed = ["json://127.0.0.1:9/closed"]
+    told = run_alerts(Settings(db=warehouse, subscriptions=subscriptions, notify=closed), TOLD_ON)
+    assert told.status == "undelivered" and len(webhook.posts) == 1
     seen = query(warehouse, "select * from subscriptions")
     assert [s[0] for s in seen] == ["desk"]
+    owed = query(warehouse, "select * from alert_outbox order by alert_id, recipient")
+    recipients = query(warehouse, "select * from alert_recipients order by recipient")
+    assert any(row[3] is None for row in owed) and len(recipients) == 2
 
     result = replay(warehouse, in_place=True)
 
     assert query(result.target, "select * from subscriptions") == seen
+    assert query(result.target, "select * from alert_outbox order by alert_id, recipient") == owed
+    assert query(result.target, "select * from alert_recipients order by recipient") == recipients
     again = run_alerts(Settings(db=result.target, subscriptions=subscriptions), TOLD_ON)
     assert (again.status, again.raised, again.due) == ("ok", [], [])
     assert len(webhook.posts) == 1, "a subscriber was told again after the rebuild"

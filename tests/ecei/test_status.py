@@ -9,7 +9,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from ecei import delivery_journal
+from ecei import delivery_store
 from ecei.alerts import run_alerts
 from ecei.moments import business_today
 from ecei.notify import channel_id
@@ -77,10 +77,11 @@ def test_alerts_pending_per_channel(tmp_path: Path, webhook: Webhook) -> None:
     assert refused.last_error and "TOKEN-XYZ" not in refused.last_error
     assert result.message == "alerts stay undelivered on json://127.0.0.1:9 (1)"
 
-    # a channel that took them, journalled but not yet recorded in the ledger, has nothing pending
+    # a channel that took them, in the delivery store but not yet recorded in the ledger, has nothing pending
     alert_ids = [a.alert_id for a in sent.raised if a.alert_id is not None]
-    delivery = delivery_journal.Delivery(None, channel_id(CLOSED), alert_ids, [channel_id(CLOSED)], utcnow())
-    delivery_journal.append(settings.db, delivery)
+    delivery = delivery_store.Delivery(delivery_store.new_id(), None, channel_id(CLOSED), "port 9", alert_ids, utcnow())
+    delivery_store.intend(settings.db, delivery)
+    delivery_store.answer(settings.db, delivery.delivery_id, None, utcnow())
     later = status(settings)
     assert later.channels[1].pending == 0 and later.status == Status.OK
 

@@ -1,5 +1,5 @@
 -- delisted: a complete refresh since the previous alerts run no longer listed a cluster (a
--- renamed one is still listed). Once per cluster and label date.
+-- renamed one is still listed). Once per delisting: the cluster and the refresh that found it gone.
 with params as (
     select * from alert_params
 ),
@@ -14,7 +14,7 @@ delisted as (
 
 final as (
     select
-        'delisted:' || d.cluster_id || ':' || d.old_valid_until as alert_key,
+        'delisted:' || d.cluster_id || '@' || strftime(d.run_started_at, '%Y-%m-%dT%H:%M:%S') as alert_key,
         'delisted' as kind,
         d.cluster_id,
         d.country,
@@ -22,7 +22,8 @@ final as (
         d.old_portfolio as portfolio,
         d.old_website as website,
         d.old_valid_until as label_date,
-        d.old_valid_until - p.today as days_left
+        d.old_valid_until - p.today as days_left,
+        d.run_started_at as event_at
     from delisted as d
     cross join params as p
 )

@@ -1,5 +1,6 @@
 -- expiring: a listed label inside the ladder, at the tightest rung it has crossed. Once per
--- cluster, label date and rung (the frame drops a looser rung raised after a tighter one).
+-- cluster, label date, rung and episode of the label (the frame drops a looser rung raised after a
+-- tighter one in the same episode).
 with params as (
     select * from alert_params
 ),
@@ -20,7 +21,8 @@ expiring as (
 
 final as (
     select
-        'expiring:' || cluster_id || ':' || valid_until || ':' || threshold_days as alert_key,
+        'expiring:' || cluster_id || ':' || valid_until || ':' || threshold_days
+        || coalesce('@' || strftime(label_since, '%Y-%m-%dT%H:%M:%S'), '') as alert_key,
         'expiring' as kind,
         cluster_id,
         country,
@@ -29,7 +31,8 @@ final as (
         website,
         valid_until as label_date,
         threshold_days,
-        days_left
+        days_left,
+        label_since as event_at
     from expiring
 )
 

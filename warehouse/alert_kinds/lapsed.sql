@@ -1,5 +1,5 @@
 -- lapsed: a listed label lapsed since the previous alerts run (the first run: within the past
--- year, its renewal window still open). Once per cluster and label date.
+-- year, its renewal window still open). Once per cluster, label date and episode of the label.
 with params as (
     select * from alert_params
 ),
@@ -17,7 +17,8 @@ lapsed as (
 
 final as (
     select
-        'lapsed:' || cluster_id || ':' || valid_until as alert_key,
+        'lapsed:' || cluster_id || ':' || valid_until
+        || coalesce('@' || strftime(label_since, '%Y-%m-%dT%H:%M:%S'), '') as alert_key,
         'lapsed' as kind,
         cluster_id,
         country,
@@ -26,7 +27,8 @@ final as (
         website,
         valid_until as label_date,
         days_left,
-        (valid_until + interval 1 year)::date as renewal_closes_on
+        (valid_until + interval 1 year)::date as renewal_closes_on,
+        label_since as event_at
     from lapsed
 )
 

@@ -1,5 +1,6 @@
 -- renamed: a refresh since the previous alerts run found a cluster listed under a new name.
--- Once per cluster and new name; `detail` keeps the name it had before.
+-- Once per rename: the cluster, its new name and the refresh that found it; `detail` keeps the
+-- name it had before.
 with params as (
     select * from alert_params
 ),
@@ -14,7 +15,8 @@ renamed as (
 
 final as (
     select
-        'renamed:' || r.cluster_id || ':' || r.new_name as alert_key,
+        'renamed:' || r.cluster_id || ':' || r.new_name
+        || '@' || strftime(r.run_started_at, '%Y-%m-%dT%H:%M:%S') as alert_key,
         'renamed' as kind,
         r.cluster_id,
         r.country,
@@ -23,7 +25,8 @@ final as (
         r.new_website as website,
         r.new_valid_until as label_date,
         r.new_valid_until - p.today as days_left,
-        r.old_name as detail
+        r.old_name as detail,
+        r.run_started_at as event_at
     from renamed as r
     cross join params as p
 )

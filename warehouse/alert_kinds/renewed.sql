@@ -1,5 +1,6 @@
 -- renewed: a refresh since the previous alerts run moved a label's date later, whether the
--- cluster kept its name or was renamed in the same run. Once per cluster and new label date.
+-- cluster kept its name or was renamed in the same run. Once per renewal: the cluster, the new label
+-- date and the refresh that found it.
 with params as (
     select * from alert_params
 ),
@@ -15,7 +16,8 @@ renewed as (
 
 final as (
     select
-        'renewed:' || r.cluster_id || ':' || r.new_valid_until as alert_key,
+        'renewed:' || r.cluster_id || ':' || r.new_valid_until
+        || '@' || strftime(r.run_started_at, '%Y-%m-%dT%H:%M:%S') as alert_key,
         'renewed' as kind,
         r.cluster_id,
         r.country,
@@ -24,7 +26,8 @@ final as (
         r.new_website as website,
         r.new_valid_until as label_date,
         r.old_valid_until as previous_label_date,
-        r.new_valid_until - p.today as days_left
+        r.new_valid_until - p.today as days_left,
+        r.run_started_at as event_at
     from renewed as r
     cross join params as p
 )

@@ -2,17 +2,24 @@
 -- table `alert_params` (params.sql): the labels listed now (or, `as_of` an earlier instant, then),
 -- the changes of the runs the alerts run covers, and the table
 -- the kinds' candidates are gathered in (each kind fills the columns it has).
+-- a label's episode: since when a cluster has been listed, without a break, with this label date
+-- (alert_label_episodes.sql); an alert about a label names its episode, so a label listed again,
+-- or renewed and set back, raises its alerts again
 create or replace temp view alert_current_labels as
-select v.cluster_id, v.country, v.name, v.portfolio, v.website, v.valid_until
+select v.cluster_id, v.country, v.name, v.portfolio, v.website, v.valid_until, e.label_since
 from versions as v
+join alert_label_episodes as e on e.cluster_id = v.cluster_id and e.valid_from = v.valid_from
 where v.valid_to is null and (select as_of from alert_params) is null
 union all
-select a.cluster_id, a.country, a.name, a.portfolio, a.website, a.valid_until
+select a.cluster_id, a.country, a.name, a.portfolio, a.website, a.valid_until, null::timestamp as label_since
 from clusters_as_of((select as_of from alert_params)) as a;
 
+-- each change with the start of its refresh: the instant an alert about it names (kept by a replay,
+-- which numbers the runs anew)
 create or replace temp view alert_new_changes as
-select ch.*
+select ch.*, r.started_at as run_started_at
 from changes as ch
+join runs as r using (run_id)
 cross join alert_params as p
 where ch.run_id > p.changes_after and ch.run_id <= p.through_run_id;
 
@@ -29,5 +36,6 @@ create or replace temp table alert_candidates (
     threshold_days       integer,
     days_left            integer,
     renewal_closes_on    date,
-    detail               varchar
+    detail               varchar,
+    event_at             timestamp  -- when the event began (a label's episode, a change's refresh)
 );

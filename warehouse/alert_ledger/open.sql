@@ -1,17 +1,13 @@
--- The alerts someone may still be owed, oldest first, with who already has each (their
--- alert_deliveries.channel keys): every pending alert, those raised after alert $after, and those
--- whose key is among $keys (a subscriber's backlog).
+-- The alerts of $ids as the ledger holds them, oldest first, with who already took each (their
+-- alert_deliveries.channel keys).
 with chosen as (
     select * from alert_log
-    where
-        delivered_at is null
-        or alert_id > coalesce($after::integer, 2147483647)
-        or alert_key in (select unnest($keys::varchar[]))
+    where alert_id in (select unnest($ids::integer[]))
 ),
 
 final as (
     select
-        a.* exclude (today, alert_run_id),
+        a.* exclude (today, alert_run_id, unreached_why),
         coalesce(list(d.channel) filter (where d.delivered_at is not null), []) as delivered_to
     from chosen as a
     left join alert_deliveries as d using (alert_id)
