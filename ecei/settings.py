@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     polite: bool = True
     download_delay: float = Field(1.0, ge=0)
     # Stop the crawl when it has not finished after this many seconds (0 = no limit).
-    crawl_timeout: float = Field(900.0, ge=0)
+    crawl_timeout: float = Field(900.0, ge=0, le=7 * 86400)  # past a week no clock can hold the deadline
     # worker processes that parse and validate large country pages (256 kB and more) beside the
     # crawl, by default one per core up to 2; 0 = none, everything in the crawl process
     parse_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0, le=8)
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     refresh_cron: str = "0 5 * * *"
     alerts_cron: str = "0 6 * * *"
     timezone: str = "Europe/Berlin"
-    stale_days: int = Field(3, ge=1)
+    stale_days: int = Field(3, ge=1, le=36_500)  # DuckDB counts the days in an INTEGER
     notify: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
     # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time

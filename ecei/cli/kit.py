@@ -110,10 +110,13 @@ def number_parser(option: str, low: int, high: int) -> Callable[[str], int]:
     naming the option and the range."""
 
     def parse(value: str | int) -> int:
-        text = str(value).strip()  # a default comes as the number it is
-        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+        try:
+            number = int(str(value).strip())  # a default comes as the number it is
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
             raise typer.BadParameter(f"{value!r} is not a whole number from {low:,} to {high:,}", param_hint=option)
-        return int(text)
+        return number
 
     return parse
 

@@ -412,5 +412,6 @@ def test_the_ends_of_the_range_are_points(value: str) -> None:
 def test_a_number_outside_its_range_names_it() -> None:
     parse = kit.number_parser("--run", 1, 10)
     assert parse(" 10 ") == 10
-    with pytest.raises(typer.BadParameter, match="not a whole number from 1 to 10"):
-        parse("11")
+    for wrong in ("11", "0", "-5", "--5", "1.5", "²", "9" * 5000):
+        with pytest.raises(typer.BadParameter, match="not a whole number from 1 to 10"):
+            parse(wrong)

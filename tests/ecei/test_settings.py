@@ -29,7 +29,15 @@ def test_the_environment_overrides_the_defaults(monkeypatch: pytest.MonkeyPatch)
     assert settings.lock_wait == 2.5
 
 
-@pytest.mark.parametrize(("name", "value"), [("ECEI_CONCURRENT_REQUESTS", "3"), ("ECEI_RETRY_TIMES", "-1")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ECEI_CONCURRENT_REQUESTS", "3"),
+        ("ECEI_RETRY_TIMES", "-1"),
+        ("ECEI_STALE_DAYS", "99999999999"),  # was a traceback from DuckDB's INTEGER in `ecei status`
+        ("ECEI_CRAWL_TIMEOUT", "1e300"),  # was a refresh failed on "timestamp out of range"
+    ],
+)
 def test_values_out_of_bounds_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
