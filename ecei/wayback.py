@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 from crawler.archive_pages import page_kind
 from crawler.pages import LayoutChanged, PageUnreadable, parse_country, parse_overview, site_host
 from ecei.backfill import BackfillResult, backfill_runs
+from ecei.locks import writable_warehouse
 from ecei.replay import ReplayedRun
 from ecei.settings import Settings
 from ecei.wayback_client import ArchiveClient, CdxRow
@@ -258,8 +259,10 @@ def backfill_wayback(
     on_progress: Progress | None = None,
     on_run: Callable[[ReplayedRun], None] | None = None,
 ) -> WaybackResult:
-    """List, fetch and keep the archive's captures of the site, then load them as runs in time order."""
+    """List, fetch and keep the archive's captures of the site, then load them as runs in time order;
+    Refused before asking the archive anything for a file no command may write (a published copy)."""
     db = Path(settings.db)
+    writable_warehouse(db)
     client = client or ArchiveClient(
         settings.wayback_url,
         settings.user_agent,

@@ -8,11 +8,13 @@ Without a terminal and without `--yes` it refuses (exit 2), as `ecei link` does.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ecei.cli.kit import DbOption, existing_db, finish, outcomes, say, settings, visible
+from ecei.locks import writable_warehouse
 from ecei.outcome import Status
 
 SubscriberOption = Annotated[
@@ -54,6 +56,7 @@ def dismiss_command(
     chosen = settings(db=db)
     existing_db(chosen)
     with outcomes():
+        writable_warehouse(Path(chosen.db))  # before it shows what it would dismiss: a copy takes nothing
         owed = owed_to(chosen, subscriber)
     count = len(owed.alert_ids) if everything else len(alert or [])
     if not yes:

@@ -98,8 +98,11 @@ def test_an_alerts_run_given_the_published_copy_sends_nothing_and_writes_nothing
         ("alerts", "--today", "2021-09-15", "--dry-run"),
         ("replay", "--in-place"),
         ("demo", "build"),
+        # an archive that cannot be reached: refused before it is asked anything
+        ("backfill", "--wayback"),
+        ("dismiss", "--subscriber", "ECEI_NOTIFY", "--all", "--why", "gone", "--yes"),
     ],
-    ids=lambda args: args[0] if args[0] != "alerts" else "alerts --dry-run",
+    ids=lambda args: {"alerts": "alerts --dry-run", "backfill": "backfill --wayback"}.get(args[0], args[0]),
 )
 def test_every_writer_refuses_the_published_copy(db: Path, args: tuple[str, ...]) -> None:
     copy = published_path(db)
