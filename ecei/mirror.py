@@ -188,14 +188,21 @@ def serve(
 ) -> Iterator[Mirror]:
     """Serve `folder` on loopback (an ephemeral port by default) until the block ends."""
     mirror = Mirror(folder, faults or {})
-    server = ThreadingHTTPServer((host, port), _handler(mirror))
+    mirror.server = ThreadingHTTPServer((host, port), _handler(mirror))
+    with serving(mirror.server, "ecei-mirror", mirror.stopping):
+        yield mirror
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer, name: str, stopping: threading.Event) -> Iterator[None]:
+    """Answer on `server` from a thread of its own until the block ends; then set `stopping` (so that a
+    slow answer under way gives up) and close it."""
     server.daemon_threads = True
-    mirror.server = server
-    thread = threading.Thread(target=server.serve_forever, name="ecei-mirror", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
-        yield mirror
+        yield
     finally:
-        mirror.stopping.set()
+        stopping.set()
         server.shutdown()
         server.server_close()

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.archive_pages import page_kind
-from ecei.mirror import OVERVIEW_PATH, SNAPSHOT_DATES, demo_site
+from ecei.mirror import OVERVIEW_PATH, SNAPSHOT_DATES, demo_site, serving
 
 # the live site's address: the stand-in holds captures of it, as the Internet Archive does
 LIVE_SITE = "https://www.cluster-analysis.org"
@@ -267,14 +267,6 @@ def serve_archive(
 ) -> Iterator[StandIn]:
     """Serve the captures (default: the demo snapshots at their dates) on loopback until the block ends."""
     standin = StandIn(list(demo_captures() if captures is None else captures))
-    server = ThreadingHTTPServer((host, port), _handler(standin))
-    server.daemon_threads = True
-    standin.server = server
-    thread = threading.Thread(target=server.serve_forever, name="ecei-wayback", daemon=True)
-    thread.start()
-    try:
+    standin.server = ThreadingHTTPServer((host, port), _handler(standin))
+    with serving(standin.server, "ecei-wayback", standin.stopping):
         yield standin
-    finally:
-        standin.stopping.set()
-        server.shutdown()
-        server.server_close()
