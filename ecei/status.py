@@ -43,6 +43,7 @@ class ChannelPending:
     failed: int = 0  # of those, offered to it and not taken
     last_error: str | None = None  # what it said the last time it failed (redacted when recorded)
     configured: bool = True  # False: the ledger knows it, this configuration does not (it keeps what it is owed)
+    recipient: str = ""  # how `ecei dismiss --subscriber` names it
 
 
 @dataclass
@@ -105,7 +106,7 @@ def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[Channel
     for key, o in known.items():
         if key not in claimed:
             owed = sum((key, i) not in taken for i, _ in outbox.get(key, []))
-            channels.append(ChannelPending(f"{o.label}, not configured", owed, o.failed, o.last_error, False))
+            channels.append(ChannelPending(f"{o.label}, not configured", owed, o.failed, o.last_error, False, o.label))
     return ledger.count_pending(con), channels, kept.warnings
 
 

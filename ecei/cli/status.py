@@ -127,6 +127,8 @@ def _alert_lines(result: StatusResult) -> list[str]:
         line = f"{c.channel}: {c.pending} pending"
         if c.failed:
             line += f", {c.failed} not taken (last error: {c.last_error or 'none recorded'})"
+        if not c.configured and c.pending:  # kept for it until it is configured again, or a person lets it go
+            line += f"; configure it again, or `ecei dismiss --subscriber '{c.recipient}' --all --why ...`"
         lines.append(line)
     lines += [f"warning: {w}" for w in result.warnings]
     return lines

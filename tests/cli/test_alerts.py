@@ -305,3 +305,23 @@ def test_dismiss_asks_closes_with_a_why_and_status_agrees(db: Path, webhook: Web
     assert [c["pending"] for c in channels if c["channel"].startswith("desk")] == [0]
     assert ecei("alerts", "--db", str(db), "--today", "2018-10-20", env=env).returncode == 0
     assert webhook.posts == []
+
+
+def test_status_names_what_a_channel_gone_from_the_settings_is_owed_and_how_to_let_it_go(
+    db: Path, webhook: Webhook
+) -> None:
+    # a one-off --notify run that failed: the channel is owed its alerts though no setting names it now
+    webhook.fail = 1
+    once = ecei("alerts", "--db", str(db), "--today", "2018-10-20", "--notify", webhook.url())
+    assert once.returncode == 5, once.stderr
+    status = ecei("status", "--db", str(db), "--live", env={**os.environ, "ECEI_NOTIFY": ""})
+    (line,) = [x for x in status.stdout.splitlines() if "not configured" in x]
+    name = f"json://127.0.0.1:{webhook.port}"
+    assert f"{name}, not configured: " in line and "SECRET" not in line
+    hint = f"`ecei dismiss --subscriber '{name}' --all --why ...`"
+    assert hint in line
+    # the hint, as written, is a command that works
+    done = ecei("dismiss", "--db", str(db), "--subscriber", name, "--all", "--why", "a one-off", "--yes")
+    assert done.returncode == 0, done.stderr
+    after = ecei("status", "--db", str(db), "--live", env={**os.environ, "ECEI_NOTIFY": ""})
+    assert "not configured" not in after.stdout
