@@ -183,8 +183,10 @@ def print_records(table: Table, console: Console | None = None) -> None:
         blocks = [(row[0], list(zip(headers[1:], row[1:], strict=True))) for row in rows]
     else:
         blocks = [(Text(str(n)), list(zip(headers, row, strict=True))) for n, row in enumerate(rows, 1)]
-    label_width = min(max((cell_len(label.plain) for _, pairs in blocks for label, _ in pairs), default=1),
-                      max(1, console.width // 3))  # fmt: skip
+    labels = [label.plain for _, pairs in blocks for label, _ in pairs]
+    longest = max(map(cell_len, labels), default=1)
+    word = max((cell_len(w) for label in labels for w in label.split()), default=1)
+    label_width = min(longest, max(word, console.width // 3))  # a long header wraps, at its spaces
     bodies = [_lines(console, pairs, label_width) for _, pairs in blocks]
     block_width = min(console.width, max((line.cell_len for lines in bodies for line in lines), default=0))
     for (head, _), lines in zip(blocks, bodies, strict=True):
