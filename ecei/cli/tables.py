@@ -157,10 +157,11 @@ def _share(room: int, spans: list[_Span]) -> list[int]:
     return widths
 
 
-def print_text(text: Text, console: Console | None = None, style: str = "") -> None:
-    """`text` wrapped at word boundaries to the console's width, no line ending in a space."""
+def print_text(text: Text, console: Console | None = None, style: str = "", wide: bool = False) -> None:
+    """`text` wrapped at word boundaries to the console's width, no line ending in a space; with
+    `wide`, each of its lines whole."""
     console = console or out
-    for line in text.wrap(console, console.width):
+    for line in text.wrap(console, _BOUNDLESS if wide else console.width):
         line.rstrip()
         console.print(line, style=style, no_wrap=True, crop=False)
 
