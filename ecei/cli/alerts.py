@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import SecretStr
-from rich.console import Console
 from rich.table import Table
 
 from ecei.alert_kinds import names, note
@@ -26,6 +25,7 @@ from ecei.cli.kit import (
     shown,
     within_option,
 )
+from ecei.cli.tables import WideOption, print_table, unbounded
 from ecei.moments import stamp
 from ecei.outcome import Status
 from ecei.subscriptions import NOTIFY_NAME
@@ -59,6 +59,7 @@ def alerts_command(
         bool,
         typer.Option("--test", help="Send each channel a short test message and say how each took it; record nothing"),
     ] = False,
+    wide: WideOption = False,
     backlog: Annotated[
         bool,
         typer.Option(
@@ -97,12 +98,12 @@ def alerts_command(
     if test:
         with outcomes():
             tried = send_test_messages(chosen, urls)
-        print_test(tried)
+        print_test(tried, wide)
         finish(tried.status)
     existing_db(chosen)
     with outcomes():
         result = run_alerts(chosen, today, thresholds, urls, dry_run=dry_run, as_of=as_of, backlog=backlog)
-    print_alerts(result)
+    print_alerts(result, wide)
     finish(result.status)
 
 
@@ -115,9 +116,9 @@ alerts_command.__doc__ = (alerts_command.__doc__ or "").replace("{kinds}", ", ".
 SHOWN = 100
 
 
-def print_alerts(result: AlertsResult) -> None:
+def print_alerts(result: AlertsResult, wide: bool = False) -> None:
     """The alerts due in this run as one table (the first SHOWN), then each channel's delivery and
-    how it ended."""
+    how it ended. With `wide`, or into a file or a pipe with no COLUMNS, one line per alert."""
     new = {a.alert_key for a in result.raised}
     title = f"alerts as of {result.today.isoformat()} (ladder {', '.join(map(str, result.thresholds))})"
     if result.as_of is not None:
@@ -144,8 +145,8 @@ def print_alerts(result: AlertsResult) -> None:
         ]
         table.add_row(*(cell(v) for v in values))
     # piped into a file or grep: one line per alert, however long the names
-    console = out if out.is_terminal else Console(width=320)
-    console.print(table)
+    wide = wide or unbounded()
+    print_table(table, "`--wide`", wide=wide)
     if len(result.due) > SHOWN:
         counts = Counter(a.kind for a in result.due)
         by_kind = ", ".join(f"{kind} {counts[kind]:,}" for kind in names() if counts[kind])
@@ -154,7 +155,8 @@ def print_alerts(result: AlertsResult) -> None:
             if result.status == "dry-run"
             else 'the ledger holds them all: ecei sql "select * from alert_log order by alert_id desc"'
         )
-        console.print(f"{len(result.due):,} alerts ({by_kind}); the first {SHOWN} are shown, {rest}", markup=False)
+        said = f"{len(result.due):,} alerts ({by_kind}); the first {SHOWN} are shown, {rest}"
+        out.print(said, markup=False, soft_wrap=wide)
     for c in result.channels:
         who = shown(c.name) if c.subscription == NOTIFY_NAME else f"{shown(c.subscription)} ({shown(c.name)})"
         if c.error:
@@ -175,7 +177,7 @@ def print_alerts(result: AlertsResult) -> None:
         err.print(shown(result.message), highlight=False)
 
 
-def print_test(tried: ChannelsTest) -> None:
+def print_test(tried: ChannelsTest, wide: bool = False) -> None:
     """One row per channel: its name, whether it took the test message, and why not."""
     table = Table(title="test message to each channel")
     for column in ("channel", "result", "why"):
@@ -183,7 +185,7 @@ def print_test(tried: ChannelsTest) -> None:
     for c in tried.channels:
         name = c.name if c.subscription == NOTIFY_NAME else f"{c.subscription} ({c.name})"
         table.add_row(cell(name), cell("delivered" if c.error is None else "not delivered"), cell(c.error))
-    (out if out.is_terminal else Console(width=320)).print(table)
+    print_table(table, "`--wide`", wide=wide or unbounded())
     took = sum(c.error is None for c in tried.channels)
     said = f"{took} of {len(tried.channels)} channels took the test message"
     say(tried.status, said if tried.status == Status.OK else f"{said}; nothing was recorded")

@@ -17,13 +17,13 @@ from ecei.cli.kit import (
     existing_db,
     finish,
     json_text,
-    out,
     outcomes,
     run_option,
     settings,
     shown,
     with_type,
 )
+from ecei.cli.tables import print_table
 from ecei.outcome import Status
 
 archive_app = typer.Typer(help="What the refreshes fetched: every page, its status and its body.", no_args_is_help=True)
@@ -54,7 +54,7 @@ def _print_listing(listing: ArchiveListing) -> None:
         status = str(p.status) if p.status is not None else f"[red]{shown(str(p.error))}[/red]"
         size = "" if p.size is None else str(p.size)
         table.add_row(str(p.run_id), str(p.seq), str(p.fetched_at)[:19], p.kind, status, size, shown(p.url))
-    out.print(table)
+    print_table(table, "`--json`")
     s = listing.storage
     if s is not None:
         err.print(

@@ -21,7 +21,6 @@ from ecei.cli.kit import (
     cell,
     err,
     json_text,
-    out,
     outcomes,
     plain,
     readable_db,
@@ -30,6 +29,7 @@ from ecei.cli.kit import (
     visible,
     when_parser,
 )
+from ecei.cli.tables import print_table, print_text
 from ecei.csv_cells import csv_cell
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, stamp
@@ -151,9 +151,9 @@ def _rich_table(result: ChangesResult) -> Table:
 
 
 def _print_table(result: ChangesResult) -> None:
-    out.print(Text(visible(_summary(result))), soft_wrap=True)  # the heading: both points and the counts
+    print_text(Text(visible(_summary(result))))  # the heading: both points and the counts
     if result.changes:
-        out.print(_rich_table(result), soft_wrap=True)
+        print_table(_rich_table(result), "`--format csv` or `--format json`")
 
 
 def _table_text(result: ChangesResult, to_file: bool) -> str:
@@ -164,7 +164,7 @@ def _table_text(result: ChangesResult, to_file: bool) -> str:
     console = Console(file=buffer, width=200, color_system=None, force_terminal=False)
     console.print(Text(visible(_summary(result))), soft_wrap=True)
     if result.changes:
-        console.print(_rich_table(result), soft_wrap=True)
+        print_table(_rich_table(result), console=console, wide=True)  # a file has no width
     return buffer.getvalue()
 
 

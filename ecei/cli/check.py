@@ -8,6 +8,7 @@ from rich.table import Table
 
 from ecei.check import CheckResult, check_site
 from ecei.cli.kit import StartUrlOption, cell, err, finish, out, settings, shown
+from ecei.cli.tables import print_table
 from ecei.outcome import Status
 
 
@@ -45,6 +46,6 @@ def _print_check(result: CheckResult) -> None:
     for what, found in rows:
         table.add_row(what, cell("-" if found in (None, "") else found))
     table.columns[1].overflow = "fold"  # URLs whole, not cut
-    out.print(table, soft_wrap=True)
+    print_table(table)
     for note in result.notes:
         err.print(f"[dim]note:[/dim] {shown(note)}", highlight=False)

@@ -25,6 +25,7 @@ from ecei.cli.kit import (
     usable_db,
     with_type,
 )
+from ecei.cli.tables import print_table
 from ecei.mirror import SNAPSHOTS, demo_site, serve
 from ecei.outcome import Status
 
@@ -69,7 +70,7 @@ def build_command(
             r.status,
             *(cell(v) for v in (r.rows_loaded, r.added, r.changed, r.removed)),
         )
-    out.print(table)
+    print_table(table)
     for kept in done.warcs:
         err.print(f"kept {shown(str(kept))}", highlight=False)
     err.print(

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, LiveOption, cell, out, outcomes, readable_db, settings
+from ecei.cli.kit import DbOption, LiveOption, cell, outcomes, readable_db, settings
+from ecei.cli.tables import print_table
 from ecei.export import FORMATS, export_views
 
 
@@ -32,4 +33,4 @@ def export_command(
     table = Table("view", "file", "rows", title=f"exported as {fmt}")
     for item in written:
         table.add_row(item.view, cell(item.path), str(item.rows))
-    out.print(table, soft_wrap=True)
+    print_table(table)

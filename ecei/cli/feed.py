@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, cell, err, existing_db, number_option, out, outcomes, settings
+from ecei.cli.kit import DbOption, cell, err, existing_db, number_option, outcomes, settings
+from ecei.cli.tables import print_table
 from ecei.feeds import FeedLinks, write_feeds
 from ecei.settings import MOST_FEED_ENTRIES
 
@@ -47,5 +48,5 @@ def feed_command(
     table = Table("file", "feed", "entries", "bytes")
     for written in result.feeds:
         table.add_row(cell(written.path), cell(written.title), str(written.entries), f"{written.size:,}")
-    out.print(table, soft_wrap=True)
+    print_table(table)
     err.print(f"wrote {len(result.feeds)} feeds, {result.size:,} bytes, in {result.seconds:.1f} s", highlight=False)

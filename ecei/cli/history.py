@@ -25,6 +25,7 @@ from ecei.cli.kit import (
     shown,
     visible,
 )
+from ecei.cli.tables import print_table
 from ecei.history import HistoryResult, Timeline, history
 from ecei.moments import stamp
 from ecei.names import Candidate
@@ -129,7 +130,7 @@ def _print_timeline(timeline: Timeline) -> None:
             cell(v["portfolio"]),
             _changes(v),
         )
-    out.print(table, soft_wrap=True)
+    print_table(table, "`--json`")
     for source, words in _SEEN_BY.items():  # versions a backfill found, not a crawl of the site
         seen = [str(v["version"]) for v in timeline.versions if v.get("source_from") == source]
         if seen:

@@ -11,10 +11,11 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from ecei.cli.kit import DbOption, cell, existing_db, finish, out, outcomes, say, settings, visible
+from ecei.cli.kit import DbOption, cell, existing_db, finish, outcomes, say, settings, visible
+from ecei.cli.tables import print_table, print_text, unbounded
 from ecei.identity import LinkEvidence, LinkResult, NameRecord, decide_link, link_evidence
 from ecei.moments import stamp
 from ecei.outcome import Status
@@ -87,7 +88,7 @@ def print_evidence(evidence: LinkEvidence) -> None:
     now = "linked now" if evidence.already else "not linked now"
     table = Table(title=f"{'link' if evidence.linked else 'unlink'}: the evidence ({now})")
     for column in ("", "old name", "new name"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # evidence whole: a long website folds
     rows = {
         "name": lambda r: r.name,
         "country": lambda r: r.country,
@@ -101,15 +102,15 @@ def print_evidence(evidence: LinkEvidence) -> None:
     for heading, value in rows.items():
         table.add_row(heading, cell(value(evidence.old)), cell(value(evidence.new)))
     # piped into a file: one line per row, however long the names
-    console = out if out.is_terminal else Console(width=320)
-    console.print(table)
+    wide = unbounded()
+    print_table(table, wide=wide)
     meaning = {
         "strong": "the rename scoring links such a pair",
         "weak": "too weak for the rename scoring to link",
         "none": "no evidence the rename scoring would record",
     }[evidence.strength]
     line = f"score {evidence.score:.2f} ({evidence.strength}: {meaning}): {visible(evidence.evidence)}"
-    console.print(line, highlight=False, markup=False, soft_wrap=True)
+    print_text(Text(line), wide=wide)
 
 
 def sentence(result: LinkResult) -> str:

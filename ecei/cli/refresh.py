@@ -27,6 +27,7 @@ from ecei.cli.kit import (
     shown,
     usable_db,
 )
+from ecei.cli.tables import print_table
 from ecei.mirror import SNAPSHOT_DATES, SNAPSHOTS
 from ecei.moments import stamp
 from ecei.outcome import Status
@@ -144,7 +145,7 @@ def print_summary(result: RefreshResult) -> None:
         table.add_row(label, cell(value))  # a new portfolio's name comes from the site: not markup
     if result.abandoned_runs:
         table.add_row("abandoned runs marked failed", ", ".join(map(str, result.abandoned_runs)))
-    out.print(table)
+    print_table(table, "`--json`")
     print_link_decisions(result.link_decisions)
     if result.message:
         say(result.status, result.message)
@@ -161,6 +162,6 @@ def print_link_decisions(decisions: list[dict[str, Any]]) -> None:
             verdict += " (person)"
         score = "" if d["score"] is None else f"{d['score']:.2f}"
         table.add_row(shown(d["old_name"]), shown(d["new_name"]), verdict, score, shown(d["evidence"]))
-    out.print(table)
+    print_table(table, "`--json`")
     if any(not d["linked"] for d in decisions):
         out.print("settle a pair with `ecei link OLD NEW` or undo a link with `ecei unlink OLD NEW`")

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from ecei import change_kinds
-from ecei.cli.kit import DbOption, err, existing_db, out, outcomes, parse_day, settings, shown
+from ecei.cli.kit import DbOption, err, existing_db, outcomes, parse_day, settings, shown
+from ecei.cli.tables import print_table
 from ecei.moments import stamp
 from ecei.release import ReleaseResult, release
 
@@ -50,7 +51,7 @@ def _print(result: ReleaseResult) -> None:
     table = Table("file", "rows", "bytes", "sha256", title=f"release {result.day}")
     for f in result.files:
         table.add_row(f.name, "" if f.rows is None else str(f.rows), str(f.size), f.sha256[:16])
-    out.print(table, soft_wrap=True)
+    print_table(table)
     size = sum(f.size for f in result.files)
     if result.changes is None:
         since = "first release"

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, JsonOption, err, existing_db, json_text, out, outcomes, settings, with_type
+from ecei.cli.kit import DbOption, JsonOption, err, existing_db, json_text, outcomes, settings, with_type
+from ecei.cli.tables import print_table
 
 if TYPE_CHECKING:  # replay brings Scrapy with it: imported when a command runs, not for --help
     from ecei.replay import ReplayedRun, ReplayResult
@@ -94,7 +95,7 @@ def print_replay(result: ReplayResult, as_json: bool, what: str) -> None:
             r.status,
             *("" if v is None else str(v) for v in (r.added, r.changed, r.removed, r.rows_rejected)),
         )
-    out.print(table)
+    print_table(table, "`--json`")
     err.print(
         f"{len(result.runs)} runs in {result.seconds:.2f} s"
         + (f"; old file kept as {result.backup}" if result.backup else "")

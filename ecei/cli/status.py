@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from ecei import run_figures
@@ -19,11 +20,11 @@ from ecei.cli.kit import (
     err,
     finish,
     json_text,
-    out,
     outcomes,
     readable_db,
     settings,
 )
+from ecei.cli.tables import print_table
 from ecei.moments import span, stamp
 from ecei.outcome import Status
 from ecei.settings import Settings
@@ -160,11 +161,13 @@ def _print(result: StatusResult, schedules: Any) -> None:
         "alerts": _alert_lines(result),
         "schedules": _schedule_lines(schedules, result.checked_at),
     }
-    width = max(map(len, sections)) + 2
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")  # a long path folds, whole
     for title, lines in sections.items():
         for i, line in enumerate(lines):
-            label = Text(f"{title if i == 0 else '':<{width}}", style="bold")
-            out.print(label + cell(line), soft_wrap=True)
+            grid.add_row(title if i == 0 else "", cell(line))
+    print_table(grid, "`--json`")  # a line wraps beside its title
     colour = COLOURS[result.status]
     verdict = VERDICTS.get(result.status, str(result.status))
     said = Text(f"{verdict}", style=colour)

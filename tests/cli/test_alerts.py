@@ -264,7 +264,8 @@ def test_a_long_run_shows_the_first_hundred_and_says_where_the_rest_are(tmp_path
     with closing(connect(db)) as con:  # 250 labels lapsing within 90 days of 2024-01-15
         rows = [row(f"Cluster {i:03d}", f"2024-{2 + i % 2:02d}-{1 + i % 28:02d}") for i in range(250)]
         merge(con, tmp_path / "stage", rows, T0)
-    done = ecei("alerts", "--db", str(db), "--today", "2024-01-15", "--within", "90")
+    piped = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # into a file: a line an alert
+    done = ecei("alerts", "--db", str(db), "--today", "2024-01-15", "--within", "90", env=piped)
     assert done.returncode == 0, done.stderr
     table_rows = [line for line in done.stdout.splitlines() if line.startswith("│ ")]
     assert len(table_rows) == SHOWN == 100
@@ -272,7 +273,7 @@ def test_a_long_run_shows_the_first_hundred_and_says_where_the_rest_are(tmp_path
     assert raised > 250  # every label, and the stale watcher (no refresh since 2024-01-01)
     said = f"{raised} alerts (stale 1, expiring 250); the first 100 are shown, the ledger holds them all"
     assert said in done.stdout
-    dry = ecei("alerts", "--db", str(db), "--today", "2024-01-15", "--within", "90", "--dry-run")
+    dry = ecei("alerts", "--db", str(db), "--today", "2024-01-15", "--within", "90", "--dry-run", env=piped)
     assert dry.returncode == 0
     assert sum(line.startswith("│ ") for line in dry.stdout.splitlines()) == 100
     assert f"{raised} alerts (stale 1, expiring 250); the first 100 are shown, a dry run records" in dry.stdout
