@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from warehouse.db import connect, sql_file
-from warehouse.query import QueryInvalid, QueryRefused, run_query
+from warehouse.query import QueryInvalid, QueryRefused, run_query, split_script
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +317,36 @@ def test_every_view_is_described_and_the_listing_holds_the_described(tmp_path: P
     assert tables == {"cluster_links", "alert_log", "alert_runs", "alert_deliveries"}  # base tables stay private
     assert listed["clusters_as_of(ts)"] == "table macro" and "cluster_id_of(country_key, name_key)" not in listed
     assert all(description for _, _, description in rows)
+
+
+def test_a_script_is_cut_where_duckdbs_parser_cuts_it() -> None:
+    script = "-- head; not an end\nselect 1;\n\n/* ; */ select 'a;b' as x,\n  $$c;d$$ as y;\nselect 3"
+    cut = split_script(script)
+    assert [p.line for p in cut.parts] == [2, 4, 6] and cut.broken is None and cut.several
+    assert [p.text.strip() for p in cut.parts] == [
+        "-- head; not an end\nselect 1;",
+        "/* ; */ select 'a;b' as x,\n  $$c;d$$ as y;",
+        "select 3",
+    ]
+    # each text keeps the script's lines before it, so that DuckDB's LINE N is the script's
+    assert all(p.text.count("\n") >= p.line - 1 for p in cut.parts)
+    assert not split_script("select 1; -- only a comment after").several
+    assert split_script("").parts == split_script("-- nothing\n").parts == []
+
+
+def test_a_script_that_does_not_parse_keeps_the_statements_before_the_broken_one() -> None:
+    cut = split_script("select 1;\nselect 2;\n\nselec 3;\nselect 4;")
+    assert [p.text.strip() for p in cut.parts] == ["select 1;", "select 2;"]
+    assert cut.broken is not None and cut.broken.line == 4 and cut.broken.text.strip().startswith("selec 3;")
+    assert cut.error.startswith("Parser Error") and "LINE 4:" in cut.error and cut.several
+    alone = split_script("selec 1")
+    assert alone.parts == [] and alone.broken is not None and not alone.several
+    first = split_script("selec 1; select 2")
+    assert first.parts == [] and first.several  # a message names statement 1 of them
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["select 1", "select ';'", "from t", "-- c;\nselect 2", "values (1)"]), max_size=6))
+def test_the_statements_of_a_script_are_the_ones_it_was_made_of(statements: list[str]) -> None:
+    cut = split_script(";\n".join(statements))
+    assert [p.text.strip().rstrip(";") for p in cut.parts] == statements and cut.broken is None
