@@ -70,17 +70,24 @@ def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Stateme
 
 @dataclass(frozen=True)
 class Part:
-    """One statement of a script: its text as DuckDB's parser cut it, and the line it starts on."""
+    """One statement of a script: its text as DuckDB's parser cut it, the line it starts on (its
+    first token's), and how many line breaks of the script come before the text."""
 
     text: str
     line: int
+    before: int = 0
+
+    @property
+    def placed(self) -> str:
+        """The text after as many line breaks as the script has before it: DuckDB's `LINE N` in a
+        message about it is then the script's line (made when the statement runs, not kept)."""
+        return "\n" * self.before + self.text
 
 
 @dataclass(frozen=True)
 class Script:
     """A script's statements in order; `broken` is the one after them that does not parse (its text
-    to the end of the script) and `error` DuckDB's message about it, lines counted in the script.
-    Each text keeps the script's line numbers (see _parts)."""
+    to the end of the script) and `error` DuckDB's message about it, lines counted in the script."""
 
     parts: list[Part]
     broken: Part | None = None
@@ -94,64 +101,64 @@ class Script:
         return bool(self.parts) or _more_than_one(self.broken.text)
 
 
-def _more_than_one(text: str) -> bool:
-    """Whether `text` holds more than one statement: something but `;` and comments after its first `;`."""
+def _semicolons(text: str) -> list[bool]:
+    """For each token of DuckDB's tokenizer in `text` but comments: whether it is a `;`."""
     raw = text.encode("utf-8")  # the tokenizer's positions count bytes
     try:
-        ends = [raw[pos : pos + 1] == b";" for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
+        return [raw[pos : pos + 1] == b";" for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
     except duckdb.Error:
-        return False
+        return []
+
+
+def _more_than_one(text: str) -> bool:
+    """Whether `text` holds more than one statement: something but `;` and comments after its first `;`."""
+    ends = _semicolons(text)
     return True in ends and not all(ends[ends.index(True) :])
 
 
-def _first_line(text: str, before: int) -> int:
-    """The line (1-based, in the script) of the first token of `text` that is no comment; `before`
-    lines of the script precede `text`."""
+def _part(text: str, before: int) -> Part:
+    """`text`, after `before` line breaks of the script, as a Part starting at its first token."""
     raw = text.encode("utf-8")  # the tokenizer's positions count bytes
     try:
         starts = [pos for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
     except duckdb.Error:
         starts = []
-    return before + 1 + raw[: starts[0] if starts else 0].count(b"\n")
-
-
-def _parts(queries: list[str]) -> list[Part]:
-    """The statements as Parts (DuckDB's texts of them follow one another, whole, through the
-    script), each after as many line breaks as the script has before it: DuckDB's `LINE N` in a
-    message about it is then the script's line."""
-    found, line = [], 0
-    for query in queries:
-        found.append(Part("\n" * line + query, _first_line(query, line)))
-        line += query.count("\n")
-    return found
+    return Part(text, before + 1 + raw[: starts[0] if starts else 0].count(b"\n"), before)
 
 
 def split_script(sql: str) -> Script:
     """The statements of `sql` in order, as DuckDB's parser cuts them (a `;` in a string, a quoted
     name or a comment ends nothing). When the script does not parse, the statements before the one
-    that does not are still given: the longest run of them that parses, found by parsing prefixes
-    that end at a `;` of DuckDB's tokenizer (binary search: a few parses, whatever the length)."""
+    that does not are still given: each stretch up to a `;` of DuckDB's tokenizer parsed on its own,
+    in order, up to the first that does not (as DuckDB's parser itself retries a failed script)."""
     try:
-        return Script(_parts([s.query for s in duckdb.extract_statements(sql)]))
+        queries = [s.query for s in duckdb.extract_statements(sql)]
     except duckdb.Error as exc:
-        error = str(exc)
-    raw = sql.encode("utf-8")
+        return _split_broken(sql, str(exc))
+    parts, before = [], 0
+    for query in queries:  # DuckDB's texts of the statements follow one another, whole, through the script
+        parts.append(_part(query, before))
+        before += query.count("\n")
+    return Script(parts)
+
+
+def _split_broken(sql: str, error: str) -> Script:
+    raw = sql.encode("utf-8")  # the tokenizer's positions count bytes
     try:
-        ends = [0] + [pos + 1 for pos, _ in duckdb.tokenize(sql) if raw[pos : pos + 1] == b";"]
+        ends = [pos + 1 for pos, _ in duckdb.tokenize(sql) if raw[pos : pos + 1] == b";"]
     except duckdb.Error:
-        ends = [0]
-    low, high = 0, len(ends) - 1  # the script up to ends[low] parses, up to any end past ends[high] not
-    while low < high:
-        middle = (low + high + 1) // 2
+        ends = []
+    parts, start, before = [], 0, 0
+    for end in [*ends, len(raw)]:
+        stretch = raw[start:end].decode("utf-8")
         try:
-            duckdb.extract_statements(raw[: ends[middle]].decode("utf-8"))
-            low = middle
+            found = duckdb.extract_statements(stretch)
         except duckdb.Error:
-            high = middle - 1
-    head, rest = raw[: ends[low]].decode("utf-8"), raw[ends[low] :].decode("utf-8")
-    parts = _parts([s.query for s in duckdb.extract_statements(head)])
-    before = head.count("\n")
-    return Script(parts, Part("\n" * before + rest, _first_line(rest, before)), error)
+            return Script(parts, _part(raw[start:].decode("utf-8"), before), error)
+        if found:  # a stretch of `;` or comments alone holds none
+            parts.append(_part(stretch, before))
+        start, before = end, before + stretch.count("\n")
+    return Script(parts)  # every stretch parses on its own: each runs, each through the guard
 
 
 def _keyword(raw: bytes, position: int) -> str:

@@ -65,10 +65,10 @@ A query is one read: SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMM
 statement; -f FILE and standard input (-, or a pipe with no QUERY) may hold several, run in order,
 each one read: the first refused or failed stops there, named (statement N, line L). Their results
 follow one another, a blank line between two tables or CSVs; -o FILE takes several as a table,
-.jsonl or .md only. The table fits the terminal: long values are folded (past 200 characters a line or 50 lines
-they are cut, marked …), and columns or rows that do not fit are left out with a line naming them
-(--format csv or -o FILE gives everything). Rows are written as they come: memory stays bounded
-whatever their number, and ECEI_SQL_TIMEOUT counts the whole answer, writing it included.
+.jsonl or .md only. The table fits the terminal: long values are folded (past 200 characters a line
+or 50 lines they are cut, marked …), and columns or rows that do not fit are left out with a line
+naming them (--format csv or -o FILE gives everything). Rows are written as they come: memory stays
+bounded whatever their number, and ECEI_SQL_TIMEOUT counts the whole answer, writing it included.
 
 exit codes: 0 ok, 1 SQL error, a statement that does not parse included (or a query stopped at
 ECEI_SQL_TIMEOUT / ECEI_SQL_MEMORY_LIMIT), 2 refused statement, missing warehouse or usage error
@@ -210,7 +210,7 @@ def answer_script(
     refused or failed one ends the command with its line (naming it, when there are several)."""
     for number, part in enumerate(script.parts, 1):
         where = _where(script, number, part, source)
-        with answering(chosen, path, part.text, where) as found:
+        with answering(chosen, path, part.placed, where) as found:
             try:
                 write(found.columns, found.batches())
             except BrokenPipeError:
