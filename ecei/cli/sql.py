@@ -56,7 +56,7 @@ from warehouse.query import (
 if TYPE_CHECKING:
     from ecei.settings import Settings
 
-HELP = "Query the warehouse read-only: a statement, a script, --views or a shell."
+HELP = "Query the warehouse read-only: statements, --views or a shell."
 # the most a script may hold, from -f FILE or standard input: a /dev/zero must not fill the memory
 STATEMENT_BYTES = 1 << 20
 EPILOG = """\

@@ -9,7 +9,8 @@ CELL_WIDTH cells a line or CELL_LINES lines is cut, marked `…`, with a line un
 so (the other formats keep every value whole). When the columns do not fit the terminal even folded,
 whole columns are left out, as DuckDB's own CLI does (the first and the last kept, the middle ones
 dropped), and a line under the table names them. Rows beyond a cap are left out the same way, first
-and last kept, with a line saying how many.
+and last kept, with a line saying how many. Several results (a script's) follow one another through
+a Sink: a blank line between two tables or CSVs, JSON documents and JSON lines as they come.
 """
 
 from __future__ import annotations
