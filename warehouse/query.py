@@ -1,5 +1,6 @@
 """Read-only queries for analysts: one statement, no writes, nothing outside the warehouse file,
-within a time and a memory limit, its rows streamed in batches (never all of them at once)."""
+within a time and a memory limit, its rows streamed in batches (never all of them at once); and a
+script cut into its statements by DuckDB's own parser (`split_script`), each then run on its own."""
 
 from __future__ import annotations
 
@@ -65,6 +66,99 @@ def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Stateme
         return con.extract_statements(sql)
     except duckdb.Error as exc:
         raise QueryInvalid(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Part:
+    """One statement of a script: its text as DuckDB's parser cut it, the line it starts on (its
+    first token's), and how many line breaks of the script come before the text."""
+
+    text: str
+    line: int
+    before: int = 0
+
+    @property
+    def placed(self) -> str:
+        """The text after as many line breaks as the script has before it: DuckDB's `LINE N` in a
+        message about it is then the script's line (made when the statement runs, not kept)."""
+        return "\n" * self.before + self.text
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script's statements in order; `broken` is the one after them that does not parse (its text
+    to the end of the script) and `error` DuckDB's message about it, lines counted in the script."""
+
+    parts: list[Part]
+    broken: Part | None = None
+    error: str = ""
+
+    @property
+    def several(self) -> bool:
+        """More than one statement: a message about one of them says which."""
+        if self.broken is None:
+            return len(self.parts) > 1
+        return bool(self.parts) or _more_than_one(self.broken.text)
+
+
+def _semicolons(text: str) -> list[bool]:
+    """For each token of DuckDB's tokenizer in `text` but comments: whether it is a `;`."""
+    raw = text.encode("utf-8")  # the tokenizer's positions count bytes
+    try:
+        return [raw[pos : pos + 1] == b";" for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
+    except duckdb.Error:
+        return []
+
+
+def _more_than_one(text: str) -> bool:
+    """Whether `text` holds more than one statement: something but `;` and comments after its first `;`."""
+    ends = _semicolons(text)
+    return True in ends and not all(ends[ends.index(True) :])
+
+
+def _part(text: str, before: int) -> Part:
+    """`text`, after `before` line breaks of the script, as a Part starting at its first token."""
+    raw = text.encode("utf-8")  # the tokenizer's positions count bytes
+    try:
+        starts = [pos for pos, kind in duckdb.tokenize(text) if kind != duckdb.token_type.comment]
+    except duckdb.Error:
+        starts = []
+    return Part(text, before + 1 + raw[: starts[0] if starts else 0].count(b"\n"), before)
+
+
+def split_script(sql: str) -> Script:
+    """The statements of `sql` in order, as DuckDB's parser cuts them (a `;` in a string, a quoted
+    name or a comment ends nothing). When the script does not parse, the statements before the one
+    that does not are still given: each stretch up to a `;` of DuckDB's tokenizer parsed on its own,
+    in order, up to the first that does not (as DuckDB's parser itself retries a failed script)."""
+    try:
+        queries = [s.query for s in duckdb.extract_statements(sql)]
+    except duckdb.Error as exc:
+        return _split_broken(sql, str(exc))
+    parts, before = [], 0
+    for query in queries:  # DuckDB's texts of the statements follow one another, whole, through the script
+        parts.append(_part(query, before))
+        before += query.count("\n")
+    return Script(parts)
+
+
+def _split_broken(sql: str, error: str) -> Script:
+    raw = sql.encode("utf-8")  # the tokenizer's positions count bytes
+    try:
+        ends = [pos + 1 for pos, _ in duckdb.tokenize(sql) if raw[pos : pos + 1] == b";"]
+    except duckdb.Error:
+        ends = []
+    parts, start, before = [], 0, 0
+    for end in [*ends, len(raw)]:
+        stretch = raw[start:end].decode("utf-8")
+        try:
+            found = duckdb.extract_statements(stretch)
+        except duckdb.Error:
+            return Script(parts, _part(raw[start:].decode("utf-8"), before), error)
+        if found:  # a stretch of `;` or comments alone holds none
+            parts.append(_part(stretch, before))
+        start, before = end, before + stretch.count("\n")
+    return Script(parts)  # every stretch parses on its own: each runs, each through the guard
 
 
 def _keyword(raw: bytes, position: int) -> str:
@@ -135,12 +229,17 @@ def _stopped_as_ours(timeout: float | None, memory_limit: str | None) -> Iterato
 
 @contextmanager
 def streamed_query(
-    db: Path | str, sql: str, busy_timeout: float, timeout: float | None = None, memory_limit: str | None = None
+    db: Path | str,
+    sql: str,
+    busy_timeout: float,
+    timeout: float | None = None,
+    memory_limit: str | None = None,
+    parameters: dict[str, object] | None = None,
 ) -> Iterator[Answer]:
-    """Run one read-only statement and hand its answer over while it streams. Past `timeout` seconds
-    from the start (the query and the reading of its rows) it is interrupted (QueryStopped); past
-    `memory_limit` (DuckDB's, e.g. '1GB') it fails (QueryOutOfMemory); the connection is closed on
-    leaving."""
+    """Run one read-only statement (with its named `parameters`, $name) and hand its answer over
+    while it streams. Past `timeout` seconds from the start (the query and the reading of its rows)
+    it is interrupted (QueryStopped); past `memory_limit` (DuckDB's, e.g. '1GB') it fails
+    (QueryOutOfMemory); the connection is closed on leaving."""
     config = _SAFE_CONFIG if memory_limit is None else {**_SAFE_CONFIG, "memory_limit": memory_limit}
     con = open_when_free(db, busy_timeout, read_only=True, config=config)
     # interrupt() is the one call DuckDB takes from another thread while a statement runs
@@ -155,7 +254,7 @@ def streamed_query(
             timer.start()
         with _stopped_as_ours(timeout, memory_limit):
             try:
-                cur = con.execute(sql)  # DuckDB streams the result: rows are made as they are fetched
+                cur = con.execute(sql, parameters)  # DuckDB streams the result: rows are made as they are fetched
             except duckdb.PermissionException as exc:
                 # a read of a file or URL (read_csv, glob, 'http://...'): refused by the connection's settings
                 raise QueryRefused(f"the query reaches outside the warehouse file: {exc}") from exc

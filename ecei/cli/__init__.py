@@ -21,7 +21,7 @@ from ecei.cli.lazy import Lazy, LazyGroup
 # one line a command; a help of up to 64 characters shows whole in `ecei --help` (click's 80 columns)
 COMMANDS: dict[str, Lazy] = {
     "refresh": Lazy("ecei.cli.refresh:refresh_command", "Crawl the site and merge what it lists into the warehouse."),
-    "sql": Lazy("ecei.cli.sql:sql_command", "Query the warehouse read-only: a statement, --views or a shell."),
+    "sql": Lazy("ecei.cli.sql:sql_command", "Query the warehouse read-only: statements, --views or a shell."),
     "link": Lazy("ecei.cli.link:link_command", "Confirm that NEW is OLD renamed: NEW continues OLD's history."),
     "unlink": Lazy("ecei.cli.link:unlink_command", "Undo a link: NEW gets a cluster_id of its own again."),
     "replay": Lazy("ecei.cli.replay:replay_command", "Rebuild the history from the archived pages, with today's code."),

@@ -1,7 +1,8 @@
 """`ecei sql`: read-only SQL against the warehouse, as a table, CSV, TSV, JSON, JSON lines or Markdown.
 
-One statement from the argument, a file (-f) or standard input (-); the public views and their
-descriptions (--views); or, with no query on a terminal (or --shell), a shell (ecei.cli.sql_shell).
+One statement from the argument; every statement of a file (-f) or of standard input (- or a pipe),
+in order, each through the same guard; the public views and their descriptions (--views); or, with
+no query on a terminal (or --shell), a shell (ecei.cli.sql_shell).
 It reads the published copy of the warehouse (ecei.publish), or the live file with --live.
 
 This command parses its own arguments with argparse and reads its settings through
@@ -15,52 +16,65 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from rich.console import Console
 from typer._click.exceptions import UsageError
 
-from ecei.cli.kit import LIVE_HELP, err, finish, out, outcomes, readable_db, settings, shown
+from ecei.cli.kit import LIVE_HELP, err, out, outcomes, readable_db, settings
 from ecei.cli.lazy import OwnArguments
 from ecei.cli.sql_formats import (
     FORMATS,
+    MANY_IN_A_FILE,
     SUFFIXES,
     TABLE_MOST,
     TERMINAL_ROWS,
     Batches,
     Hints,
+    Sink,
     format_for,
-    write_result,
 )
 from ecei.durable import read_capped
-from ecei.outcome import Status
-from ecei.outputs import STDOUT, Guard, check_output, guard, output_stream
+from ecei.outputs import STDOUT, check_output, guard, output_stream
 from ecei.query_settings import QuerySettings, query_settings
 from warehouse.db import sql_file
-from warehouse.query import Answer, QueryOutOfMemory, QueryStopped, streamed_query
+from warehouse.query import (
+    Answer,
+    Part,
+    QueryInvalid,
+    QueryOutOfMemory,
+    QueryRefused,
+    QueryStopped,
+    Script,
+    split_script,
+    streamed_query,
+)
 
 if TYPE_CHECKING:
     from ecei.settings import Settings
 
-HELP = "Query the warehouse read-only: a statement, --views or a shell."
-# the most a statement may hold, from -f FILE or standard input: a /dev/zero must not fill the memory
+HELP = "Query the warehouse read-only: statements, --views or a shell."
+# the most a script may hold, from -f FILE or standard input: a /dev/zero must not fill the memory
 STATEMENT_BYTES = 1 << 20
 EPILOG = """\
 A query is one read: SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN
-[ANALYZE] in front of one; writes, more than one statement and reads outside the warehouse file are
-refused. The table fits the terminal: long values are folded (past 200 characters a line or 50 lines
-they are cut, marked …), and columns or rows that do not fit are left out with a line naming them
-(--format csv or -o FILE gives everything). Rows are written as they come: memory stays bounded
-whatever their number, and ECEI_SQL_TIMEOUT counts the whole answer, writing it included.
+[ANALYZE] in front of one; writes and reads outside the warehouse file are refused. QUERY is one
+statement; -f FILE and standard input (-, or a pipe with no QUERY) may hold several, run in order,
+each one read: the first refused or failed stops there, named (statement N, line L). Their results
+follow one another, a blank line between two tables or CSVs; -o FILE takes several as a table,
+.jsonl or .md only. The table fits the terminal: long values are folded (past 200 characters a line
+or 50 lines they are cut, marked …), and columns or rows that do not fit are left out with a line
+naming them (--format csv or -o FILE gives everything). Rows are written as they come: memory stays
+bounded whatever their number, and ECEI_SQL_TIMEOUT counts the whole answer, writing it included.
 
 exit codes: 0 ok, 1 SQL error, a statement that does not parse included (or a query stopped at
 ECEI_SQL_TIMEOUT / ECEI_SQL_MEMORY_LIMIT), 2 refused statement, missing warehouse or usage error
-(a -f FILE or standard input over 1 MiB too), 4 the warehouse stayed busy (ECEI_BUSY_TIMEOUT; only
-with --live, or before anything was published: the published copy is never busy).
+(a -f FILE or standard input over 1 MiB or holding no statement too), 4 the warehouse stayed busy
+(ECEI_BUSY_TIMEOUT; only with --live, or before anything was published: the published copy is never
+busy).
 """
 
 
@@ -90,13 +104,18 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    ap.add_argument("query", nargs="?", metavar="QUERY|-", help="the statement, or - to read it from standard input")
-    ap.add_argument("-f", "--file", metavar="FILE", type=Path, help="read the statement from FILE")
+    ap.add_argument(
+        "query",
+        nargs="?",
+        metavar="QUERY|-",
+        help="the statement, or - to run the statements of standard input (a pipe needs no -)",
+    )
+    ap.add_argument("-f", "--file", metavar="FILE", type=Path, help="run the statements of FILE, in order")
     ap.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="write the result to FILE instead of standard output; its suffix "
+        help="write the result to FILE instead of standard output (in the shell: every result); its suffix "
         f"({', '.join(SUFFIXES)}) chooses the format unless --format does",
     )
     ap.add_argument(
@@ -134,10 +153,10 @@ def run(args: list[str]) -> None:
     if len(given) > 1 or (a.shell and given):
         raise UsageError(f"give one of QUERY, -f FILE, --views or --shell (got {', '.join(given)})")
     shell = a.shell or (not given and interactive)
-    if not given and not shell:
+    # `echo "select 42;" | ecei sql`: a pipe with no query is a script, as `ecei sql -` reads it
+    piped = not given and not shell and not sys.stdin.isatty()
+    if not given and not shell and not piped:
         raise UsageError("give a QUERY, - to read it from standard input, or -f FILE (alone on a terminal: the shell)")
-    if a.output is not None and shell:
-        raise UsageError("-o writes one result: the shell writes to the terminal (.format sets its format)")
     target = _output(a.output)
     chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
     path = readable_db(chosen, a.live)
@@ -148,35 +167,88 @@ def run(args: list[str]) -> None:
     if shell:
         from ecei.cli.sql_shell import run_shell
 
-        raise typer.Exit(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive))
-    statement = sql_file("public_objects.sql") if a.views else _statement(a.query, a.file)
-    max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
-    with answering(chosen, path, statement) as found:
-        if target is None or str(target) == STDOUT:
-            _to_stdout(fmt, found.columns, found.batches(), max_rows)
-            return
-        total = _write_file(target, guarded, fmt, found.columns, found.batches())
-    if fmt == "table" and total > TABLE_MOST:
-        said = f"{total:,} rows, the first {TABLE_MOST:,} written to {target} as a table (--format csv writes them all)"
-    else:
-        said = f"{total:,} rows written to {target}"
-    err.print(said, highlight=False, markup=False)
+        to_file = None if target is None or str(target) == STDOUT else target
+        raise typer.Exit(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive, output=to_file))
+    script, source = _script(a.query if not piped else "-", a.file, a.views)
+    if target is not None and str(target) != STDOUT and script.several and fmt not in MANY_IN_A_FILE:
+        raise UsageError(
+            f"-o {target}: a {fmt} file holds one result, and {source} holds several statements "
+            "(write them to a table, .jsonl or .md file, or one statement a run)"
+        )
+    if target is None or str(target) == STDOUT:
+        max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
+        answer_script(chosen, path, script, Sink(fmt, sys.stdout, out, True, max_rows, Hints()).write, source)
+        return
+    # written whole by ecei.outputs: a failure of a query or of the disk leaves no half file, an input
+    # is never replaced
+    with outcomes(), output_stream(target, guarded, "-o") as stream:
+        sink = Sink.to_file(fmt, stream, Hints())
+        answer_script(chosen, path, script, sink.write, source)
+    err.print(_written(sink, fmt, target), highlight=False, markup=False)
 
 
-def _to_stdout(fmt: str, columns: list[str], batches: Batches, max_rows: int | None) -> None:
-    try:
-        write_result(fmt, sys.stdout, out, columns, batches, terminal=True, max_rows=max_rows, hints=Hints())
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader left (`| head`): what it did not take is nobody's; no traceback at exit either
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+def _written(sink: Sink, fmt: str, target: Path) -> str:
+    """What -o FILE holds, in a line."""
+    cut = fmt == "table" and sink.largest > TABLE_MOST
+    if sink.results > 1:
+        said = f"{sink.results} results, {sink.rows:,} rows written to {target}"
+        return said + (f" (a table holds the first {TABLE_MOST:,} rows of each; .jsonl writes them all)" if cut else "")
+    if cut:
+        said = f"{sink.rows:,} rows, the first {TABLE_MOST:,} written to {target} as a table"
+        return said + " (--format csv writes them all)"
+    return f"{sink.rows:,} rows written to {target}"
 
 
-def _statement(query: str | None, file: Path | None) -> str:
-    """The statement of -f FILE, of standard input (-) or of the argument; a file is read with a cap."""
+def answer_script(
+    chosen: QuerySettings | Settings,
+    path: Path,
+    script: Script,
+    write: Callable[[list[str], Batches], object],
+    source: str = "",
+) -> None:
+    """Each statement of `script` in order, its answer handed to `write` as it streams; the first
+    refused or failed one ends the command with its line (naming it, when there are several)."""
+    for number, part in enumerate(script.parts, 1):
+        where = _where(script, number, part, source)
+        with answering(chosen, path, part.placed, where) as found:
+            try:
+                write(found.columns, found.batches())
+            except BrokenPipeError:
+                # the reader left (`| head`): what it did not take is nobody's; no traceback at exit either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return
+    if script.broken is not None:
+        where = _where(script, len(script.parts) + 1, script.broken, source)
+        with outcomes(failed="query failed", detail=lambda exc: where + str(exc)):
+            raise QueryInvalid(script.error)
+
+
+def _where(script: Script, number: int, part: Part, source: str) -> str:
+    """How a message names statement `number` of a script of several (nothing for one alone)."""
+    if not script.several:
+        return ""
+    of = f" of {source}" if source else ""
+    return f"statement {number}{of} (line {part.line}): "
+
+
+def _script(query: str | None, file: Path | None, views: bool) -> tuple[Script, str]:
+    """The statements to run and where they come from: the argument (one statement, as given),
+    --views, or every statement of -f FILE or standard input, as DuckDB's parser cuts them."""
+    if views:
+        return Script([Part(sql_file("public_objects.sql"), 1)]), "--views"
     if file is None and query != "-":
         assert query is not None
-        return query
+        return Script([Part(query, 1)]), "QUERY"
+    named = f"-f {file}" if file is not None else "standard input"
+    script = split_script(_text(file))
+    if not script.parts and script.broken is None:
+        hint = "" if file is not None else " (give a QUERY or -f FILE; alone on a terminal, `ecei sql` opens the shell)"
+        raise UsageError(f"{named} holds no statement{hint}")
+    return script, str(file) if file is not None else named
+
+
+def _text(file: Path | None) -> str:
+    """The text of -f FILE or of standard input, read with a cap."""
     source, named = (file, f"-f {file}") if file is not None else (Path("/dev/stdin"), "standard input")
     with outcomes():  # past the cap: refused, exit 2
         try:
@@ -202,35 +274,41 @@ def _output(name: str | None) -> Path | None:
     return target
 
 
-def _write_file(target: Path, guarded: Guard, fmt: str, columns: list[str], batches: Batches) -> int:
-    """The result written whole by ecei.outputs (a failure of the query or of the disk leaves no half
-    file, an input is never replaced). Returns how many rows it holds."""
-    try:
-        with output_stream(target, guarded, "-o") as stream:
-            console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
-            return write_result(fmt, stream, console, columns, batches, terminal=False, max_rows=None, hints=Hints())
-    except OSError as exc:
-        err.print(f"[red]could not write the result:[/red] {shown(str(exc))}", highlight=False)
-        finish(Status.FAILED)
-
-
 @contextmanager
-def answering(chosen: QuerySettings | Settings, path: Path, statement: str) -> Iterator[Answer]:
+def answering(
+    chosen: QuerySettings | Settings,
+    path: Path,
+    statement: str,
+    where: str = "",
+    parameters: dict[str, object] | None = None,
+) -> Iterator[Answer]:
     """The statement's answer while its rows stream, within the settings' limits; a refusal, a busy
     warehouse or a failed query (also one that fails while its rows are read) ends the command with
-    its line and exit code (kit.outcomes)."""
+    its line and exit code (kit.outcomes), the line starting with `where` (which statement)."""
     # a SQL error is the user's to fix: say it plainly, no traceback
     with (
-        outcomes(failed="query failed", detail=_why),
+        outcomes(failed="query failed", detail=lambda exc: where + _why(exc)),
+        _refusal_names(where),
         streamed_query(
             path,
             statement,
             busy_timeout=chosen.busy_timeout,
             timeout=chosen.sql_timeout,
             memory_limit=chosen.sql_memory_limit,
+            parameters=parameters,
         ) as found,
     ):
         yield found
+
+
+@contextmanager
+def _refusal_names(where: str) -> Iterator[None]:
+    try:
+        yield
+    except QueryRefused as exc:
+        if not where:
+            raise
+        raise QueryRefused(where + str(exc)) from exc
 
 
 def _why(exc: Exception) -> str:
@@ -239,9 +317,11 @@ def _why(exc: Exception) -> str:
         return f"{exc} (ECEI_SQL_TIMEOUT)"
     if isinstance(exc, QueryOutOfMemory):
         return f"{exc} (ECEI_SQL_MEMORY_LIMIT)"
+    if isinstance(exc, OSError):  # the disk, not the query: -o FILE is left as it was
+        return f"could not write the result: {exc}"
     return str(exc)
 
 
 sql_command = OwnArguments("sql", run, help=HELP)
 
-__all__ = ["answering", "run", "sql_command"]
+__all__ = ["answer_script", "answering", "run", "sql_command"]

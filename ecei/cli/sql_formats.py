@@ -9,7 +9,8 @@ CELL_WIDTH cells a line or CELL_LINES lines is cut, marked `…`, with a line un
 so (the other formats keep every value whole). When the columns do not fit the terminal even folded,
 whole columns are left out, as DuckDB's own CLI does (the first and the last kept, the middle ones
 dropped), and a line under the table names them. Rows beyond a cap are left out the same way, first
-and last kept, with a line saying how many.
+and last kept, with a line saying how many. Several results (a script's) follow one another through
+a Sink: a blank line between two tables or CSVs, JSON documents and JSON lines as they come.
 """
 
 from __future__ import annotations
@@ -415,3 +416,53 @@ def write_result(
     if fmt == "markdown":
         return write_markdown(stream, columns, batches, terminal)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+# --- several results, one after another ---
+
+# the formats whose results follow one another in one file and leave it a file of its kind: JSON
+# lines are lines whatever their keys; tables (text or Markdown) stand apart at a blank line
+MANY_IN_A_FILE = ("table", "jsonl", "markdown")
+
+
+@dataclass
+class Sink:
+    """Where results go, one after another: a blank line between two tables, CSVs or TSVs; a JSON
+    document or JSON lines follow the last as they are. Counts the results and their rows."""
+
+    fmt: str
+    stream: TextIO
+    console: Console
+    terminal: bool  # standard output: a table fits the console, controls are shown (write_result)
+    max_rows: int | None
+    hints: Hints
+    results: int = 0
+    rows: int = 0
+    largest: int = 0
+
+    @classmethod
+    def to_file(cls, fmt: str, stream: TextIO, hints: Hints, results: int = 0) -> Sink:
+        """Results into a file: every row, the table whole (a file has no width); `results` already there."""
+        console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
+        return cls(fmt, stream, console, terminal=False, max_rows=None, hints=hints, results=results)
+
+    def write(self, columns: list[str], batches: Batches) -> int:
+        """One result after the others; returns its rows."""
+        if self.results and self.fmt not in ("json", "jsonl"):
+            if self.fmt == "table":
+                self.console.print()
+            else:
+                self.stream.write("\n")
+        total = write_result(
+            self.fmt,
+            self.stream,
+            self.console,
+            columns,
+            batches,
+            terminal=self.terminal,
+            max_rows=self.max_rows,
+            hints=self.hints,
+        )
+        self.stream.flush()
+        self.results, self.rows, self.largest = self.results + 1, self.rows + total, max(self.largest, total)
+        return total

@@ -156,6 +156,94 @@ def test_a_missing_file_or_two_queries_is_a_usage_error(demo_db: Path, tmp_path:
     assert "none.sql" in missing.stderr and "QUERY, -f" in both.stderr
 
 
+# a script as a person writes one: a comment, a `;` in a string and in a comment, a statement over two lines
+SCRIPT = """\
+-- the first two
+select 1 as a;
+/* ; */ select 'x;y' as b,
+  2 as c;
+select 3 as last
+"""
+
+
+def piped(*args: str, given: str) -> subprocess.CompletedProcess[str]:
+    """`ecei ARGS` with `given` on standard input (a pipe)."""
+    return subprocess.run([ECEI, *args], input=given, capture_output=True, text=True, timeout=60)
+
+
+def test_every_statement_of_a_file_or_a_pipe_runs_in_order(demo_db: Path, tmp_path: Path) -> None:
+    script = tmp_path / "queries.sql"
+    script.write_text(SCRIPT)
+    from_file = ecei("sql", "--db", str(demo_db), "--format", "csv", "-f", str(script))
+    dashed = piped("sql", "--db", str(demo_db), "--format", "csv", "-", given=SCRIPT)
+    bare = piped("sql", "--db", str(demo_db), "--format", "csv", given=SCRIPT)  # a pipe needs no -
+    for done in (from_file, dashed, bare):
+        assert (done.returncode, done.stderr) == (0, "")
+        # CSVs one after another, a blank line between two
+        assert done.stdout == "a\n1\n\nb,c\nx;y,2\n\nlast\n3\n"
+    # JSON: each result its own document; JSON lines: each result's lines after the last's
+    as_json = piped("sql", "--db", str(demo_db), "--format", "json", given=SCRIPT).stdout.splitlines()
+    assert [json.loads(line) for line in as_json] == [[{"a": 1}], [{"b": "x;y", "c": 2}], [{"last": 3}]]
+    as_lines = piped("sql", "--db", str(demo_db), "--format", "jsonl", given=SCRIPT).stdout.splitlines()
+    assert [json.loads(line) for line in as_lines] == [{"a": 1}, {"b": "x;y", "c": 2}, {"last": 3}]
+    tables = piped("sql", "--db", str(demo_db), given=SCRIPT).stdout
+    assert tables.count("┏") == 3 and "┘\n\n┏" in tables
+
+
+def test_echo_into_ecei_sql_answers(demo_db: Path) -> None:
+    done = piped("sql", "--db", str(demo_db), "--format", "csv", given="select 42 as answer;\n")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "answer\n42\n", "")
+    nothing = piped("sql", "--db", str(demo_db), given="-- nothing but a comment\n")
+    assert nothing.returncode == 2 and nothing.stderr.startswith("usage error: standard input holds no statement")
+
+
+@pytest.mark.parametrize(
+    ("third", "code", "said"),
+    [
+        ("delete from versions;", 2, "refused: statement 3 of {src} (line 5): DELETE statements are not allowed"),
+        ("select *\nfrom no_such_view;", 1, "query failed: statement 3 of {src} (line 5): Catalog Error"),
+        ("selec 3;", 1, "query failed: statement 3 of {src} (line 5): Parser Error: syntax error"),
+    ],
+    ids=["refused", "fails", "does not parse"],
+)
+def test_a_script_stops_at_the_statement_refused_or_failed_and_names_it(
+    demo_db: Path, tmp_path: Path, third: str, code: int, said: str
+) -> None:
+    text = f"select 1 as a;\nselect 2 as b;\n\n-- the third\n{third}\nselect 4 as never;\n"
+    script = tmp_path / "queries.sql"
+    script.write_text(text)
+    from_file = ecei("sql", "--db", str(demo_db), "--format", "csv", "-f", str(script))
+    from_pipe = piped("sql", "--db", str(demo_db), "--format", "csv", given=text)
+    for done, src in ((from_file, str(script)), (from_pipe, "standard input")):
+        assert done.returncode == code
+        assert done.stdout == "a\n1\n\nb\n2\n"  # what came before is written; nothing after
+        assert done.stderr.startswith(said.format(src=src)), done.stderr
+        assert "Traceback" not in done.stderr
+    # DuckDB's own pointer names the script's line, not the statement's
+    if code == 1:
+        assert "LINE 5:" in from_file.stderr or "LINE 6:" in from_file.stderr
+
+
+def test_several_results_into_one_file_only_where_the_format_holds_them(demo_db: Path, tmp_path: Path) -> None:
+    script = tmp_path / "queries.sql"
+    script.write_text(SCRIPT)
+    for name in ("x.md", "x.jsonl", "x.txt"):
+        done = ecei("sql", "--db", str(demo_db), "-f", str(script), "-o", str(tmp_path / name))
+        assert (done.returncode, done.stdout) == (0, ""), done.stderr
+        assert done.stderr == f"3 results, 3 rows written to {tmp_path / name}\n"
+    assert (tmp_path / "x.md").read_text().split("\n\n")[1] == "| b | c |\n|---|---|\n| x;y | 2 |"
+    assert len((tmp_path / "x.jsonl").read_text().splitlines()) == 3
+    for name in ("x.csv", "x.tsv", "x.json"):
+        done = ecei("sql", "--db", str(demo_db), "-f", str(script), "-o", str(tmp_path / name))
+        assert done.returncode == 2 and "file holds one result" in done.stderr
+        assert not (tmp_path / name).exists()
+    # a script that fails half way leaves no file at all: -o is written whole or not at all
+    failing = tmp_path / "failing.sql"
+    failing.write_text("select 1 as a;\nselect * from no_such_view;\n")
+    done = ecei("sql", "--db", str(demo_db), "-f", str(failing), "-o", str(tmp_path / "half.md"))
+    assert done.returncode == 1 and not (tmp_path / "half.md").exists()
+
+
 def test_results_to_a_file_in_the_format_its_suffix_names(demo_db: Path, tmp_path: Path) -> None:
     statement = "select name, valid_until, first_seen_at from clusters_current order by name"
     rows = query(demo_db, statement)

@@ -179,16 +179,124 @@ def test_a_session_piped_in(demo_db: Path) -> None:
     assert any('"name": "clusters_current"' in line for line in out)
 
 
-def test_a_shell_needs_its_input(demo_db: Path, tmp_path: Path) -> None:
-    # `ecei sql` alone, not on a terminal: a usage error, never a wait for input
+def test_ecei_sql_alone_off_a_terminal_reads_its_input_and_never_waits(demo_db: Path) -> None:
+    # `ecei sql` alone, its input no terminal: the statements of that input (none here), never a wait
     done = subprocess.run(
         [ECEI, "sql", "--db", str(demo_db)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 2 and done.stderr.startswith("usage error: give a QUERY")
-    both = subprocess.run(
-        [ECEI, "sql", "--db", str(demo_db), "--shell", "-o", str(tmp_path / "x.csv")],
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("usage error: standard input holds no statement (give a QUERY or -f FILE")
+
+
+def test_help_lists_every_dot_command_the_shell_accepts(demo_db: Path) -> None:
+    from ecei.cli.sql_shell import DISPATCH
+
+    done = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db), "--shell"], input=".help\n", capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    listed = set(re.findall(r"(?<![\w.])\.[a-z]+", done.stdout))
+    assert listed == set(DISPATCH)  # a dot command added to the dispatch table cannot be missing here
+
+
+def test_results_into_files_never_over_the_warehouse(demo_db: Path, tmp_path: Path) -> None:
+    session = (
+        "select 1 as a;\n"  # --shell -o: into the file, as .output
+        "select 2 as b;\n"
+        ".output\n"
+        "select 3 as on_screen;\n"
+        ".once {once}\n"
+        "select 4 as d;\n"
+        "select 5 as on_screen_again;\n"
+        f".output {demo_db}\n"
+        f".output {demo_db}.wal\n"
+        f".once {demo_db.with_name(demo_db.stem + '.published.duckdb')}\n"
+    ).format(once=tmp_path / "once.md")
+    target = tmp_path / "out.csv"
+    done = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db), "--shell", "-o", str(target)],
+        input=session,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
-    assert both.returncode == 2 and "-o writes one result" in both.stderr
+    assert done.returncode == 2  # the refused outputs
+    assert target.read_text() == "a\n1\n\nb\n2\n"  # every result while .output held, a blank line between
+    assert (tmp_path / "once.md").read_text() == "| d |\n|---|\n| 4 |\n"  # .once: its suffix chose the format
+    assert done.stdout == "on_screen\n3\non_screen_again\n5\n"  # the shell took -o's format: csv
+    refusals = [line for line in done.stderr.splitlines() if line.startswith("refused: ")]
+    assert [line.split(" is ")[0] for line in refusals] == [
+        f"refused: .output {demo_db}",
+        f"refused: .output {demo_db}.wal",
+        f"refused: .once {demo_db.with_name(demo_db.stem + '.published.duckdb')}",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["once.md", "out.csv"]
+
+
+def test_tables_schema_and_mode_piped(demo_db: Path) -> None:
+    session = ".mode csv\n.tables\n.schema crawl_runs\n.schema no_such\n.mode jsonlines\nselect 1 as a;\n"
+    done = subprocess.run(
+        [ECEI, "sql", "--db", str(demo_db), "--shell"], input=session, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stderr == "no view or table named no_such (.tables lists them)\n"
+    tables, schema = done.stdout.split("name,column_name,data_type\n")
+    assert tables.startswith("name,kind\n")
+    assert "\nclusters_current,view\n" in tables and "\ncluster_links,table\n" in tables
+    assert "clusters_as_of" not in tables  # a table macro: .views lists it
+    assert schema.startswith("crawl_runs,run_id,INTEGER\ncrawl_runs,started_at,TIMESTAMP\n")
+    assert schema.endswith('\n{"a": 1}\n')  # .mode takes DuckDB's names too
+
+
+def test_tab_completes_and_dot_commands_on_a_terminal(terminal: tuple[Terminal, Path], tmp_path: Path) -> None:
+    shell, _ = terminal
+    shell.expect("ecei> ")
+    shell.type("sel\t")  # a keyword of DuckDB's, in the case it was begun in
+    shell.expect("select ")
+    shell.type("count(*) as n from clusters_cur\t")  # a view
+    shell.expect("clusters_current ")
+    shell.type("where valid_unt\t")  # a column
+    shell.expect("valid_until ")
+    shell.type("is not null;\n")
+    assert "┃ n " in shell.expect("ecei> ")
+    shell.type("from clusters_as\t")  # a table macro
+    shell.expect("clusters_as_of ")
+    shell.type("('2017-01-01') limit 0;\n")
+    shell.expect("ecei> ")
+    shell.type(".o\t\t")  # two dot commands begin so: a second Tab lists them
+    listed = shell.expect("ecei> .o")  # the list, then the line again
+    assert ".once" in listed and ".output" in listed
+    shell.type("utput " + str(tmp_path / "out.csv") + "\n")
+    shell.expect("ecei> ")
+    shell.type("select 1 as a;\n")
+    assert f"1 row written to {tmp_path / 'out.csv'}" in shell.expect("ecei> ")
+    shell.type(".output\n")
+    shell.expect("ecei> ")
+    assert (tmp_path / "out.csv").read_text() == "a\n1\n"
+    shell.type(".tab\t")
+    shell.expect(".tables ")
+    shell.type("\n")
+    tables = shell.expect("ecei> ")
+    assert re.search(r"│ clusters_current\s+│ view\s+│", tables) and "clusters_as_of" not in tables
+    shell.type(".schema clusters_cur\t")
+    shell.expect("clusters_current ")
+    shell.type("\n")
+    assert re.search(r"│ clusters_current\s+│ valid_until\s+│ DATE\s+│", shell.expect("ecei> "))
+    shell.type("\x04")
+    assert shell.close() == 0
+
+
+def test_the_history_is_kept_from_one_session_to_the_next(demo_db: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(XDG_STATE_HOME=str(tmp_path / "state"), TERM="xterm")
+    first = Terminal(["sql", "--db", str(demo_db)], 80, env)
+    first.expect("ecei> ")
+    first.type("select 'remembered' as r;\n")
+    first.expect("ecei> ")
+    first.type("\x04")  # Ctrl-D: no line of its own in the history
+    assert first.close() == 0
+    second = Terminal(["sql", "--db", str(demo_db)], 80, env)
+    second.expect("ecei> ")
+    second.type("\x1b[A\n")  # the up arrow: the last line of the session before
+    assert "│ remembered │" in second.expect("ecei> ")
+    second.type(".quit\n")
+    assert second.close() == 0
