@@ -138,7 +138,7 @@ def print_alerts(result: AlertsResult) -> None:
             a.portfolio,
             a.label_date.isoformat() if a.label_date else None,
             None if a.days_left is None else str(a.days_left),
-            note(a),
+            note(a, result.today),
             a.website,
             state,
         ]

@@ -305,3 +305,15 @@ def test_dismiss_asks_closes_with_a_why_and_status_agrees(db: Path, webhook: Web
     assert [c["pending"] for c in channels if c["channel"].startswith("desk")] == [0]
     assert ecei("alerts", "--db", str(db), "--today", "2018-10-20", env=env).returncode == 0
     assert webhook.posts == []
+
+
+def test_a_renewal_window_long_closed_is_said_to_have_closed(db: Path) -> None:
+    # raised on an old day with no channel, then shown again today: the window closed years ago
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECEI_")}
+    first = ecei("alerts", "--db", str(db), "--today", "2018-11-01", env=env, wide=True)
+    assert first.returncode == 0, first.stderr
+    assert "renewal window closes 2019-" in first.stdout  # ahead of 2018-11-01: still open then
+    later = ecei("alerts", "--db", str(db), env=env, wide=True)
+    assert later.returncode == 0, later.stderr
+    assert "lapsed" in later.stdout and "the renewal window closed on 2019-" in later.stdout
+    assert "window closes 2019-" not in later.stdout
