@@ -36,6 +36,7 @@ from ecei.cli.sql_formats import (
     format_for,
     write_result,
 )
+from ecei.csv_cells import EXCEL_HELP, Layout, layout
 from ecei.durable import read_capped
 from ecei.outcome import Status
 from ecei.outputs import STDOUT, Guard, check_output, guard, output_stream
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FORMAT",
         help=f"{', '.join(FORMATS)} (any case) [default: table]",
     )
+    ap.add_argument("--excel", action="store_true", help=f"with --format csv or tsv: {EXCEL_HELP}")
     ap.add_argument("--db", type=Path, metavar="PATH", help="warehouse file [env ECEI_DB, default ./ecei.duckdb]")
     ap.add_argument("--live", action="store_true", help=LIVE_HELP)
     ap.add_argument(
@@ -138,6 +140,9 @@ def run(args: list[str]) -> None:
         raise UsageError("give a QUERY, - to read it from standard input, or -f FILE (alone on a terminal: the shell)")
     if a.output is not None and shell:
         raise UsageError("-o writes one result: the shell writes to the terminal (.format sets its format)")
+    if a.excel and (shell or fmt not in ("csv", "tsv")):
+        raise UsageError("--excel lays out a CSV or TSV result: give --format csv or tsv (or -o FILE.csv)")
+    chosen_layout = layout(a.excel)
     target = _output(a.output)
     chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
     path = readable_db(chosen, a.live)
@@ -153,9 +158,9 @@ def run(args: list[str]) -> None:
     max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
     with answering(chosen, path, statement) as found:
         if target is None or str(target) == STDOUT:
-            _to_stdout(fmt, found.columns, found.batches(), max_rows)
+            _to_stdout(fmt, found.columns, found.batches(), max_rows, chosen_layout)
             return
-        total = _write_file(target, guarded, fmt, found.columns, found.batches())
+        total = _write_file(target, guarded, fmt, found.columns, found.batches(), chosen_layout)
     if fmt == "table" and total > TABLE_MOST:
         said = f"{total:,} rows, the first {TABLE_MOST:,} written to {target} as a table (--format csv writes them all)"
     else:
@@ -163,9 +168,11 @@ def run(args: list[str]) -> None:
     err.print(said, highlight=False, markup=False)
 
 
-def _to_stdout(fmt: str, columns: list[str], batches: Batches, max_rows: int | None) -> None:
+def _to_stdout(fmt: str, columns: list[str], batches: Batches, max_rows: int | None, chosen: Layout) -> None:
     try:
-        write_result(fmt, sys.stdout, out, columns, batches, terminal=True, max_rows=max_rows, hints=Hints())
+        write_result(
+            fmt, sys.stdout, out, columns, batches, terminal=True, max_rows=max_rows, hints=Hints(), layout=chosen
+        )
         sys.stdout.flush()
     except BrokenPipeError:
         # the reader left (`| head`): what it did not take is nobody's; no traceback at exit either
@@ -202,13 +209,15 @@ def _output(name: str | None) -> Path | None:
     return target
 
 
-def _write_file(target: Path, guarded: Guard, fmt: str, columns: list[str], batches: Batches) -> int:
+def _write_file(target: Path, guarded: Guard, fmt: str, columns: list[str], batches: Batches, chosen: Layout) -> int:
     """The result written whole by ecei.outputs (a failure of the query or of the disk leaves no half
     file, an input is never replaced). Returns how many rows it holds."""
     try:
         with output_stream(target, guarded, "-o") as stream:
             console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
-            return write_result(fmt, stream, console, columns, batches, terminal=False, max_rows=None, hints=Hints())
+            return write_result(
+                fmt, stream, console, columns, batches, terminal=False, max_rows=None, hints=Hints(), layout=chosen
+            )
     except OSError as exc:
         err.print(f"[red]could not write the result:[/red] {shown(str(exc))}", highlight=False)
         finish(Status.FAILED)

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei.cli.kit import json_text, plain, visible
-from ecei.csv_cells import csv_cell
+from ecei.csv_cells import PLAIN, Layout, csv_cell
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # the format a file's name asks for when --format is not given
@@ -332,26 +332,32 @@ def _quoted(cell: str | int | None, delimiter: str) -> str:
     return cell
 
 
-def _lines(rows: list[list[Any]], delimiter: str) -> str:
-    """`rows` as CSV (or TSV) lines: the csv module's, unless a cell holds a bare \r, which it leaves
-    unquoted (it quotes only the line terminator, \n) and every reader takes for a line's end."""
+def _lines(rows: list[list[Any]], delimiter: str, end: str = "\n") -> str:
+    """`rows` as CSV (or TSV) lines ending in `end`: the csv module's, unless a cell holds a bare \r,
+    which it leaves unquoted (it quotes only the line terminator, \n) and every reader takes for a
+    line's end."""
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, delimiter=delimiter, lineterminator=end).writerows(rows)
     written = buffer.getvalue()
-    if "\r" not in written:
+    if "\r" not in written.replace(end, ""):
         return written
-    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + "\n" for r in rows)
+    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + end for r in rows)
 
 
-def write_delimited(stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool) -> int:
-    """CSV or TSV with a header; on a terminal (stdout) every control character shown, not obeyed."""
-    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter))
+def write_delimited(
+    stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool, layout: Layout = PLAIN
+) -> int:
+    """CSV or TSV with a header, laid out as `layout` says (ecei.csv_cells); on a terminal (stdout)
+    every control character shown, not obeyed."""
+    end = layout.line_end
+    stream.write(layout.start)
+    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter, end))
     total = 0
     for batch in batches:
         if terminal:
-            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter))
+            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter, end))
         else:
-            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter))
+            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter, end))
         total += len(batch)
     return total
 
@@ -401,6 +407,7 @@ def write_result(
     terminal: bool,
     max_rows: int | None,
     hints: Hints,
+    layout: Layout = PLAIN,
 ) -> int:
     """`columns` and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
     returns how many rows there were. `terminal` says they go to standard output: the table fits the
@@ -409,7 +416,7 @@ def write_result(
     if fmt == "table":
         return write_table(console, columns, batches, max_rows, hints, whole=not terminal)
     if fmt in ("csv", "tsv"):
-        return write_delimited(stream, columns, batches, "," if fmt == "csv" else "\t", terminal)
+        return write_delimited(stream, columns, batches, "," if fmt == "csv" else "\t", terminal, layout)
     if fmt in ("json", "jsonl"):
         return write_json(stream, columns, batches, lines=fmt == "jsonl")
     if fmt == "markdown":
