@@ -24,8 +24,9 @@ from ecei.cli.kit import (
     out,
     outcomes,
     plain,
+    read_settings,
     readable_db,
-    settings,
+    reading_from,
     shown,
     visible,
     when_parser,
@@ -77,8 +78,8 @@ def changes_command(
     chosen_format = _format(fmt, output)
     if excel and chosen_format != "csv":
         raise typer.BadParameter("it lays out a CSV file: give --format csv (or --out FILE.csv)", param_hint="--excel")
-    chosen = settings(db=db)
-    reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
+    chosen = read_settings(db)
+    reading = reading_from(chosen, readable_db(chosen, live))
     guarded = guard(chosen.db)
     if output is not None and str(output) == STDOUT:
         output = None
