@@ -5,8 +5,8 @@
 Every ratio is measured in the same run, alternating the two commands, median of --repeat runs.
 `--size tiny` is the smoke test CI runs (seconds); `full` is what bench/RESULTS.md reports.
 The targets live beside this entry point: end_to_end.py (with phases.py), merges.py (with
-peak_memory.py), extraction.py, sql_latency.py, sql_memory.py, subscriptions.py; results.py holds what
-they report and writes the table.
+peak_memory.py), extraction.py, sql_latency.py, read_latency.py, sql_memory.py, subscriptions.py; results.py
+holds what they report and writes the table.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from bench.end_to_end import end_to_end
 from bench.extraction import extraction
 from bench.merges import merges
+from bench.read_latency import read_latency
 from bench.results import HEADER, Result, line, write_results
 from bench.sql_latency import demo_warehouse, sql_latency
 from bench.sql_memory import sql_memory
@@ -30,7 +31,7 @@ SIZES = {
     "tiny": ((4, 50), (4, 10), [1_000, 5_000], 5),
     "full": ((48, 2084), (48, 27), [10_000, 100_000, 1_000_000], 100),
 }
-TARGETS = ["e2e", "merge", "extract", "sql", "sqlmem", "subs"]
+TARGETS = ["e2e", "merge", "extract", "sql", "read", "sqlmem", "subs"]
 # a start-up takes a fraction of a second: many rounds are cheap, and 15 left the median to chance on 2 cores
 SQL_ROUNDS = {"tiny": 2, "full": 31}
 # rows of the answer whose peak memory `ecei sql` is held to, in every format
@@ -64,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
             emit(merges(work, merge_sizes, a.repeat, noops))
         if "extract" in only:
             emit([extraction(work, large[0] * large[1], a.repeat)])
-        demo = demo_warehouse(work) if only & {"sql", "sqlmem"} else None
+        demo = demo_warehouse(work) if only & {"sql", "read", "sqlmem"} else None
         if "sql" in only and demo is not None:
             emit(sql_latency(demo, SQL_ROUNDS[a.size]))
+        if "read" in only and demo is not None:
+            emit(read_latency(demo, SQL_ROUNDS[a.size]))
         if "sqlmem" in only and demo is not None:
             emit(sql_memory(demo, SQL_ROWS[a.size]))
         if "subs" in only:

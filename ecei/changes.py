@@ -12,15 +12,18 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecei import change_kinds
 from ecei.moments import Edge, When, instant, stamp
 from ecei.names import known_countries, resolve_country
 from ecei.outcome import Refused, Status
-from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file
 from warehouse.runs import utcnow
+
+if TYPE_CHECKING:
+    from ecei.query_settings import QuerySettings
+    from ecei.settings import Settings
 
 Row = dict[str, Any]
 
@@ -83,7 +86,9 @@ def changes_between(con: Any, since: Point, until: Point, country_ids: list[str]
     return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
 
 
-def changes(settings: Settings, since: When, until: When | None = None, country: str | None = None) -> ChangesResult:
+def changes(
+    settings: Settings | QuerySettings, since: When, until: When | None = None, country: str | None = None
+) -> ChangesResult:
     """The changes from the list at `since` to the list at `until` (None: the latest list), in the
     warehouse opened read-only. Refused for an unknown run or country, or an `until` before `since`."""
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:

@@ -10,9 +10,17 @@ exactly; so does the table on a terminal.
 `csv_cell` is the rule for the cells Python writes (`ecei sql`, `ecei changes`); `csv_cell_sql` is the
 same rule as a DuckDB expression for the files DuckDB's COPY writes (`ecei export`, `ecei release`):
 tests/ecei/test_csv_cells.py holds the two equal.
+
+How a file is laid out is chosen here too (`layout`): plain UTF-8 with `\n` line ends, or with
+`--excel` a UTF-8 byte-order mark first and `\r\n` line ends. Excel reads a CSV without the mark in
+the machine's legacy code page (`Tèxtils` shows as `TÃ¨xtils`); `\r\n` is RFC 4180's line end and
+what Excel itself writes ("CSV UTF-8"), though it reads `\n` as well. A line break inside a cell stays
+`\n`, as Excel writes one.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 # what a spreadsheet reads as the start of a formula
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,3 +46,26 @@ def csv_cell_sql(column: str) -> str:
     starts = ", ".join(_literal(s) for s in FORMULA_STARTS)
     mark = "'" + MARK.replace("'", "''") + "'"
     return f"case when substring({column}, 1, 1) in ({starts}) then {mark} || {column} else {column} end"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a CSV or TSV file begins and ends its lines."""
+
+    start: str  # written before the header
+    line_end: str
+
+    def copy_options(self) -> str:
+        """The line end as a DuckDB COPY option (DuckDB reads the escapes); the start is not DuckDB's to write."""
+        return "new_line '" + self.line_end.encode("unicode_escape").decode("ascii") + "'"
+
+
+BOM = "\ufeff"  # UTF-8's byte-order mark: how a spreadsheet knows the file is UTF-8
+PLAIN = Layout("", "\n")
+EXCEL = Layout(BOM, "\r\n")
+EXCEL_HELP = "for a spreadsheet: a UTF-8 byte-order mark first (Excel reads accents right) and CRLF line ends"
+
+
+def layout(excel: bool) -> Layout:
+    """The layout `--excel` chooses."""
+    return EXCEL if excel else PLAIN

@@ -4,18 +4,20 @@ Timestamps carry their zone in every format: CSV and JSON write them as ecei wri
 (ecei.moments.stamp: `2018-10-15T09:30:00Z`, UTC to the second); Parquet keeps a real type,
 TIMESTAMP WITH TIME ZONE, the warehouse's naive UTC values read as UTC. A list in a CSV cell is
 written as JSON (`["ICT","Health"]`), as `ecei changes` writes one, not as DuckDB's `[ICT, Health]`.
-A text in a CSV cell that a spreadsheet would run as a formula is written as ecei.csv_cells says.
+A text in a CSV cell that a spreadsheet would run as a formula is written as ecei.csv_cells says, and
+so is the layout of a CSV file (`excel`: a byte-order mark first and CRLF line ends).
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from ecei.csv_cells import csv_cell_sql
+from ecei.csv_cells import Layout, csv_cell_sql, layout
 from ecei.outputs import check_folder, check_output, guard, output_file
 from warehouse.db import open_when_free, transaction
 
@@ -72,11 +74,31 @@ def columns_as(described: list[tuple[Any, ...]], fmt: str) -> str:
     return ", ".join(columns)
 
 
-def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -> list[Exported]:
-    """Write `<view>.<suffix>` into `out_dir` for every public view; returns what was written."""
+def _begin_with(path: Path, start: str) -> None:
+    """`start` in front of what DuckDB wrote to `path` (its COPY has no option for a byte-order mark)."""
+    if not start:
+        return
+    body = path.with_name(path.name + ".body")
+    path.rename(body)
+    try:
+        with path.open("wb") as whole, body.open("rb") as written:
+            whole.write(start.encode("utf-8"))
+            shutil.copyfileobj(written, whole, 1 << 20)
+    finally:
+        body.unlink()
+
+
+def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float, excel: bool = False) -> list[Exported]:
+    """Write `<view>.<suffix>` into `out_dir` for every public view; returns what was written. `excel`
+    lays a CSV out for a spreadsheet (ecei.csv_cells.layout)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if excel and fmt != "csv":
+        raise ValueError("excel lays out a CSV file: only with the csv format")
     suffix, options = FORMATS[fmt]
+    chosen: Layout = layout(excel)
+    if fmt == "csv":
+        options += f", {chosen.copy_options()}"
     guarded = guard(db)
     check_folder(out_dir, guarded, "OUT_DIR")
     # its own read-only connection: `ecei sql` refuses COPY, and an export must never write the warehouse
@@ -93,6 +115,7 @@ def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float) -
                 with output_file(target, guarded, "OUT_DIR") as partial:
                     # the view's name and columns come from the catalog; the path is a parameter
                     con.execute(f"copy ({view_select(con, view, fmt)}) to $path ({options})", {"path": str(partial)})
+                    _begin_with(partial, chosen.start if fmt == "csv" else "")
                 (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
                 written.append(Exported(view, target, rows))
         return written

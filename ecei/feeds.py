@@ -25,7 +25,7 @@ from urllib.parse import quote
 from feedgen.feed import FeedEntry, FeedGenerator
 
 from ecei import alert_kinds, change_kinds
-from ecei.moments import stamp
+from ecei.moments import business_today, stamp
 from ecei.outcome import Status
 from ecei.outputs import Guard, check_folder, check_output, guard, write_output
 from ecei.settings import Settings
@@ -159,9 +159,10 @@ def alert_title(alert: Alert) -> str:
     return xml_text(f"{kind.title}: {about}")
 
 
-def alert_content(alert: Alert) -> str:
+def alert_content(alert: Alert, today: dt.date) -> str:
+    """An alert's facts as the feed is written on `today` (a renewal window past is said to have closed)."""
     kind = alert_kinds.kind_of(alert.kind)
-    facts = [("note", kind.note(alert))]
+    facts = [("note", kind.note(alert, today))]
     if kind.about_a_cluster:
         facts += [
             ("cluster", alert.cluster_id),
@@ -215,7 +216,7 @@ def _change_entry(fg: FeedGenerator, row: Row, links: FeedLinks) -> FeedEntry:
     return fe
 
 
-def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks) -> FeedEntry:
+def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks, today: dt.date) -> FeedEntry:
     fe = fg.add_entry(order="append")
     at = alert.created_at or _EPOCH
     fe.id(alert_id(alert))
@@ -224,7 +225,7 @@ def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks) -> FeedEntry
     fe.published(_utc(at))
     fe.link(href=links.report_url, rel="alternate", type="text/html")
     fe.category(term=alert.kind, label=alert_kinds.kind_of(alert.kind).title)
-    fe.content(alert_content(alert), type="html")
+    fe.content(alert_content(alert, today), type="html")
     return fe
 
 
@@ -284,8 +285,9 @@ def write_feeds(
         links.report_url,
         max(last, newest_alert),
     )
+    today = business_today(settings.timezone)
     for alert in alerts:
-        _alert_entry(fg, alert, links)
+        _alert_entry(fg, alert, links, today)
     built.append((ALERTS_FILE, "alerts", fg, len(alerts)))
 
     written = []

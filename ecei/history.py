@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from ecei.moments import judging_day
 from ecei.names import Candidate, match_clusters
 from ecei.outcome import Status
-from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file
+
+if TYPE_CHECKING:
+    from ecei.query_settings import QuerySettings
+    from ecei.settings import Settings
 
 Row = dict[str, Any]
 
@@ -55,7 +58,9 @@ class HistoryResult:
     how: str = "name"
 
 
-def history(settings: Settings, name: str, country: str | None = None, today: dt.date | None = None) -> HistoryResult:
+def history(
+    settings: Settings | QuerySettings, name: str, country: str | None = None, today: dt.date | None = None
+) -> HistoryResult:
     """The timelines of the clusters `name` finds (in `country`): listed under it, or one cluster by a
     part of a name or a typo; several clusters, or none, fail with the candidates. Read from the warehouse
     opened read-only, their labels judged against `today` (default: today in ECEI_TIMEZONE). An unknown country

@@ -23,8 +23,6 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from ecei.outcome import Busy, Refused
 from ecei.publish import live_of
 
@@ -72,6 +70,9 @@ def publish_lock_path(db: Path) -> Path:
 
 @contextmanager
 def _held(path: Path, wait: float, busy: str) -> Iterator[None]:
+    # imported by the writers that take a lock: a read (`ecei status`, which names these files) needs none
+    from filelock import FileLock, Timeout
+
     lock = FileLock(str(path))
     try:
         lock.acquire(timeout=wait)

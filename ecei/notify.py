@@ -239,8 +239,11 @@ def _deliver(url: str, title: str, body_html: str, fields: Mapping[str, Any] | N
         sender: apprise.Apprise = apprise.Apprise(asset=asset)
         if service is None or not sender.add(service):
             return "not a usable Apprise URL"
+        # a title is plain text; a service without titles blends it into the body, where Apprise reads
+        # it as the body's HTML: escaped there, so that a cluster's name never becomes markup
+        said = html.escape(title, quote=False) if service.title_maxlen <= 0 else title
         # HTML in: Apprise converts it for channels that take text or markdown
-        if sender.notify(body=body_html, title=title, body_format=apprise.NotifyFormat.HTML):
+        if sender.notify(body=body_html, title=said, body_format=apprise.NotifyFormat.HTML):
             return None
     except Exception as exc:  # a plugin's own error must not lose the run's bookkeeping
         problems.append(redact(f"{type(exc).__name__}: {exc}", secrets))
@@ -258,14 +261,14 @@ class Digest:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def _line(alert: Alert) -> str:
+def _line(alert: Alert, today: dt.date) -> str:
     e = html.escape
     kind = alert_kinds.kind_of(alert.kind)
     if not kind.about_a_cluster:
-        return f"<li>{e(kind.note(alert))}</li>"
+        return f"<li>{e(kind.note(alert, today))}</li>"
     label = alert.label_date.isoformat() if alert.label_date else "?"
     facts = [e(alert.country or "?"), e(alert.portfolio or "?"), f"label valid until {label}"]
-    note = kind.note(alert)
+    note = kind.note(alert, today)
     if note:
         facts.append(e(note))
     website = f' &middot; <a href="{e(alert.website, quote=True)}">{e(alert.website)}</a>' if alert.website else ""
@@ -276,9 +279,9 @@ def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def alert_fields(alert: Alert) -> dict[str, Any]:
+def alert_fields(alert: Alert, today: dt.date) -> dict[str, Any]:
     """One alert as the JSON members a program reads (dates YYYY-MM-DD, times as ecei.moments.stamp
-    writes them); `note` is how the alert reads in the digest."""
+    writes them); `note` is how the alert reads in the digest of `today`."""
     return {
         "alert_id": alert.alert_id,
         "alert_key": alert.alert_key,
@@ -294,7 +297,7 @@ def alert_fields(alert: Alert) -> dict[str, Any]:
         "threshold_days": alert.threshold_days,
         "renewal_closes_on": _day(alert.renewal_closes_on),
         "detail": alert.detail,
-        "note": alert_kinds.note(alert),
+        "note": alert_kinds.note(alert, today),
         "created_at": stamp(alert.created_at),
     }
 
@@ -302,16 +305,25 @@ def alert_fields(alert: Alert) -> dict[str, Any]:
 def render_digest(alerts: Sequence[Alert], today: dt.date, part: int = 1, parts: int = 1) -> Digest:
     """One message for a run and channel (or its `part` of `parts`, when the run's digest is split),
     a section per alert kind (ecei/alert_kinds.py); every text from the warehouse is HTML-escaped.
+    A message of one alert (an `each` subscriber's, or a digest that holds one) is titled by what
+    happened to which cluster, so that it reads in a list of messages; the others by their count.
     Its fields: today, and every alert's fields."""
     count = len(alerts)
-    title = f"ecei-watch: {count} label alert{'s' if count != 1 else ''} ({today.isoformat()})"
+    if count == 1 and parts == 1:
+        title = f"ecei-watch: {alert_kinds.headline(alerts[0])}"
+    else:
+        title = f"ecei-watch: {count} label alert{'s' if count != 1 else ''} ({today.isoformat()})"
     if parts > 1:
         title += f", part {part} of {parts}"
     sections = []
     for kind, of_kind in alert_kinds.by_kind(alerts):
-        items = "\n".join(_line(a) for a in of_kind)
+        items = "\n".join(_line(a, today) for a in of_kind)
         sections.append(f"<h3>{html.escape(kind.title)} ({len(of_kind)})</h3>\n<ul>\n{items}\n</ul>")
-    fields: dict[str, object] = {"test": False, "today": today.isoformat(), "alerts": [alert_fields(a) for a in alerts]}
+    fields: dict[str, object] = {
+        "test": False,
+        "today": today.isoformat(),
+        "alerts": [alert_fields(a, today) for a in alerts],
+    }
     if parts > 1:
         fields |= {"part": part, "parts": parts}
     return Digest(title, "\n".join(sections), fields)

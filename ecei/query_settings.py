@@ -1,11 +1,13 @@
-"""The settings a query needs (the warehouse file and its limits), without importing pydantic when it can.
+"""The settings a read needs (the warehouse file and its limits, the business day's zone, the stale
+rule, no alert channel), without importing pydantic when it can.
 
-`ecei.settings.Settings` is the one declaration of every setting, and it takes these four defaults
-from here. `ecei sql` should answer in about the time DuckDB alone takes to start, and pydantic with
-pydantic-settings takes longer to import than DuckDB: so when the environment sets no ECEI_ variable
-but ECEI_DB, a query takes its warehouse (ECEI_DB or --db, a path as given) and these defaults
-without them. As soon as any other ECEI_ variable is set, the answer is Settings' own, validated as
-every command validates it (a bad value refuses every command alike).
+`ecei.settings.Settings` is the one declaration of every setting, and it takes these defaults from
+here. The read commands (`ecei sql`, `status`, `history`, `changes`) should answer in about the time
+DuckDB alone takes to start, and pydantic with pydantic-settings takes longer to import than DuckDB:
+so when the environment sets no ECEI_ variable but ECEI_DB, a read takes its warehouse (ECEI_DB or
+--db, a path as given) and these defaults without them. As soon as any other ECEI_ variable is set,
+the answer is Settings' own, validated as every command validates it (a bad value refuses every
+command alike).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ DB = Path("ecei.duckdb")
 BUSY_TIMEOUT = 10.0  # seconds a read waits while a refresh holds the warehouse for writing
 SQL_TIMEOUT = 60.0  # seconds a query may run
 SQL_MEMORY_LIMIT = "1GB"  # what a query may use, in DuckDB's own form
+TIMEZONE = "Europe/Berlin"  # the business day's zone
+STALE_DAYS = 3  # days without a complete refresh before the data is stale
 
 # what DuckDB reads as no local file: `md:`/`motherduck:` and any `name:` (two or more letters, digits or
 # _ before the first colon) loads an extension, `scheme://` goes to a remote file system, `:memory:`
@@ -41,13 +45,17 @@ def not_local(db: Path | str) -> str | None:
 
 @dataclass(frozen=True)
 class QuerySettings:
-    """What a read-only query needs; Settings has the same attributes."""
+    """What a read-only command needs; Settings has the same attributes, with the same defaults."""
 
     db: Path
     busy_timeout: float
     sql_timeout: float
     sql_memory_limit: str
     publish: bool = True  # read the published copy (ecei.publish) unless --live
+    timezone: str = TIMEZONE
+    stale_days: int = STALE_DAYS
+    notify: tuple[()] = ()  # no ECEI_NOTIFY channel: it would be an ECEI_ variable
+    subscriptions: None = None  # no ECEI_SUBSCRIPTIONS file either
 
 
 def query_settings(db: Path | None = None) -> QuerySettings | None:

@@ -80,8 +80,8 @@ class Settings(BaseSettings):
     # scheduling and alerts (flows/)
     refresh_cron: str = "0 5 * * *"
     alerts_cron: str = "0 6 * * *"
-    timezone: str = "Europe/Berlin"
-    stale_days: int = Field(3, ge=1, le=36_500)  # DuckDB counts the days in an INTEGER
+    timezone: str = query.TIMEZONE
+    stale_days: int = Field(query.STALE_DAYS, ge=1, le=36_500)  # DuckDB counts the days in an INTEGER
     notify: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     # how long one channel may take to take a digest; past it the delivery has failed (its alerts stay
     # pending): Apprise's socket timeouts do not stop a server that answers a byte at a time

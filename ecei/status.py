@@ -13,17 +13,20 @@ import datetime as dt
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ecei import delivery_store, subscriptions
+from ecei import delivery_store
 from ecei.moments import business_today
 from ecei.outcome import Refused, Status
-from ecei.settings import Settings
-from ecei.subscriptions import label, wants
 from warehouse import alerts as ledger
 from warehouse.db import WarehouseBusy, open_when_free
 from warehouse.runs import utcnow
 from warehouse.watcher import WatcherState, watcher_state
+
+if TYPE_CHECKING:
+    from ecei.query_settings import QuerySettings
+    from ecei.settings import Settings
+    from ecei.subscriptions import Target
 
 
 @dataclass(frozen=True)
@@ -76,24 +79,25 @@ def _last_run(con: Any) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True)) if row is not None else None
 
 
-def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[ChannelPending], list[str]]:
+def _channels(con: Any, db: Path, settings: Settings | QuerySettings) -> tuple[int, list[ChannelPending], list[str]]:
     """How many alerts are pending, and what each recipient is owed (alert_outbox): each configured
     one (ECEI_NOTIFY's, then ECEI_SUBSCRIPTIONS'), as the next run will count it (its filters, its
     former names, the deliveries the store holds), then those the ledger knows and nothing configures.
     Refused when the file is wrong."""
-    urls = [u.get_secret_value().strip() for u in settings.notify if u.get_secret_value().strip()]
-    found = subscriptions.targets(settings.subscriptions, urls, check=False)
-    subscriptions.resolve(con, settings.subscriptions, found)
+    found = _configured(con, settings)
     kept = delivery_store.read(db)
     taken = {(d.recipient, i) for d in kept.deliveries if d.delivered for i in d.alert_ids}
     outbox = ledger.outbox(con)
     refused = ledger.refused(con)
     known = {o.recipient: o for o in ledger.owed_by_recipient(con)}
-    alerts = ledger.alerts_by_id(con, sorted({i for rows in outbox.values() for i, _ in rows}))
+    owed_ids = sorted({i for rows in outbox.values() for i, _ in rows})
+    alerts = ledger.alerts_by_id(con, owed_ids) if found and owed_ids else {}  # only the filters read them
     waiting = ledger.count_pending(con)
     channels, claimed = [], set()
+    if found:
+        from ecei.subscriptions import key_of, label, wants
     for t in found:
-        keys = [t.key] + [subscriptions.key_of(old) for old in t.formerly]
+        keys = [t.key] + [key_of(old) for old in t.formerly]
         claimed |= set(keys)
         ids = {i for k in keys for i, _ in outbox.get(k, []) if (t.key, i) not in taken and (k, i) not in taken}
         if t.key not in known and t.hears_everything:
@@ -107,10 +111,23 @@ def _channels(con: Any, db: Path, settings: Settings) -> tuple[int, list[Channel
         if key not in claimed:
             owed = sum((key, i) not in taken for i, _ in outbox.get(key, []))
             channels.append(ChannelPending(f"{o.label}, not configured", owed, o.failed, o.last_error, False, o.label))
-    return ledger.count_pending(con), channels, kept.warnings
+    return waiting, channels, kept.warnings
 
 
-def status(settings: Settings, read_from: Path | None = None) -> StatusResult:
+def _configured(con: Any, settings: Settings | QuerySettings) -> list[Target]:
+    """The recipients configured now, ECEI_NOTIFY's then ECEI_SUBSCRIPTIONS' (Refused when the file is
+    wrong); with neither, none, and the file's reader (pydantic, YAML) is not imported."""
+    urls = [u.get_secret_value().strip() for u in settings.notify if u.get_secret_value().strip()]
+    if not urls and settings.subscriptions is None:
+        return []
+    from ecei import subscriptions
+
+    found = subscriptions.targets(settings.subscriptions, urls, check=False)
+    subscriptions.resolve(con, settings.subscriptions, found)
+    return found
+
+
+def status(settings: Settings | QuerySettings, read_from: Path | None = None) -> StatusResult:
     """The watcher's state, read from the warehouse opened read-only (or from `read_from`, its
     published copy: ecei.publish); never raises for a busy one. The file described is the live one."""
     db = Path(settings.db)

@@ -139,7 +139,7 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
             a.portfolio,
             a.label_date.isoformat() if a.label_date else None,
             None if a.days_left is None else str(a.days_left),
-            note(a),
+            note(a, result.today),
             a.website,
             state,
         ]

@@ -23,14 +23,15 @@ from ecei.cli.kit import (
     json_text,
     outcomes,
     plain,
+    read_settings,
     readable_db,
-    settings,
+    reading_from,
     shown,
     visible,
     when_parser,
 )
 from ecei.cli.tables import print_table, print_text
-from ecei.csv_cells import csv_cell
+from ecei.csv_cells import EXCEL_HELP, PLAIN, Layout, csv_cell, layout
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, stamp
 from ecei.outputs import STDOUT, check_output, guard, write_output
@@ -66,6 +67,7 @@ def changes_command(
     ] = None,
     db: DbOption = None,
     live: LiveOption = False,
+    excel: Annotated[bool, typer.Option("--excel", help=f"With --format csv: {EXCEL_HELP}")] = False,
 ) -> None:
     """Show what was added, removed, renamed and changed between the list at --since and at --until.
 
@@ -74,8 +76,10 @@ def changes_command(
     their values before and after; a cluster a partial run missed is not removed.
     """
     chosen_format = _format(fmt, output)
-    chosen = settings(db=db)
-    reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
+    if excel and chosen_format != "csv":
+        raise typer.BadParameter("it lays out a CSV file: give --format csv (or --out FILE.csv)", param_hint="--excel")
+    chosen = read_settings(db)
+    reading = reading_from(chosen, readable_db(chosen, live))
     guarded = guard(chosen.db)
     if output is not None and str(output) == STDOUT:
         output = None
@@ -86,7 +90,10 @@ def changes_command(
     if chosen_format == "table" and output is None:
         _print_table(result)
         return
-    text = {"table": _table_text, "csv": _csv, "json": _json, "html": _html}[chosen_format](result, output is not None)
+    if chosen_format == "csv":
+        text = _csv(result, output is not None, layout(excel))
+    else:
+        text = {"table": _table_text, "json": _json, "html": _html}[chosen_format](result, output is not None)
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
     else:
@@ -195,10 +202,11 @@ def _csv_value(value: Any) -> str:
     return csv_cell(value) if isinstance(value, str) else str(value)
 
 
-def _csv(result: ChangesResult, to_file: bool) -> str:
+def _csv(result: ChangesResult, to_file: bool, chosen: Layout = PLAIN) -> str:
     """One row per cluster, each field's value before and after in columns of their own."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    buffer.write(chosen.start)
+    writer = csv.writer(buffer, lineterminator=chosen.line_end)
     writer.writerow(CSV_COLUMNS)
     ends = {"since_at": result.since.at, "until_at": result.until.at}
     for row in result.changes:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ecei.cli.kit import DbOption, LiveOption, cell, outcomes, readable_db, settings
 from ecei.cli.tables import print_table
+from ecei.csv_cells import EXCEL_HELP
 from ecei.export import FORMATS, export_views
 
 
@@ -18,6 +19,7 @@ def export_command(
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json (any case)")] = "parquet",
     db: DbOption = None,
     live: LiveOption = False,
+    excel: Annotated[bool, typer.Option("--excel", help=f"With --format csv: {EXCEL_HELP}")] = False,
 ) -> None:
     """Export every public view, one file each, written by DuckDB (the warehouse is opened read-only).
 
@@ -26,10 +28,12 @@ def export_command(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
+    if excel and fmt != "csv":
+        raise typer.BadParameter("it lays out a CSV file: give --format csv as well", param_hint="--excel")
     chosen = settings(db=db)
     path = readable_db(chosen, live)
     with outcomes():
-        written = export_views(path, out_dir, fmt, chosen.busy_timeout)
+        written = export_views(path, out_dir, fmt, chosen.busy_timeout, excel)
     table = Table("view", "file", "rows", title=f"exported as {fmt}")
     for item in written:
         table.add_row(item.view, cell(item.path), str(item.rows))

@@ -20,8 +20,9 @@ from ecei.cli.kit import (
     out,
     outcomes,
     plain,
+    read_settings,
     readable_db,
-    settings,
+    reading_from,
     shown,
     visible,
 )
@@ -55,8 +56,8 @@ def history_command(
     finds no cluster, or several, exits 1 listing the clusters meant, each once with its other names;
     an unknown --country exits 2 with the known ones.
     """
-    chosen = settings(db=db)
-    reading = chosen.model_copy(update={"db": readable_db(chosen, live)})
+    chosen = read_settings(db)
+    reading = reading_from(chosen, readable_db(chosen, live))
     with outcomes():
         result = history(reading, name, country, today)
     if as_json:

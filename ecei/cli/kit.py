@@ -8,6 +8,7 @@ codes below are written here and nowhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import json
@@ -258,6 +259,23 @@ def readable_db(chosen: Settings | QuerySettings, live: bool) -> Path:
         highlight=False,
     )
     return path
+
+
+def read_settings(db: Path | None) -> Settings | QuerySettings:
+    """The settings of a read command (`status`, `history`, `changes`): without pydantic while the
+    environment sets no ECEI_ variable but ECEI_DB (ecei.query_settings), else Settings' own."""
+    from ecei.query_settings import query_settings
+
+    return query_settings(db) or settings(db=db)
+
+
+def reading_from(chosen: Settings | QuerySettings, path: Path) -> Settings | QuerySettings:
+    """`chosen`, reading the file `path` (readable_db's) instead of its own."""
+    from ecei.query_settings import QuerySettings
+
+    if isinstance(chosen, QuerySettings):
+        return dataclasses.replace(chosen, db=path)
+    return chosen.model_copy(update={"db": path})
 
 
 def exit_code(status: str) -> int:

@@ -22,6 +22,8 @@ from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 from typer.models import CommandInfo, TyperInfo
 
+from ecei.cli.plain_values import install
+
 
 @dataclass(frozen=True)
 class Lazy:
@@ -31,18 +33,26 @@ class Lazy:
     help: str
 
     def load(self, name: str) -> Command:
-        """The click command (or group) of the target, named `name`."""
+        """The click command (or group) of the target, named `name`; its text values converted without
+        pydantic where typer would import it for nothing else (ecei.cli.plain_values)."""
         module, _, attribute = self.target.partition(":")
         found = getattr(importlib.import_module(module), attribute)
         if isinstance(found, Command):
             return found
         # as typer builds its own: no rich markup in help texts, which hold [brackets] that are not markup
         if isinstance(found, typer.Typer):
-            return get_group_from_info(
-                TyperInfo(found, name=name), pretty_exceptions_short=True, suggest_commands=True, rich_markup_mode=None
+            return install(
+                get_group_from_info(
+                    TyperInfo(found, name=name),
+                    pretty_exceptions_short=True,
+                    suggest_commands=True,
+                    rich_markup_mode=None,
+                )
             )
-        return get_command_from_info(
-            CommandInfo(name=name, callback=found), pretty_exceptions_short=True, rich_markup_mode=None
+        return install(
+            get_command_from_info(
+                CommandInfo(name=name, callback=found), pretty_exceptions_short=True, rich_markup_mode=None
+            )
         )
 
 

@@ -37,6 +37,7 @@ from ecei.cli.sql_formats import (
     Sink,
     format_for,
 )
+from ecei.csv_cells import EXCEL_HELP, layout
 from ecei.durable import read_capped
 from ecei.outputs import STDOUT, check_output, guard, output_stream
 from ecei.query_settings import QuerySettings, query_settings
@@ -125,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FORMAT",
         help=f"{', '.join(FORMATS)} (any case) [default: table]",
     )
+    ap.add_argument("--excel", action="store_true", help=f"with --format csv or tsv: {EXCEL_HELP}")
     ap.add_argument("--db", type=Path, metavar="PATH", help="warehouse file [env ECEI_DB, default ./ecei.duckdb]")
     ap.add_argument("--live", action="store_true", help=LIVE_HELP)
     ap.add_argument(
@@ -157,7 +159,12 @@ def run(args: list[str]) -> None:
     piped = not given and not shell and not sys.stdin.isatty()
     if not given and not shell and not piped:
         raise UsageError("give a QUERY, - to read it from standard input, or -f FILE (alone on a terminal: the shell)")
+    if a.excel and (shell or fmt not in ("csv", "tsv")):
+        raise UsageError("--excel lays out a CSV or TSV result: give --format csv or tsv (or -o FILE.csv)")
+    chosen_layout = layout(a.excel)
     target = _output(a.output)
+    # what to run, read before the warehouse is looked for: an empty script is a usage error wherever it runs
+    script, source = (None, "") if shell else _script(a.query if not piped else "-", a.file, a.views)
     chosen: QuerySettings | Settings = query_settings(a.db) or settings(db=a.db)
     path = readable_db(chosen, a.live)
     guarded = guard(chosen.db, a.file)
@@ -169,7 +176,7 @@ def run(args: list[str]) -> None:
 
         to_file = None if target is None or str(target) == STDOUT else target
         raise typer.Exit(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive, output=to_file))
-    script, source = _script(a.query if not piped else "-", a.file, a.views)
+    assert script is not None  # read above for everything but the shell
     if target is not None and str(target) != STDOUT and script.several and fmt not in MANY_IN_A_FILE:
         raise UsageError(
             f"-o {target}: a {fmt} file holds one result, and {source} holds several statements "
@@ -177,12 +184,18 @@ def run(args: list[str]) -> None:
         )
     if target is None or str(target) == STDOUT:
         max_rows = a.max_rows if a.max_rows is not None else (TERMINAL_ROWS if out.is_terminal else None)
-        answer_script(chosen, path, script, Sink(fmt, sys.stdout, out, True, max_rows, Hints()).write, source)
+        answer_script(
+            chosen,
+            path,
+            script,
+            Sink(fmt, sys.stdout, out, True, max_rows, Hints(), layout=chosen_layout).write,
+            source,
+        )
         return
     # written whole by ecei.outputs: a failure of a query or of the disk leaves no half file, an input
     # is never replaced
     with outcomes(), output_stream(target, guarded, "-o") as stream:
-        sink = Sink.to_file(fmt, stream, Hints())
+        sink = Sink.to_file(fmt, stream, Hints(), layout=chosen_layout)
         answer_script(chosen, path, script, sink.write, source)
     err.print(_written(sink, fmt, target), highlight=False, markup=False)
 

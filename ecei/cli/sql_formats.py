@@ -20,7 +20,7 @@ import io
 import json
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from rich import box
@@ -30,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei.cli.kit import json_text, plain, visible
-from ecei.csv_cells import csv_cell
+from ecei.csv_cells import PLAIN, Layout, csv_cell
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # the format a file's name asks for when --format is not given
@@ -333,26 +333,32 @@ def _quoted(cell: str | int | None, delimiter: str) -> str:
     return cell
 
 
-def _lines(rows: list[list[Any]], delimiter: str) -> str:
-    """`rows` as CSV (or TSV) lines: the csv module's, unless a cell holds a bare \r, which it leaves
-    unquoted (it quotes only the line terminator, \n) and every reader takes for a line's end."""
+def _lines(rows: list[list[Any]], delimiter: str, end: str = "\n") -> str:
+    """`rows` as CSV (or TSV) lines ending in `end`: the csv module's, unless a cell holds a bare \r,
+    which it leaves unquoted (it quotes only the line terminator, \n) and every reader takes for a
+    line's end."""
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, delimiter=delimiter, lineterminator=end).writerows(rows)
     written = buffer.getvalue()
-    if "\r" not in written:
+    if "\r" not in written.replace(end, ""):
         return written
-    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + "\n" for r in rows)
+    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + end for r in rows)
 
 
-def write_delimited(stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool) -> int:
-    """CSV or TSV with a header; on a terminal (stdout) every control character shown, not obeyed."""
-    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter))
+def write_delimited(
+    stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool, layout: Layout = PLAIN
+) -> int:
+    """CSV or TSV with a header, laid out as `layout` says (ecei.csv_cells); on a terminal (stdout)
+    every control character shown, not obeyed."""
+    end = layout.line_end
+    stream.write(layout.start)
+    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter, end))
     total = 0
     for batch in batches:
         if terminal:
-            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter))
+            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter, end))
         else:
-            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter))
+            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter, end))
         total += len(batch)
     return total
 
@@ -402,6 +408,7 @@ def write_result(
     terminal: bool,
     max_rows: int | None,
     hints: Hints,
+    layout: Layout = PLAIN,
 ) -> int:
     """`columns` and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
     returns how many rows there were. `terminal` says they go to standard output: the table fits the
@@ -410,7 +417,7 @@ def write_result(
     if fmt == "table":
         return write_table(console, columns, batches, max_rows, hints, whole=not terminal)
     if fmt in ("csv", "tsv"):
-        return write_delimited(stream, columns, batches, "," if fmt == "csv" else "\t", terminal)
+        return write_delimited(stream, columns, batches, "," if fmt == "csv" else "\t", terminal, layout)
     if fmt in ("json", "jsonl"):
         return write_json(stream, columns, batches, lines=fmt == "jsonl")
     if fmt == "markdown":
@@ -439,12 +446,13 @@ class Sink:
     results: int = 0
     rows: int = 0
     largest: int = 0
+    layout: Layout = PLAIN  # a CSV's or TSV's (--excel): its start (a byte-order mark) begins the first result only
 
     @classmethod
-    def to_file(cls, fmt: str, stream: TextIO, hints: Hints, results: int = 0) -> Sink:
+    def to_file(cls, fmt: str, stream: TextIO, hints: Hints, results: int = 0, layout: Layout = PLAIN) -> Sink:
         """Results into a file: every row, the table whole (a file has no width); `results` already there."""
         console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
-        return cls(fmt, stream, console, terminal=False, max_rows=None, hints=hints, results=results)
+        return cls(fmt, stream, console, terminal=False, max_rows=None, hints=hints, results=results, layout=layout)
 
     def write(self, columns: list[str], batches: Batches) -> int:
         """One result after the others; returns its rows."""
@@ -462,6 +470,7 @@ class Sink:
             terminal=self.terminal,
             max_rows=self.max_rows,
             hints=self.hints,
+            layout=self.layout if not self.results else replace(self.layout, start=""),
         )
         self.stream.flush()
         self.results, self.rows, self.largest = self.results + 1, self.rows + total, max(self.largest, total)

@@ -4,6 +4,7 @@ the warehouse file), with an exit code a monitor can act on."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -21,13 +22,13 @@ from ecei.cli.kit import (
     finish,
     json_text,
     outcomes,
+    read_settings,
     readable_db,
     settings,
 )
 from ecei.cli.tables import print_table
 from ecei.moments import span, stamp
 from ecei.outcome import Status
-from ecei.settings import Settings
 from ecei.status import StatusResult, status
 
 # the word that ends the report; the exit code is the kit's for the status (0, 1, 4, 5)
@@ -47,11 +48,11 @@ def status_command(db: DbOption = None, as_json: JsonOption = False, live: LiveO
     completed for ECEI_STALE_DAYS days), 5 when a channel did not take its pending alerts, 4 when the
     warehouse stayed busy for ECEI_BUSY_TIMEOUT seconds, 2 when there is no warehouse.
     """
-    chosen = settings(db=db)
+    chosen = read_settings(db)
     reading = readable_db(chosen, live)
     with outcomes():  # a file that is no warehouse: one line, exit 2
         result = status(chosen, reading)
-    schedules = _schedules(chosen)
+    schedules = _schedules(db)
     if as_json:
         typer.echo(json_text(document(result, schedules), indent=2))
     else:
@@ -59,10 +60,11 @@ def status_command(db: DbOption = None, as_json: JsonOption = False, live: LiveO
     finish(result.status)
 
 
-def _schedules(chosen: Settings) -> Any:
-    from flows.schedules import upcoming  # Prefect takes seconds to import: only this command pays it
+def _schedules(db: Path | None) -> Any:
+    # Prefect takes seconds to import: only when a server may be configured, and then its settings whole
+    from flows.schedules import Schedules, may_name_a_server, upcoming
 
-    return upcoming(chosen)
+    return upcoming(settings(db=db)) if may_name_a_server() else Schedules(None)
 
 
 def _size(count: int) -> str:

@@ -315,7 +315,8 @@ def test_status_names_what_a_channel_gone_from_the_settings_is_owed_and_how_to_l
     webhook.fail = 1
     once = ecei("alerts", "--db", str(db), "--today", "2018-10-20", "--notify", webhook.url())
     assert once.returncode == 5, once.stderr
-    status = ecei("status", "--db", str(db), "--live", env={**os.environ, "ECEI_NOTIFY": ""})
+    wide = {**os.environ, "ECEI_NOTIFY": "", "COLUMNS": "500"}  # the whole line on one line
+    status = ecei("status", "--db", str(db), "--live", env=wide)
     (line,) = [x for x in status.stdout.splitlines() if "not configured" in x]
     name = f"json://127.0.0.1:{webhook.port}"
     assert f"{name}, not configured: " in line and "SECRET" not in line
@@ -326,3 +327,15 @@ def test_status_names_what_a_channel_gone_from_the_settings_is_owed_and_how_to_l
     assert done.returncode == 0, done.stderr
     after = ecei("status", "--db", str(db), "--live", env={**os.environ, "ECEI_NOTIFY": ""})
     assert "not configured" not in after.stdout
+
+
+def test_a_renewal_window_long_closed_is_said_to_have_closed(db: Path) -> None:
+    # raised on an old day with no channel, then shown again today: the window closed years ago
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECEI_")}
+    first = ecei("alerts", "--db", str(db), "--today", "2018-11-01", "--wide", env=env)  # each note whole
+    assert first.returncode == 0, first.stderr
+    assert "renewal window closes 2019-" in first.stdout  # ahead of 2018-11-01: still open then
+    later = ecei("alerts", "--db", str(db), "--wide", env=env)
+    assert later.returncode == 0, later.stderr
+    assert "lapsed" in later.stdout and "the renewal window closed on 2019-" in later.stdout
+    assert "window closes 2019-" not in later.stdout

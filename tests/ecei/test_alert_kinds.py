@@ -34,8 +34,14 @@ def test_every_declared_kind_has_a_query_and_every_query_a_declaration() -> None
     assert sorted(names) == sql_kinds()
 
 
+TODAY = dt.date(2018, 7, 25)
+
+
+def note(a: Alert) -> str:
+    return alert_kinds.note(a, TODAY)
+
+
 def test_how_each_kind_reads() -> None:
-    note = alert_kinds.note
     assert note(alert("expiring", threshold_days=30)) == "12 days left (within 30 days)"
     lapsed = alert("lapsed", days_left=-253, renewal_closes_on=dt.date(2018, 10, 21))
     assert note(lapsed) == "lapsed 253 days ago, renewal window closes 2018-10-21"
@@ -48,9 +54,22 @@ def test_how_each_kind_reads() -> None:
     assert not alert_kinds.kind_of("stale").about_a_cluster
 
 
+def test_each_kind_has_a_headline_naming_the_cluster_and_what_happened() -> None:
+    headline = alert_kinds.headline
+    assert headline(alert("expiring")) == "Seafood Innovation Cluster expires on 2018-07-13"
+    assert headline(alert("lapsed")) == "Seafood Innovation Cluster lapsed on 2018-07-13"
+    assert headline(alert("renewed")) == "Seafood Innovation Cluster renewed until 2018-07-13"
+    assert headline(alert("delisted")) == "Seafood Innovation Cluster no longer listed"
+    renamed = alert("renamed", detail="NCE Seafood Innovation Cluster")
+    assert headline(renamed) == "NCE Seafood Innovation Cluster now listed as Seafood Innovation Cluster"
+    stale = alert("stale", cluster_id=None, name=None, detail="no refresh has run yet")
+    assert headline(stale) == "stale data: no refresh has run yet"
+
+
 def test_a_kind_no_longer_declared_still_reads() -> None:
     old = alert("vanished", detail="as the ledger kept it")
-    assert alert_kinds.note(old) == "as the ledger kept it"
+    assert note(old) == "as the ledger kept it"
+    assert alert_kinds.headline(old) == "Seafood Innovation Cluster: vanished"
     assert alert_kinds.kind_of("vanished").title == "Vanished"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ def no_ecei_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def as_settings_read_them(db: Path | None = None) -> QuerySettings:
+    """Every field of QuerySettings as Settings has it (a list as a tuple: the light one is frozen)."""
     full = Settings() if db is None else Settings(db=db)
-    return QuerySettings(full.db, full.busy_timeout, full.sql_timeout, full.sql_memory_limit)
+    values = {f.name: getattr(full, f.name) for f in fields(QuerySettings)}
+    return QuerySettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 def test_the_defaults_are_the_settings_defaults() -> None:
