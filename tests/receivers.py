@@ -10,7 +10,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,6 +89,25 @@ def webhook() -> Iterator[Webhook]:
     hook = Webhook()
     with _serving(_handler(hook), "webhook") as hook.port:
         yield hook
+
+
+Hooks = Callable[[int], list[Webhook]]
+
+
+@pytest.fixture
+def hooks() -> Iterator[Hooks]:
+    """As many real webhook receivers as a test asks for, each on a loopback port of its own."""
+    with ExitStack() as stack:
+
+        def make(count: int) -> list[Webhook]:
+            made = []
+            for i in range(count):
+                hook = Webhook()
+                hook.port = stack.enter_context(_serving(_handler(hook), f"webhook-{i}"))
+                made.append(hook)
+            return made
+
+        yield make
 
 
 @dataclass

@@ -11,8 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, closing
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +23,13 @@ from ecei.locks import beside
 from ecei.settings import Settings
 from ecei.status import status
 from tests.conftest import query
-from tests.receivers import Webhook, _handler, _serving
+from tests.receivers import Hooks, Webhook
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect, migrations, sql_file
 
 TODAY = dt.date(2018, 7, 1)
 # a second process that opens the warehouse for writing and holds it until told to let go
 HOLDER = "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\nprint('holding', flush=True)\nsys.stdin.readline()\n"
-
-
-@pytest.fixture
-def hooks() -> Iterator[Any]:
-    with ExitStack() as stack:
-
-        def make(count: int) -> list[Webhook]:
-            made = []
-            for i in range(count):
-                hook = Webhook()
-                hook.port = stack.enter_context(_serving(_handler(hook), f"webhook-{i}"))
-                made.append(hook)
-            return made
-
-        yield make
 
 
 def refresh(db: Path, tmp: Path, rows: list[dict[str, Any]]) -> None:
@@ -68,7 +52,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_a_renamed_subscription_inherits_what_its_old_name_is_owed(
-    tmp_path: Path, hooks: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, hooks: Hooks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (desk,) = hooks(1)
     monkeypatch.setenv("DESK_HOOK", desk.url("hooks/desk-TOKEN"))
@@ -91,7 +75,7 @@ def test_a_renamed_subscription_inherits_what_its_old_name_is_owed(
     assert status(settings).pending == 0
 
 
-def test_a_channel_missing_from_a_run_keeps_what_it_is_owed(tmp_path: Path, hooks: Any) -> None:
+def test_a_channel_missing_from_a_run_keeps_what_it_is_owed(tmp_path: Path, hooks: Hooks) -> None:
     usual, once = hooks(2)
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01"), row("B", "2018-08-02")])
@@ -110,7 +94,7 @@ def test_a_channel_missing_from_a_run_keeps_what_it_is_owed(tmp_path: Path, hook
     assert query(db, "select count(*) from alert_log where delivered_at is null") == [(1,)]  # C, owed to `once`
 
 
-def test_an_alert_no_longer_true_is_closed_saying_why_and_a_person_can_dismiss(tmp_path: Path, hooks: Any) -> None:
+def test_an_alert_no_longer_true_is_closed_saying_why_and_a_person_can_dismiss(tmp_path: Path, hooks: Hooks) -> None:
     (hook,) = hooks(1)
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01"), row("B", "2018-08-02")])
@@ -149,7 +133,7 @@ def hold_while_answering(settings: Settings, hook: Webhook) -> list[subprocess.P
     return holders
 
 
-def test_a_torn_journal_line_then_a_busy_warehouse_sends_nothing_twice(tmp_path: Path, hooks: Any) -> None:
+def test_a_torn_journal_line_then_a_busy_warehouse_sends_nothing_twice(tmp_path: Path, hooks: Hooks) -> None:
     (hook,) = hooks(1)
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01")])
@@ -170,7 +154,7 @@ def test_a_torn_journal_line_then_a_busy_warehouse_sends_nothing_twice(tmp_path:
     assert query(db, "select status from alert_runs order by 1") == [("failed",), ("ok",)]
 
 
-def test_a_store_that_cannot_be_written_sends_nothing_and_says_so(tmp_path: Path, hooks: Any) -> None:
+def test_a_store_that_cannot_be_written_sends_nothing_and_says_so(tmp_path: Path, hooks: Hooks) -> None:
     (hook,) = hooks(1)
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01")])
@@ -188,7 +172,7 @@ def test_a_store_that_cannot_be_written_sends_nothing_and_says_so(tmp_path: Path
     assert run_alerts(settings, TODAY, [90]).status == "ok" and len(hook.posts) == 1
 
 
-def test_a_mistyped_journal_line_is_a_warning_everywhere(tmp_path: Path, hooks: Any) -> None:
+def test_a_mistyped_journal_line_is_a_warning_everywhere(tmp_path: Path, hooks: Hooks) -> None:
     (hook,) = hooks(1)
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01")])
@@ -219,7 +203,7 @@ run_alerts(Settings(db=Path(sys.argv[1]), notify=[sys.argv[2]]), dt.date(2018, 7
 """
 
 
-def test_a_run_killed_between_send_and_record_resends_under_the_same_delivery_id(tmp_path: Path, hooks: Any) -> None:
+def test_a_run_killed_between_send_and_record_resends_under_the_same_delivery_id(tmp_path: Path, hooks: Hooks) -> None:
     (hook,) = hooks(1)
     db = tmp_path / "w.duckdb"
     refresh(db, tmp_path, [row("A", "2018-08-01")])

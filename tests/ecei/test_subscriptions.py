@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, closing
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -19,28 +18,11 @@ from ecei.outcome import Refused
 from ecei.settings import Settings
 from ecei.status import status
 from tests.conftest import query
-from tests.receivers import Webhook, _handler, _serving
+from tests.receivers import Hooks, Webhook
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect
 
-Hooks = Callable[[int], list[Webhook]]
 TODAY = dt.date(2018, 7, 1)
-
-
-@pytest.fixture
-def hooks() -> Iterator[Hooks]:
-    """As many real webhook receivers as a test asks for, each on a loopback port of its own."""
-    with ExitStack() as stack:
-
-        def make(count: int) -> list[Webhook]:
-            made = []
-            for i in range(count):
-                hook = Webhook()
-                hook.port = stack.enter_context(_serving(_handler(hook), f"webhook-{i}"))
-                made.append(hook)
-            return made
-
-        yield make
 
 
 def place(name: str, valid_until: str, country: str, portfolio: str) -> dict[str, Any]:
