@@ -30,16 +30,23 @@ class AlertKind:
         return self.reads(alert, today)
 
 
-def _days(alert: Alert) -> str:
-    if alert.days_left is None:
+def days_left(alert: Alert, today: dt.date) -> int | None:
+    """The days from `today`, the day the alert is read, to its label's date (negative once lapsed);
+    the ledger's alert_log.days_left is the count on the day it was raised."""
+    return (alert.label_date - today).days if alert.label_date is not None else alert.days_left
+
+
+def _days(alert: Alert, today: dt.date) -> str:
+    left = days_left(alert, today)
+    if left is None:
         return ""
-    if alert.days_left >= 0:
-        return f"{alert.days_left} days left"
-    return f"lapsed {-alert.days_left} days ago"
+    if left >= 0:
+        return f"{left} days left"
+    return f"lapsed {-left} days ago"
 
 
 def _expiring(alert: Alert, today: dt.date) -> str:
-    return f"{_days(alert)} (within {alert.threshold_days} days)"
+    return f"{_days(alert, today)} (within {alert.threshold_days} days)"
 
 
 def renewal_window(closes: dt.date, today: dt.date) -> str:
@@ -51,7 +58,7 @@ def renewal_window(closes: dt.date, today: dt.date) -> str:
 
 def _lapsed(alert: Alert, today: dt.date) -> str:
     closes = alert.renewal_closes_on
-    return _days(alert) + (f", {renewal_window(closes, today)}" if closes else "")
+    return _days(alert, today) + (f", {renewal_window(closes, today)}" if closes else "")
 
 
 def _renewed(alert: Alert, today: dt.date) -> str:

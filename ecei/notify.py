@@ -293,7 +293,7 @@ def alert_fields(alert: Alert, today: dt.date) -> dict[str, Any]:
         "website": alert.website,
         "label_date": _day(alert.label_date),
         "previous_label_date": _day(alert.previous_label_date),
-        "days_left": alert.days_left,
+        "days_left": alert_kinds.days_left(alert, today),
         "threshold_days": alert.threshold_days,
         "renewal_closes_on": _day(alert.renewal_closes_on),
         "detail": alert.detail,

@@ -9,7 +9,7 @@ import typer
 from pydantic import SecretStr
 from rich.table import Table
 
-from ecei.alert_kinds import names, note
+from ecei.alert_kinds import days_left, names, note
 from ecei.cli.kit import (
     AsOfOption,
     DbOption,
@@ -138,7 +138,7 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
             a.country,
             a.portfolio,
             a.label_date.isoformat() if a.label_date else None,
-            None if a.days_left is None else str(a.days_left),
+            None if (left := days_left(a, result.today)) is None else str(left),
             note(a, result.today),
             a.website,
             state,

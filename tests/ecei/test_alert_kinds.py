@@ -42,9 +42,12 @@ def note(a: Alert) -> str:
 
 
 def test_how_each_kind_reads() -> None:
-    assert note(alert("expiring", threshold_days=30)) == "12 days left (within 30 days)"
-    lapsed = alert("lapsed", days_left=-253, renewal_closes_on=dt.date(2018, 10, 21))
-    assert note(lapsed) == "lapsed 253 days ago, renewal window closes 2018-10-21"
+    expiring = alert("expiring", threshold_days=30, label_date=dt.date(2018, 8, 6))
+    assert note(expiring) == "12 days left (within 30 days)"
+    # counted to the day it is read, not to the day it was raised (the fixture's days_left)
+    assert alert_kinds.note(expiring, TODAY + dt.timedelta(days=5)) == "7 days left (within 30 days)"
+    lapsed = alert("lapsed", label_date=dt.date(2017, 11, 14), days_left=-1, renewal_closes_on=dt.date(2018, 11, 14))
+    assert note(lapsed) == "lapsed 253 days ago, renewal window closes 2018-11-14"
     assert note(alert("renewed", previous_label_date=dt.date(2015, 7, 13))) == "was 2015-07-13"
     assert note(alert("delisted")) == "no longer listed"
     renamed = alert("renamed", detail="NCE Seafood Innovation Cluster")

@@ -97,8 +97,9 @@ def lapsed(closes: dt.date) -> Alert:
     ("today", "said"),
     [
         (dt.date(2021, 9, 25), "lapsed 5 days ago, renewal window closes 2022-09-20"),
-        (dt.date(2022, 9, 20), "lapsed 5 days ago, renewal window closes 2022-09-20"),  # its last day
-        (dt.date(2026, 12, 6), "lapsed 5 days ago, the renewal window closed on 2022-09-20"),
+        # the days are counted to the day it is read, not the day it was raised (days_left -5)
+        (dt.date(2022, 9, 20), "lapsed 365 days ago, renewal window closes 2022-09-20"),  # its last day
+        (dt.date(2026, 12, 6), "lapsed 1903 days ago, the renewal window closed on 2022-09-20"),
     ],
 )
 def test_a_renewal_window_is_never_named_ahead_once_it_has_closed(today: dt.date, said: str) -> None:

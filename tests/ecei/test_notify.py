@@ -59,7 +59,13 @@ def test_digest_lists_the_facts_and_escapes_names() -> None:
 
 
 def test_digest_of_lapsed_names_the_renewal_window() -> None:
-    lapsed = alert("Arena Magica", "lapsed", days_left=-253, renewal_closes_on=dt.date(2018, 10, 21))
+    lapsed = alert(
+        "Arena Magica",
+        "lapsed",
+        label_date=dt.date(2017, 10, 21),
+        days_left=-253,
+        renewal_closes_on=dt.date(2018, 10, 21),
+    )
     body = render_digest([lapsed], TODAY).body_html
     assert "Labels lapsed (1)" in body
     assert "lapsed 253 days ago" in body and "renewal window closes 2018-10-21" in body
@@ -171,7 +177,14 @@ def test_an_unusable_url_says_why_and_names_the_channel_without_its_secret(url: 
 
 
 def test_a_json_webhook_gets_each_alert_as_fields(webhook: Webhook) -> None:
-    lapsed = alert("Arena Magica", "lapsed", days_left=-253, renewal_closes_on=dt.date(2018, 10, 21), alert_id=7)
+    lapsed = alert(
+        "Arena Magica",
+        "lapsed",
+        label_date=dt.date(2017, 10, 21),  # 253 days before TODAY: days_left is counted to the day it is read
+        days_left=-253,
+        renewal_closes_on=dt.date(2018, 10, 21),
+        alert_id=7,
+    )
     digest = render_digest([alert(), lapsed], TODAY)
     # the URL's own payload extras (`:key=value`) stay, beside the fields
     assert (
