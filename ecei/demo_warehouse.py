@@ -56,13 +56,17 @@ def snapshot_at(snapshot: str) -> dt.datetime:
     return SNAPSHOT_DATES[snapshot]
 
 
+def _start_urls(db: Path, busy_timeout: float) -> list[str]:
+    """The start URLs `db`'s runs crawled, each once (none for a warehouse still to be made)."""
+    if not db.exists():
+        return []
+    with closing(open_when_free(db, busy_timeout, read_only=True)) as con:
+        return [row[0] for row in con.execute("select distinct start_url from crawl_runs order by 1").fetchall()]
+
+
 def refuse_real_site(db: Path, busy_timeout: float) -> None:
     """Refused when `db` holds a crawl of anything but the demo: the demo never writes over real history."""
-    if not db.exists():
-        return
-    with closing(open_when_free(db, busy_timeout, read_only=True)) as con:
-        urls = [row[0] for row in con.execute("select distinct start_url from crawl_runs order by 1").fetchall()]
-    real = [u for u in urls if not is_demo_url(u)]
+    real = [u for u in _start_urls(db, busy_timeout) if not is_demo_url(u)]
     if real:
         raise Refused(
             f"{db} holds crawls of a real site ({', '.join(real[:3])}); the demo never writes over them: "
@@ -73,11 +77,7 @@ def refuse_real_site(db: Path, busy_timeout: float) -> None:
 def refuse_demo_target(db: Path, start_url: str, busy_timeout: float) -> None:
     """Refused when `db` is a demo warehouse and `start_url` is not the demo (ecei.mirror.demo_mismatch):
     what `ecei serve` checks before it schedules refreshes, as every refresh does before it crawls."""
-    if not db.exists():
-        return
-    with closing(open_when_free(db, busy_timeout, read_only=True)) as con:
-        urls = [row[0] for row in con.execute("select distinct start_url from crawl_runs order by 1").fetchall()]
-    mixed = demo_mismatch(db, urls, start_url)
+    mixed = demo_mismatch(db, _start_urls(db, busy_timeout), start_url)
     if mixed is not None:
         raise Refused(mixed)
 
