@@ -15,6 +15,14 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def umask() -> int:
+    """The process's umask (reading it means setting it: it is set back at once), for files made with
+    mkstemp or mkdtemp (the owner's alone) that are meant to be read as a plain `open` would make them."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def read_capped(path: Path, limit: int, what: str) -> bytes:
     """The bytes of `path`, read with a cap: Refused naming `what`, the file and the cap when it holds
     more than `limit` bytes (a /dev/zero or a runaway file never fills the memory)."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ecei.durable import sync_folder
+from ecei.durable import sync_folder, umask
 from ecei.outcome import Refused
 from ecei.publish import live_of, published_path
 
@@ -162,7 +162,7 @@ def output_file(
         yield partial
         with partial.open("rb") as written:
             os.fsync(written.fileno())
-        os.chmod(partial, mode & ~_umask())
+        os.chmod(partial, mode & ~umask())
         check_output(target, guard, option)  # what may have appeared there meanwhile (a link, a FIFO)
         os.replace(partial, target)
     except BaseException:
@@ -193,9 +193,3 @@ def write_output(target: Path | str, data: str | bytes, guard: Guard, option: st
     """`data` whole in `target` (standard output for `-`), or nothing written."""
     with output_stream(target, guard, option, binary=isinstance(data, bytes), make_folder=make_folder) as stream:
         stream.write(data)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

@@ -24,7 +24,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecei.durable import sync_folder
+from ecei.durable import sync_folder, umask
 
 
 def published_path(db: Path | str) -> Path:
@@ -84,7 +84,7 @@ def publish(db: Path | str, busy_timeout: float) -> Published:
             shutil.copyfile(live, partial)
             with open(partial, "rb") as copied:
                 os.fsync(copied.fileno())
-            os.chmod(partial, 0o444 & ~_umask())
+            os.chmod(partial, 0o444 & ~umask())
             os.replace(partial, target)
         except BaseException:
             Path(partial).unlink(missing_ok=True)
@@ -100,9 +100,3 @@ def unpublish(db: Path | str) -> bool:
         return False
     target.unlink()
     return True
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

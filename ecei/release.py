@@ -34,6 +34,7 @@ from typing import Any
 from ecei import change_kinds
 from ecei.changes import ChangesResult, Point, changes_between, what_happened
 from ecei.csv_cells import NOTE as CSV_NOTE
+from ecei.durable import umask
 from ecei.export import FORMATS, columns_as
 from ecei.moments import stamp
 from ecei.outcome import Refused, Status
@@ -340,9 +341,7 @@ def release(settings: Settings, out_dir: Path, today: dt.date | None = None, rep
         previous = previous_release(out_dir, day)
         # a folder of its own: two releases at once never build in one
         building = Path(tempfile.mkdtemp(prefix=f".{day.isoformat()}.partial-", dir=out_dir))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(building, 0o777 & ~umask)  # mkdtemp's folder is the owner's alone; a release is for readers
+        os.chmod(building, 0o777 & ~umask())  # mkdtemp's folder is the owner's alone; a release is for readers
         try:
             result = None
             with transaction(con):  # one snapshot: the files and the changes agree with each other
