@@ -12,7 +12,6 @@ standard library is enough for two GET requests. All waits go through `sleep`, a
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import time
 import urllib.error
@@ -20,6 +19,8 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
+
+from crawler.retry_after import retry_after_seconds
 
 # the Internet Archive's published limits, kept well within
 # s between two index requests: under 30 a minute even when the network bunches two of them up
@@ -81,19 +82,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def retry_after(value: str | None, now: dt.datetime) -> float:
-    """Seconds a Retry-After header asks for (a number or an HTTP date); a minute when none or unreadable."""
-    if value is None or not value.strip():
-        return DEFAULT_RETRY_AFTER
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - now).total_seconds())
+    """Seconds a Retry-After header asks for (crawler.retry_after reads it, as for the site); a minute
+    when none is given or it cannot be read."""
+    seconds = retry_after_seconds(value, now)
+    return DEFAULT_RETRY_AFTER if seconds is None else seconds
 
 
 @dataclass
