@@ -8,18 +8,26 @@ demo snapshots refreshed into a temporary file, or --db): what a person waits fo
 the answer. The bare side answers the question the command answers, in one query, as the least a
 Python program can do. The environment is a person's who has configured nothing: no ECEI_ variable
 but the warehouse given by --db, and no Prefect server (PREFECT_API_URL unset).
+
+Each line gives the medians of the wall times and their ratio (the goal's), then in its detail how
+the ratio spreads round by round (its quartiles: a machine shared with other work slows some rounds
+of one side) and the ratio of the CPU times (the children's user + system time), which moves less
+with the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.results import Result, line, median_alternating
+from bench.results import Result, line
 from bench.sql_latency import BARE, BIN, QUERY, demo_warehouse, timed
 
 GOAL = "<= 1.5x"
@@ -59,14 +67,42 @@ def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.upper().startswith(("ECEI_", "PREFECT_API_"))}
 
 
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _timed(cmd: list[str], env: Mapping[str, str], ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """The wall and CPU seconds of the whole process `cmd` (bench.sql_latency.timed's checks)."""
+    before = _children_cpu()
+    wall = timed(cmd, env, ok)
+    return wall, _children_cpu() - before
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
+    return q[0], q[2]
+
+
 def _measure(read: Read, db: Path, env: dict[str, str], rounds: int) -> Result:
     ours = [str(BIN / "ecei"), *read.args, "--db", str(db)]
     bare = [sys.executable, "-c", BARE, str(db), read.bare_query]
     # a command that reports stale data or a pending alert exits 1 or 5: its answer counts all the same
-    timed(ours, env, ok=(0, 1, 5)), timed(bare, env)  # warm the file cache and the bytecode caches first
-    a, b = median_alternating(lambda: timed(ours, env, ok=(0, 1, 5)), lambda: timed(bare, env), rounds)
+    _timed(ours, env, ok=(0, 1, 5)), _timed(bare, env)  # warm the file cache and the bytecode caches first
+    pairs = []
+    for _ in range(rounds):  # alternated, so that a slow spell of the machine hits both
+        pairs.append((_timed(ours, env, ok=(0, 1, 5)), _timed(bare, env)))
+    a = statistics.median(o[0] for o, _ in pairs)
+    b = statistics.median(t[0] for _, t in pairs)
+    low, high = _quartiles([o[0] / t[0] for o, t in pairs])
+    cpu_a = statistics.median(o[1] for o, _ in pairs)
+    cpu_b = statistics.median(t[1] for _, t in pairs)
     typed = " ".join(read.args) if read.name != "sql" else "sql QUERY (bench.sql_latency's)"
-    note = f"`ecei {typed}` against a bare duckdb query in `python -c`, {rounds} rounds each"
+    note = (
+        f"`ecei {typed}` against a bare duckdb query in `python -c`, {rounds} rounds each; "
+        f"round by round {low:.2f}x-{high:.2f}x (quartiles); CPU {cpu_a:.3f} s against {cpu_b:.3f} s: "
+        f"{cpu_a / cpu_b:.2f}x"
+    )
     return Result(f"read latency, `ecei {read.name}` on the demo warehouse", a, b, "s", GOAL, note)
 
 

@@ -1,36 +1,15 @@
-"""`ecei history`: one cluster's versions as a timeline, when each was listed and what it changed."""
+"""`ecei history`: one cluster's versions as a timeline, when each was listed and what it changed.
+Its arguments, options and help, for typer; the answer is ecei.cli.history_answer's (its usual forms
+answered there without typer: ecei.cli.fast)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from ecei.cli.kit import (
-    DbOption,
-    JsonOption,
-    LiveOption,
-    TodayOption,
-    cell,
-    err,
-    finish,
-    json_text,
-    out,
-    outcomes,
-    plain,
-    read_settings,
-    readable_db,
-    reading_from,
-    shown,
-    visible,
-)
-from ecei.cli.tables import print_table
-from ecei.history import HistoryResult, Timeline, history
-from ecei.moments import stamp
-from ecei.names import Candidate
-from ecei.outcome import Status
+from ecei.cli.history_answer import answer
+from ecei.cli.kit import DbOption, JsonOption, LiveOption, TodayOption
 
 
 def history_command(
@@ -56,108 +35,4 @@ def history_command(
     finds no cluster, or several, exits 1 listing the clusters meant, each once with its other names;
     an unknown --country exits 2 with the known ones.
     """
-    chosen = read_settings(db)
-    reading = reading_from(chosen, readable_db(chosen, live))
-    with outcomes():
-        result = history(reading, name, country, today)
-    if as_json:
-        typer.echo(json_text(_document(result), indent=2))
-    if result.status != Status.OK:
-        _no_such_cluster(name, country, result)
-    if result.how in ("part", "typo"):
-        (meant,) = result.nearest
-        words = "a part of its name" if result.how == "part" else "its name but for a typo"
-        err.print(f"no cluster is listed as {shown(repr(name))}; showing the one with {words}: {_named(meant)}",
-                  highlight=False)  # fmt: skip
-    if not as_json:
-        for timeline in result.timelines:
-            _print_timeline(timeline)
-
-
-def _named(c: Candidate) -> str:
-    """A cluster as a person reads it: its latest name, its country, its other names."""
-    also = f", also listed as {'; '.join(c.names[1:])}" if len(c.names) > 1 else ""
-    return shown(f"{c.name} ({c.country}){also}")
-
-
-def _no_such_cluster(name: str, country: str | None, result: HistoryResult) -> None:
-    where = f" in {country}" if country else ""
-    if result.how == "parts":
-        err.print(f"[red]{len(result.nearest)} clusters{shown(where)} have {shown(repr(name))} in a name[/red]; "
-                  "name one of them in full:", highlight=False)  # fmt: skip
-    else:
-        err.print(f"[red]no cluster named {shown(repr(name))}{shown(where)}[/red] in the history", highlight=False)
-        if result.nearest:
-            err.print("the nearest clusters:")
-    for c in result.nearest:
-        err.print(f"  {_named(c)}", highlight=False)
-    finish(Status.FAILED)
-
-
-_SEEN_BY = {"warc": "WARC files", "wayback": "web archive captures"}
-_WAS = {"name": "renamed", "portfolio": "portfolio", "website": "website", "country": "country"}
-
-
-def _changes(version: dict[str, Any]) -> Text:
-    """What a version changed, with the value it replaced."""
-    parts = []
-    for what in version["what_changed"]:
-        if what == "listed":
-            parts.append("listed")
-        elif what == "renewed":
-            parts.append(f"renewed (was {version['prev_valid_until']})")
-        elif what == "valid_until":
-            parts.append(f"label date moved earlier (was {version['prev_valid_until']})")
-        else:
-            parts.append(f"{_WAS[what]} (was {version['prev_' + what] or 'none'})")
-    return Text(visible("; ".join(parts)))
-
-
-def _print_timeline(timeline: Timeline) -> None:
-    last = timeline.last
-    title = Text(visible(f"{last['name']} ({last['country']}), cluster {timeline.cluster_id}"))
-    table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right")
-    for column in ("from", "to", "label"):
-        table.add_column(column, no_wrap=True)  # times and dates stay whole
-    table.add_column("portfolio", overflow="fold")  # a long word folds, never cut short
-    table.add_column("what changed", overflow="fold")
-    for v in timeline.versions:
-        table.add_row(
-            str(v["version"]),
-            cell(v["valid_from"]),
-            Text("current", style="green") if v["is_current"] else cell(v["valid_to"]),
-            Text(v["label"], style="red" if v["label"].startswith("lapsed") else ""),
-            cell(v["portfolio"]),
-            _changes(v),
-        )
-    print_table(table, "`--json`")
-    for source, words in _SEEN_BY.items():  # versions a backfill found, not a crawl of the site
-        seen = [str(v["version"]) for v in timeline.versions if v.get("source_from") == source]
-        if seen:
-            out.print(Text(f"versions seen in {words}: {', '.join(seen)}"), soft_wrap=True)
-    out.print(Text(visible(f"website: {last['website'] or 'none'}")), soft_wrap=True)
-    if last["is_current"]:
-        out.print(Text(f"listed now; label {last['label']}"), soft_wrap=True)
-    else:
-        out.print(Text(f"not listed since {stamp(last['valid_to'])} (run {last['run_id_to']})"), soft_wrap=True)
-
-
-def _document(result: HistoryResult) -> dict[str, Any]:
-    """The result as --json prints it: timestamps through stamp, dates as YYYY-MM-DD."""
-    clusters = [
-        {
-            "cluster_id": t.cluster_id,
-            "name": t.last["name"],
-            "country": t.last["country"],
-            "listed_now": t.last["is_current"],
-            "label": t.last["label"],
-            "versions": [{k: plain(v) for k, v in version.items() if k != "cluster_id"} for version in t.versions],
-        }
-        for t in result.timelines
-    ]
-    nearest = [
-        {"cluster_id": c.cluster_id, "name": c.name, "country": c.country, "other_names": list(c.names[1:])}
-        for c in (result.nearest if not result.timelines else [])  # what it may mean, on a miss
-    ]
-    return {"today": result.today.isoformat(), "found_by": result.how, "clusters": clusters, "nearest": nearest}
+    answer(name, country, today, as_json, db, live)

@@ -4,6 +4,10 @@ an outcome becomes a one-line message and an exit code.
 A use case returns a result whose `status` is an `ecei.outcome.Status`, or raises `Refused` or
 `Busy`; a command hands the status to `finish` and wraps the call in `outcomes()`, so the exit
 codes below are written here and nowhere else.
+
+The kit imports no typer: the read commands answer without it (ecei.cli.fast). Its exits, usage
+errors and option declarations are typer's, made when they are needed (`leave`, `bad_value`, the
+options at the end).
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import decimal
 import json
 import math
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -33,6 +37,8 @@ from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, Wareho
 from warehouse.query import QueryRefused
 
 if TYPE_CHECKING:
+    from typer._click.exceptions import BadParameter, UsageError
+
     from ecei.query_settings import QuerySettings
     from ecei.settings import Settings
 
@@ -72,9 +78,43 @@ MAX_RUN_ID = 2**31 - 1  # crawl_runs.run_id is an INTEGER
 MAX_WITHIN_DAYS = 36_500  # a hundred years of label ahead: rungs past it warn of nothing
 
 
+def leave(code: int) -> BaseException:
+    """The exception that ends a command with exit code `code`: typer's Exit where typer runs it (its
+    group, and whoever catches it, such as the SQL shell and the tests, imported typer), else
+    SystemExit, which ends the fast path's process the same way (ecei.cli.fast)."""
+    typer = sys.modules.get("typer")
+    return typer.Exit(code) if typer is not None else SystemExit(code)
+
+
+def _is_exit(exc: BaseException) -> bool:
+    typer = sys.modules.get("typer")
+    return typer is not None and isinstance(exc, typer.Exit)
+
+
+def bad_value(message: str, option: str) -> BadParameter:
+    """A usage error naming `option` (typer.BadParameter, said as every usage error is)."""
+    from typer import BadParameter  # only when there is one to say
+
+    return BadParameter(message, param_hint=option)
+
+
+def usage_error(message: str) -> UsageError:
+    """A usage error (click's UsageError, said as every usage error is)."""
+    from typer._click.exceptions import UsageError  # only when there is one to say
+
+    return UsageError(message)
+
+
+def echo(text: str, nl: bool = True) -> None:
+    """`text` on stdout, as typer.echo writes a text without colour codes (the kit's texts hold none:
+    `visible` and `json_text` show controls as pictures or escapes)."""
+    sys.stdout.write(text + "\n" if nl else text)
+    sys.stdout.flush()
+
+
 def _in_days(day: dt.date, value: str, option: str) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise typer.BadParameter(f"{value!r} is outside the days ecei handles, {DAYS}", param_hint=option)
+        raise bad_value(f"{value!r} is outside the days ecei handles, {DAYS}", option)
 
 
 def parse_day(value: str, option: str = "--today", edge: Edge = Edge.END) -> dt.date:
@@ -83,7 +123,7 @@ def parse_day(value: str, option: str = "--today", edge: Edge = Edge.END) -> dt.
     FIRST_DAY..LAST_DAY, is a usage error naming `option`."""
     when = when_parser(option)(value)
     if when.run_id is not None:
-        raise typer.BadParameter(f"{value!r} is a run: give its day (crawl_runs has it)", param_hint=option)
+        raise bad_value(f"{value!r} is a run: give its day (crawl_runs has it)", option)
     day = when.day if edge is Edge.START else when.final_day
     return day or (when.at.date() if when.at is not None else dt.date.min)
 
@@ -97,7 +137,7 @@ def when_parser(option: str) -> Callable[[str], When]:
             when = parse_when(value)
         except (ValueError, OverflowError) as exc:  # a zone can carry a timestamp past year 1 or 9999
             why = str(exc) if isinstance(exc, ValueError) else f"{value!r} is outside the days ecei handles, {DAYS}"
-            raise typer.BadParameter(why, param_hint=option) from None
+            raise bad_value(why, option) from None
         for moment in (when.day, when.final_day, when.at.date() if when.at is not None else None):
             if moment is not None:
                 _in_days(moment, value, option)
@@ -116,7 +156,7 @@ def number_parser(option: str, low: int, high: int) -> Callable[[str], int]:
         except ValueError:
             number = None
         if number is None or not low <= number <= high:
-            raise typer.BadParameter(f"{value!r} is not a whole number from {low:,} to {high:,}", param_hint=option)
+            raise bad_value(f"{value!r} is not a whole number from {low:,} to {high:,}", option)
         return number
 
     return parse
@@ -124,6 +164,8 @@ def number_parser(option: str, low: int, high: int) -> Callable[[str], int]:
 
 def number_option(option: str, low: int, high: int, help: str, metavar: str = "N") -> Any:
     """A `typer.Option` taking a whole number from `low` to `high` (number_parser)."""
+    import typer
+
     return typer.Option(option, parser=number_parser(option, low, high), metavar=metavar, help=help)
 
 
@@ -137,40 +179,10 @@ def within_option(help: str) -> Any:
     return number_option("--within", 1, MAX_WITHIN_DAYS, help, "DAYS")
 
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file [env ECEI_DB, default ./ecei.duckdb]")]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print the result as one JSON document, and nothing else on stdout")
-]
-StartUrlOption = Annotated[
-    str | None,
-    typer.Option("--start-url", help="The site's overview page [env ECEI_START_URL, default the live site]"),
-]
-TodayOption = Annotated[
-    dt.date | None,
-    typer.Option(
-        "--today",
-        parser=parse_day,
-        metavar="DAY",
-        help="The business day the list is judged against (days left, lapsing, lapsed); it never changes "
-        "which list is shown: a day (2021-09-15), a month or a year (their last day), a timestamp or a time "
-        "ago (30d, 6 months ago) [default: the day of --as-of where given, else today in ECEI_TIMEZONE]",
-    ),
-]
 LIVE_HELP = (
     "Read the live warehouse file instead of its published copy: it shows a write the moment it is "
     "committed, but waits while one is under way (ECEI_BUSY_TIMEOUT)"
 )
-LiveOption = Annotated[bool, typer.Option("--live", help=LIVE_HELP)]
-AsOfOption = Annotated[
-    When | None,
-    typer.Option(
-        "--as-of",
-        parser=when_parser("--as-of"),
-        metavar="WHEN",
-        help=f"Use the list as it stood at WHEN, as clusters_as_of does: {WHEN_HELP} [default: the latest list]",
-    ),
-]
-
 
 _SECRET_SETTINGS = {"notify", "healthcheck_url"}  # their values are never shown, not even when they are wrong
 
@@ -239,7 +251,7 @@ def existing_db(chosen: Settings | QuerySettings) -> Path:
     path = Path(chosen.db)
     if not path.exists():
         err.print(f"[red]no warehouse at {escape(str(path))}[/red]: run `ecei refresh` first, or pass --db")
-        raise typer.Exit(EXIT_CODES[Status.REFUSED])
+        raise leave(EXIT_CODES[Status.REFUSED])
     return usable_db(chosen)
 
 
@@ -291,7 +303,7 @@ def say(status: str, message: str) -> None:
 
 def finish(status: str) -> NoReturn:
     """Leave the command with the exit code of `status`."""
-    raise typer.Exit(exit_code(status))
+    raise leave(exit_code(status))
 
 
 @contextmanager
@@ -302,8 +314,6 @@ def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str
     """
     try:
         yield
-    except typer.Exit:
-        raise
     except REFUSALS as exc:
         say(Status.REFUSED, str(exc))
         finish(Status.REFUSED)
@@ -320,7 +330,7 @@ def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str
         say(Status.BUSY, str(exc))
         finish(Status.BUSY)
     except Exception as exc:
-        if failed is None:
+        if failed is None or _is_exit(exc):  # an exit is how a command ends, no failure
             raise
         err.print(f"[red]{escape(failed)}:[/red] {shown(detail(exc))}", highlight=False)
         finish(Status.FAILED)
@@ -423,3 +433,66 @@ def cell(value: Any) -> Text:
     if isinstance(value, list | tuple):
         return Text(visible(", ".join(map(str, value))))
     return Text(visible(str(value)))
+
+
+# The options many commands declare alike, as typer annotations (`db: DbOption = None`): made the
+# first time a command module imports one, which only typer's group does (ecei.cli.group); the
+# fast path never imports typer (ecei.cli.fast).
+if TYPE_CHECKING:  # to a type checker, what typer gives the command
+    DbOption = Path | None
+    JsonOption = bool
+    StartUrlOption = str | None
+    TodayOption = dt.date | None
+    LiveOption = bool
+    AsOfOption = When | None
+
+
+def _options() -> dict[str, Any]:
+    import typer
+
+    return {
+        "DbOption": Annotated[
+            Path | None, typer.Option("--db", help="Warehouse file [env ECEI_DB, default ./ecei.duckdb]")
+        ],
+        "JsonOption": Annotated[
+            bool, typer.Option("--json", help="Print the result as one JSON document, and nothing else on stdout")
+        ],
+        "StartUrlOption": Annotated[
+            str | None,
+            typer.Option("--start-url", help="The site's overview page [env ECEI_START_URL, default the live site]"),
+        ],
+        "TodayOption": Annotated[
+            dt.date | None,
+            typer.Option(
+                "--today",
+                parser=parse_day,
+                metavar="DAY",
+                help="The business day the list is judged against (days left, lapsing, lapsed); it never changes "
+                "which list is shown: a day (2021-09-15), a month or a year (their last day), a timestamp or a "
+                "time ago (30d, 6 months ago) [default: the day of --as-of where given, else today in "
+                "ECEI_TIMEZONE]",
+            ),
+        ],
+        "LiveOption": Annotated[bool, typer.Option("--live", help=LIVE_HELP)],
+        "AsOfOption": Annotated[
+            When | None,
+            typer.Option(
+                "--as-of",
+                parser=when_parser("--as-of"),
+                metavar="WHEN",
+                help=f"Use the list as it stood at WHEN, as clusters_as_of does: {WHEN_HELP} [default: the "
+                "latest list]",
+            ),
+        ],
+    }
+
+
+_OPTIONS = ("DbOption", "JsonOption", "StartUrlOption", "TodayOption", "LiveOption", "AsOfOption")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OPTIONS:
+        made = _options()
+        globals().update(made)  # made once: every command shares the same declarations
+        return made[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,11 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-import typer
-from typer._click.exceptions import UsageError
-
-from ecei.cli.kit import LIVE_HELP, err, out, outcomes, readable_db, settings
-from ecei.cli.lazy import OwnArguments
+from ecei.cli.fast import OwnParser
+from ecei.cli.kit import LIVE_HELP, err, leave, out, outcomes, readable_db, settings, usage_error
 from ecei.cli.sql_formats import (
     FORMATS,
     MANY_IN_A_FILE,
@@ -80,15 +77,15 @@ busy).
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors said as every `ecei` usage error is, and its exits as typer's."""
+    """argparse, with its errors said as every `ecei` usage error is, and its exits as the kit's."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
+        raise usage_error(message)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
             sys.stderr.write(message)
-        raise typer.Exit(status)
+        raise leave(status)
 
 
 def _rows(value: str) -> int:
@@ -147,20 +144,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(args: list[str]) -> None:
-    """`ecei sql ARGS`: exits through typer.Exit (kit's codes), or UsageError."""
+    """`ecei sql ARGS`: exits through kit.leave (kit's codes), or a usage error (kit.usage_error)."""
     a = _parser().parse_args(args)
     fmt = format_for(a.format, a.output)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     given = [name for name, on in (("QUERY", a.query is not None), ("-f", a.file), ("--views", a.views)) if on]
     if len(given) > 1 or (a.shell and given):
-        raise UsageError(f"give one of QUERY, -f FILE, --views or --shell (got {', '.join(given)})")
+        raise usage_error(f"give one of QUERY, -f FILE, --views or --shell (got {', '.join(given)})")
     shell = a.shell or (not given and interactive)
     # `echo "select 42;" | ecei sql`: a pipe with no query is a script, as `ecei sql -` reads it
     piped = not given and not shell and not sys.stdin.isatty()
     if not given and not shell and not piped:
-        raise UsageError("give a QUERY, - to read it from standard input, or -f FILE (alone on a terminal: the shell)")
+        raise usage_error("give a QUERY, - to read it from standard input, or -f FILE (alone on a terminal: the shell)")
     if a.excel and (shell or fmt not in ("csv", "tsv")):
-        raise UsageError("--excel lays out a CSV or TSV result: give --format csv or tsv (or -o FILE.csv)")
+        raise usage_error("--excel lays out a CSV or TSV result: give --format csv or tsv (or -o FILE.csv)")
     chosen_layout = layout(a.excel)
     target = _output(a.output)
     # what to run, read before the warehouse is looked for: an empty script is a usage error wherever it runs
@@ -175,10 +172,10 @@ def run(args: list[str]) -> None:
         from ecei.cli.sql_shell import run_shell
 
         to_file = None if target is None or str(target) == STDOUT else target
-        raise typer.Exit(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive, output=to_file))
+        raise leave(run_shell(chosen, path, fmt, a.max_rows, interactive=interactive, output=to_file))
     assert script is not None  # read above for everything but the shell
     if target is not None and str(target) != STDOUT and script.several and fmt not in MANY_IN_A_FILE:
-        raise UsageError(
+        raise usage_error(
             f"-o {target}: a {fmt} file holds one result, and {source} holds several statements "
             "(write them to a table, .jsonl or .md file, or one statement a run)"
         )
@@ -256,7 +253,7 @@ def _script(query: str | None, file: Path | None, views: bool) -> tuple[Script, 
     script = split_script(_text(file))
     if not script.parts and script.broken is None:
         hint = "" if file is not None else " (give a QUERY or -f FILE; alone on a terminal, `ecei sql` opens the shell)"
-        raise UsageError(f"{named} holds no statement{hint}")
+        raise usage_error(f"{named} holds no statement{hint}")
     return script, str(file) if file is not None else named
 
 
@@ -268,11 +265,11 @@ def _text(file: Path | None) -> str:
             what = "the statement in" if file is not None else "the statement on standard input:"
             raw = read_capped(source, STATEMENT_BYTES, what)
         except OSError as exc:
-            raise UsageError(f"{named}: {exc.strerror or exc}") from None
+            raise usage_error(f"{named}: {exc.strerror or exc}") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{named}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise usage_error(f"{named}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def _output(name: str | None) -> Path | None:
@@ -281,9 +278,9 @@ def _output(name: str | None) -> Path | None:
         return None
     target = Path(name)
     if name != STDOUT and target.is_dir():
-        raise UsageError(f"-o {name} is a folder: name a file")
+        raise usage_error(f"-o {name} is a folder: name a file")
     if name != STDOUT and not target.parent.is_dir():
-        raise UsageError(f"-o {name}: there is no folder {target.parent}")
+        raise usage_error(f"-o {name}: there is no folder {target.parent}")
     return target
 
 
@@ -335,6 +332,7 @@ def _why(exc: Exception) -> str:
     return str(exc)
 
 
-sql_command = OwnArguments("sql", run, help=HELP)
+# it parses its own arguments: typer's group runs it as they are, and so does the fast path (ecei.cli.fast)
+sql_command = OwnParser(run, HELP)
 
 __all__ = ["answer_script", "answering", "run", "sql_command"]

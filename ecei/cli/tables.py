@@ -16,9 +16,8 @@ import os
 import re
 from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import typer
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
@@ -33,12 +32,20 @@ _NUMBER = re.compile(r"[-+]?\d[\d,._:]*%?|-|")  # a count, an id, a score, a sha
 _CUTS = ("ellipsis", "crop")  # the overflows that cut a word short (rich's default is ellipsis)
 _SEP = " | "
 
-WideOption = Annotated[
-    bool,
-    typer.Option(
-        "--wide", help="Print the table at the width its values need, one line a row, whatever the terminal's width"
-    ),
-]
+if TYPE_CHECKING:
+    WideOption = bool  # to a type checker, what typer gives the command
+
+
+def __getattr__(name: str) -> Any:
+    # a typer annotation, made when a command module imports it (typer's group only: ecei.cli.fast)
+    if name == "WideOption":
+        import typer
+
+        help = "Print the table at the width its values need, one line a row, whatever the terminal's width"
+        made = Annotated[bool, typer.Option("--wide", help=help)]
+        globals()[name] = made
+        return made
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def unbounded() -> bool:

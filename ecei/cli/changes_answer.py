@@ -1,0 +1,265 @@
+"""`ecei changes` answered: what was added, removed, renamed and changed between two points in time,
+as a table, CSV, JSON or a small self-contained HTML page. Its typer declaration (options, help) is
+ecei.cli.changes; this module imports no typer, so that its usual forms are answered without it
+(FAST, ecei.cli.fast)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from ecei import change_kinds
+from ecei.changes import FIELDS, ChangesResult, changes, what_happened
+from ecei.cli.fast import Fast, path, text
+from ecei.cli.kit import (
+    bad_value,
+    cell,
+    echo,
+    err,
+    json_text,
+    outcomes,
+    plain,
+    read_settings,
+    readable_db,
+    reading_from,
+    shown,
+    visible,
+    when_parser,
+)
+from ecei.cli.tables import print_table, print_text
+from ecei.csv_cells import PLAIN, Layout, csv_cell, layout
+from ecei.moments import When, stamp
+from ecei.outputs import STDOUT, check_output, guard, write_output
+
+FORMATS = ("table", "csv", "json", "html")
+_SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
+_KIND = {k.name: k for k in change_kinds.KINDS}
+
+
+def answer(
+    since: When,
+    until: When | None = None,
+    country: str | None = None,
+    fmt: str | None = None,
+    output: Path | None = None,
+    db: Path | None = None,
+    live: bool = False,
+    excel: bool = False,
+) -> None:
+    """`ecei changes --since WHEN [--until WHEN] [--country C] [--format F] [--out FILE] [--db PATH]
+    [--live] [--excel]` (ecei.cli.changes declares them)."""
+    chosen_format = _format(fmt, output)
+    if excel and chosen_format != "csv":
+        raise bad_value("it lays out a CSV file: give --format csv (or --out FILE.csv)", "--excel")
+    chosen = read_settings(db)
+    reading = reading_from(chosen, readable_db(chosen, live))
+    guarded = guard(chosen.db)
+    if output is not None and str(output) == STDOUT:
+        output = None
+    with outcomes():
+        if output is not None:
+            check_output(output, guarded, "--out")  # before the query: an --out naming an input is refused
+        result = changes(reading, since, until, country)
+    if chosen_format == "table" and output is None:
+        _print_table(result)
+        return
+    if chosen_format == "csv":
+        text = _csv(result, output is not None, layout(excel))
+    else:
+        text = {"table": _table_text, "json": _json, "html": _html}[chosen_format](result, output is not None)
+    if output is None:
+        echo(text, nl=not text.endswith("\n"))
+    else:
+        with outcomes():
+            write_output(output, text, guarded, "--out", make_folder=True)  # whole or not at all
+    err.print(shown(_summary(result) + (f"; wrote {output}" if output is not None else "")), highlight=False)
+
+
+FAST = Fast(
+    answer,
+    options={
+        "--since": ("since", when_parser("--since")),
+        "--until": ("until", when_parser("--until")),
+        "--country": ("country", text),
+        "--format": ("fmt", text),
+        "--out": ("output", path),
+        "--db": ("db", path),
+    },
+    flags={"--live": "live", "--excel": "excel"},
+    required=frozenset({"since"}),
+)
+
+
+def _format(given: str | None, output: Path | None) -> str:
+    if given is not None:
+        chosen = given.strip().lower()
+        if chosen not in FORMATS:
+            raise bad_value(f"choose {', '.join(FORMATS)} (not {given!r})", "--format")
+        return chosen
+    if output is not None:
+        return _SUFFIXES.get(output.suffix.lower(), "table")
+    return "table"
+
+
+def _summary(result: ChangesResult) -> str:
+    """`no changes between A and B`, or `N clusters changed between A and B: 1 added, ... (1 renewed)`."""
+    between = f"between {result.since.words} and {result.until.words}"
+    where = f" in {', '.join(result.countries)}" if result.countries else ""
+    if not result.changes:
+        return f"no changes{where} {between}"
+    counts = result.counts()
+    kinds = ", ".join(f"{counts[k.name]} {k.label}" for k in change_kinds.KINDS)
+    renewed = counts[change_kinds.RENEWED.name]
+    if renewed:
+        kinds += f" ({renewed} {change_kinds.RENEWED.label})"
+    clusters = "1 cluster" if len(result.changes) == 1 else f"{len(result.changes)} clusters"
+    return f"{clusters} changed{where} {between}: {kinds}"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dt.datetime):
+        return stamp(value) or ""
+    return str(value)
+
+
+def _what(row: dict[str, Any], sep: str = "; ") -> str:
+    return what_happened(row, _value, sep=sep)
+
+
+def _kind(row: dict[str, Any]) -> str:
+    return _KIND[row["change"]].label
+
+
+def _rich_table(result: ChangesResult) -> Table:
+    table = Table()
+    table.add_column("change", no_wrap=True)
+    table.add_column("country")
+    table.add_column("name", overflow="fold", max_width=50)  # a long name folds, what changed stays readable
+    table.add_column("what changed", overflow="fold")
+    table.add_column("at", no_wrap=True)
+    for row in result.changes:
+        what = cell(_what(row, "\n"))  # a field a line
+        table.add_row(Text(_kind(row)), cell(row["country"]), cell(row["name"]), what, cell(row["changed_at"]))
+    return table
+
+
+def _print_table(result: ChangesResult) -> None:
+    print_text(Text(visible(_summary(result))))  # the heading: both points and the counts
+    if result.changes:
+        print_table(_rich_table(result), "`--format csv` or `--format json`")
+
+
+def _table_text(result: ChangesResult, to_file: bool) -> str:
+    """The table as plain text, for --out with --format table."""
+    buffer = io.StringIO()
+    from rich.console import Console
+
+    console = Console(file=buffer, width=200, color_system=None, force_terminal=False)
+    console.print(Text(visible(_summary(result))), soft_wrap=True)
+    if result.changes:
+        print_table(_rich_table(result), console=console, wide=True)  # a file has no width
+    return buffer.getvalue()
+
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "change",
+    "renewed",
+    "cluster_id",
+    "country",
+    "country_id",
+    "name",
+    "changed_fields",
+    "changed_at",
+    *(f"{side}_{name}" for name in FIELDS for side in ("old", "new")),
+    "since_at",
+    "until_at",
+)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return stamp(value) or ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return json_text(list(value))  # a list stays a list: JSON in its cell
+    return csv_cell(value) if isinstance(value, str) else str(value)
+
+
+def _csv(result: ChangesResult, to_file: bool, chosen: Layout = PLAIN) -> str:
+    """One row per cluster, each field's value before and after in columns of their own."""
+    buffer = io.StringIO()
+    buffer.write(chosen.start)
+    writer = csv.writer(buffer, lineterminator=chosen.line_end)
+    writer.writerow(CSV_COLUMNS)
+    ends = {"since_at": result.since.at, "until_at": result.until.at}
+    for row in result.changes:
+        values = [_csv_value({**row, **ends}[c]) for c in CSV_COLUMNS]
+        # on a terminal controls are shown, not obeyed; a file keeps the values as they are
+        writer.writerow(values if to_file else [visible(v) for v in values])
+    return buffer.getvalue()
+
+
+def document(result: ChangesResult) -> dict[str, Any]:
+    """The result as one JSON document: both points, the counts, and each cluster before and after."""
+    return {
+        "since": {"given": result.since.given, "at": result.since.stamp},
+        "until": {"given": result.until.given, "at": result.until.stamp},
+        "countries": result.countries,
+        "country_ids": result.country_ids,
+        "counts": result.counts(),
+        "changes": [
+            {
+                "change": row["change"],
+                "renewed": row["renewed"],
+                "cluster_id": row["cluster_id"],
+                "country": row["country"],
+                "name": row["name"],
+                "changed_at": stamp(row["changed_at"]),
+                "changed_fields": list(row["changed_fields"]),
+                "before": None if row["old_name"] is None else {f: plain(row["old_" + f]) for f in FIELDS},
+                "after": None if row["new_name"] is None else {f: plain(row["new_" + f]) for f in FIELDS},
+            }
+            for row in result.changes
+        ],
+    }
+
+
+def _json(result: ChangesResult, to_file: bool) -> str:
+    return json_text(document(result), indent=2) + "\n"
+
+
+def _html(result: ChangesResult, to_file: bool) -> str:
+    import jinja2  # only this format needs it
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("ecei", "templates"),
+        autoescape=True,  # every value is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # every value printed is shown as a terminal shows it: controls as pictures, bidi as escapes
+        finalize=lambda value: visible(value) if isinstance(value, str) else value,
+    )
+    env.filters["value"] = _value
+    sections = [(kind, [row for row in result.changes if row["change"] == kind.name]) for kind in change_kinds.KINDS]
+    return env.get_template("changes.html.j2").render(
+        result=result,
+        summary=_summary(result),
+        sections=[(kind, rows) for kind, rows in sections if rows],
+        kinds=change_kinds.SUMMARY,
+        added=change_kinds.ADDED,
+        removed=change_kinds.REMOVED,
+        renewed=change_kinds.RENEWED,
+        stamp=stamp,
+    )
