@@ -11,9 +11,9 @@ import typer
 
 from ecei.cli.changes_answer import answer
 from ecei.cli.kit import DbOption, LiveOption, when_parser
-from ecei.csv_cells import EXCEL_HELP
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When
+from ecei.outputs.csv_cells import EXCEL_HELP
 
 
 def changes_command(
