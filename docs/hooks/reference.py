@@ -152,7 +152,7 @@ def _section(path: str, command: Command, ctx: Context) -> list[str]:
     lines = [f"## `ecei {path}`", ""]
     guide = GUIDES.get(path.split()[0])
     if guide is not None and " " not in path:
-        lines += [f"At work: [{guide}](../{guide}).", ""]
+        lines += [f"At work: [{_title(guide)}](../{guide}).", ""]
     if isinstance(command, OwnArguments):
         return [*lines, "```text", _own_help(command), "```", ""]
     usage = " ".join(["ecei", path, *command.collect_usage_pieces(ctx)])
@@ -161,6 +161,12 @@ def _section(path: str, command: Command, ctx: Context) -> list[str]:
         subs = ", ".join(f"[`{path} {n}`](#{anchor(f'{path} {n}')})" for n in command.list_commands(ctx))
         return [*lines, f"Its commands: {subs}.", ""]
     return lines + _options(command, ctx)
+
+
+def _title(page: str) -> str:
+    """The title of a page of the manual: its first heading."""
+    text = (Path(__file__).resolve().parents[1] / page).read_text(encoding="utf-8")
+    return next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
 
 
 def anchor(path: str) -> str:
@@ -226,7 +232,7 @@ def _default(field: Any) -> str:
 
 
 def _bounds(field: Any) -> str:
-    words = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
     found = [f"{sign} {getattr(m, key):,}" for m in field.metadata for key, sign in words.items() if hasattr(m, key)]
     return ", ".join(found)
 
@@ -240,16 +246,13 @@ def settings_page() -> str:
         "A bad value is refused (exit 2) in one line naming the variable and what is wrong "
         "(never the value of a secret).",
         "",
-        "| variable | type | default | bounds | meaning |",
-        "|---|---|---|---|---|",
     ]
     prefix = Settings.model_config.get("env_prefix", "")
     for name, field in Settings.model_fields.items():
         if not field.description:
             raise ValueError(f"the setting {name} has no description: give its Field one")
-        env = f"{prefix}{name}".upper()
-        lines.append(
-            f"| <span id='{env.lower()}'></span>`{env}` | {_type(field.annotation)} | {_default(field)} | "
-            f"{_bounds(field)} | {_inline(field.description, in_table=True)} |"
-        )
-    return "\n".join([*lines, ""])
+        bounds = _bounds(field)
+        facts = f"{_type(field.annotation)}; default {_default(field)}" + (f"; {bounds}" if bounds else "")
+        lines += [f"## `{(prefix + name).upper()}`", ""]
+        lines += [f"*{facts}*", "", _inline(field.description), ""]
+    return "\n".join(lines)
