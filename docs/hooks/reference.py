@@ -112,11 +112,9 @@ def walk(group: Group, ctx: Context) -> Iterator[tuple[str, Command, Context]]:
             continue
         sub = Context(command, info_name=name, parent=ctx)
         path = f"{ctx.command_path} {name}".removeprefix("ecei ")
+        yield path, command, sub
         if isinstance(command, Group):
-            yield path, command, sub
             yield from walk(command, sub)
-        else:
-            yield path, command, sub
 
 
 def _own_help(command: OwnArguments) -> str:

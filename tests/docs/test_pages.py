@@ -5,6 +5,7 @@ generated command reference lists every command the CLI has."""
 from __future__ import annotations
 
 import importlib
+import re
 import runpy
 from pathlib import Path
 
@@ -64,3 +65,39 @@ def test_the_settings_reference_names_every_setting() -> None:
     page = runpy.run_path(str(pages.DOCS / "hooks" / "reference.py"))["settings_page"]()
     missing = [n for n in Settings.model_fields if f"`ECEI_{n.upper()}`" not in page]
     assert not missing, f"the settings reference has no row for: {missing}"
+
+
+# a path of the repository, or a dotted name of its code, as a page names it in backticks
+# (tests/artifacts/ holds what the tests leave behind, never committed)
+PATH = re.compile(r"`((?:crawler|pipelines|warehouse|ecei|flows|tests|bench|examples|docs)/[\w./-]*)`")
+DOTTED = re.compile(r"`((?:crawler|pipelines|warehouse|ecei|flows)(?:\.[A-Za-z_]\w*)+)(?:\(\))?`")
+
+
+def _resolves(dotted: str) -> bool:
+    """`ecei.moments.stamp`: a module and an attribute of it that exist."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            if not hasattr(found, attribute):
+                return False
+            found = getattr(found, attribute)
+        return True
+    return False
+
+
+def test_the_code_a_page_names_exists() -> None:
+    """A file, folder, module or function a page names is there: a move of the code shows here."""
+    stale = []
+    for page in pages.every_page():
+        text = page.read_text(encoding="utf-8")
+        for path in PATH.findall(text):
+            if "<" not in path and not path.startswith("tests/artifacts/") and not (pages.ROOT / path).exists():
+                stale.append(f"{pages.name(page)}: {path}")
+        for dotted in DOTTED.findall(text):
+            if not dotted.endswith((".duckdb", ".sqlite", ".jsonl", ".lock")) and not _resolves(dotted):
+                stale.append(f"{pages.name(page)}: {dotted}")
+    assert not stale, "pages name code that is not there:\n" + "\n".join(stale)
