@@ -18,7 +18,7 @@ _MIN_SQL_MEMORY = 64 * 10**6
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
 MOST_FEED_ENTRIES = 10_000  # ECEI_FEEDS_LIMIT and `ecei feed --limit` at most
-DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
+DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/refresh/completeness.py)
 
 
 class Settings(BaseSettings):
@@ -217,7 +217,7 @@ class Settings(BaseSettings):
     @classmethod
     def _pingable(cls, value: SecretStr | None) -> SecretStr | None:
         # refused at start, before any crawl: a run that merged must not end in a ping that cannot be sent
-        from ecei.healthcheck import unusable
+        from ecei.refresh.healthcheck import unusable
 
         problem = None if value is None else unusable(value.get_secret_value())
         if problem is not None:

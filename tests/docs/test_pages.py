@@ -69,7 +69,7 @@ def test_the_settings_reference_names_every_setting() -> None:
 
 # a path of the repository, or a dotted name of its code, as a page names it in backticks
 # (tests/artifacts/ holds what the tests leave behind, never committed)
-PATH = re.compile(r"`((?:crawler|pipelines|warehouse|ecei|flows|tests|bench|examples|docs)/[\w./-]*)`")
+PATH = re.compile(r"`((?:crawler|pipelines|warehouse|ecei|flows|tests|bench|examples|docs)/[\w./-]*)(?:::(\w+))?`")
 DOTTED = re.compile(r"`((?:crawler|pipelines|warehouse|ecei|flows)(?:\.[A-Za-z_]\w*)+)(?:\(\))?`")
 
 
@@ -94,9 +94,12 @@ def test_the_code_a_page_names_exists() -> None:
     stale = []
     for page in pages.every_page():
         text = page.read_text(encoding="utf-8")
-        for path in PATH.findall(text):
-            if "<" not in path and not path.startswith("tests/artifacts/") and not (pages.ROOT / path).exists():
-                stale.append(f"{pages.name(page)}: {path}")
+        for path, test in PATH.findall(text):
+            if "<" in path or path.startswith("tests/artifacts/"):
+                continue
+            found = pages.ROOT / path
+            if not found.exists() or (test and f"def {test}(" not in found.read_text(encoding="utf-8")):
+                stale.append(f"{pages.name(page)}: {path}{'::' + test if test else ''}")
         for dotted in DOTTED.findall(text):
             if not dotted.endswith((".duckdb", ".sqlite", ".jsonl", ".lock")) and not _resolves(dotted):
                 stale.append(f"{pages.name(page)}: {dotted}")
