@@ -27,7 +27,7 @@ from typer._click import Command, Context
 from typer.core import TyperGroup as Group
 
 from ecei.cli import app
-from ecei.cli.lazy import OwnArguments
+from ecei.cli.group import OwnArguments
 from ecei.settings import Settings
 
 COMMANDS_PAGE = "reference/commands.md"
