@@ -140,11 +140,12 @@ def _kind(row: dict[str, Any]) -> str:
 
 def _rich_table(result: ChangesResult) -> Table:
     table = Table()
-    table.add_column("change", no_wrap=True)
-    table.add_column("country")
-    table.add_column("name", overflow="fold", max_width=50)  # a long name folds, what changed stays readable
-    table.add_column("what changed", overflow="fold")
-    table.add_column("at", no_wrap=True)
+    # headers as Text: a str is read for markup and emoji codes (ecei.cli.tables.as_text)
+    table.add_column(Text("change"), no_wrap=True)
+    table.add_column(Text("country"))
+    table.add_column(Text("name"), overflow="fold", max_width=50)  # a long name folds, what changed stays readable
+    table.add_column(Text("what changed"), overflow="fold")
+    table.add_column(Text("at"), no_wrap=True)
     for row in result.changes:
         what = cell(_what(row, "\n"))  # a field a line
         table.add_row(Text(_kind(row)), cell(row["country"]), cell(row["name"]), what, cell(row["changed_at"]))

@@ -114,11 +114,12 @@ def _print_timeline(timeline: Timeline) -> None:
     last = timeline.last
     title = Text(visible(f"{last['name']} ({last['country']}), cluster {timeline.cluster_id}"))
     table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right")
+    # headers as Text: a str is read for markup and emoji codes (ecei.cli.tables.as_text)
+    table.add_column(Text("#"), justify="right")
     for column in ("from", "to", "label"):
-        table.add_column(column, no_wrap=True)  # times and dates stay whole
-    table.add_column("portfolio", overflow="fold")  # a long word folds, never cut short
-    table.add_column("what changed", overflow="fold")
+        table.add_column(Text(column), no_wrap=True)  # times and dates stay whole
+    table.add_column(Text("portfolio"), overflow="fold")  # a long word folds, never cut short
+    table.add_column(Text("what changed"), overflow="fold")
     for v in timeline.versions:
         table.add_row(
             str(v["version"]),

@@ -161,11 +161,12 @@ def _print(result: StatusResult, schedules: Any) -> None:
         "schedules": _schedule_lines(schedules, result.checked_at),
     }
     grid = Table.grid(padding=(0, 2, 0, 0))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")  # a long path folds, whole
+    # headers and cells as Text: a str is read for markup and emoji codes (ecei.cli.tables.as_text)
+    grid.add_column(Text(""), style="bold", no_wrap=True)
+    grid.add_column(Text(""), overflow="fold")  # a long path folds, whole
     for title, lines in sections.items():
         for i, line in enumerate(lines):
-            grid.add_row(title if i == 0 else "", cell(line))
+            grid.add_row(Text(title if i == 0 else ""), cell(line))
     print_table(grid, "`--json`")  # a line wraps beside its title
     colour = COLOURS[result.status]
     verdict = VERDICTS.get(result.status, str(result.status))

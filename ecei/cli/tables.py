@@ -70,6 +70,10 @@ def print_table(table: Table, whole: str = "", *, console: Console | None = None
     that `whole` (such as "`--json`") shows it whole; as records where no table can fit. With `wide`,
     at the width the values need, however wide that is."""
     console = console or out
+    given = [(column.header, list(column._cells)) for column in table.columns]
+    for column in table.columns:  # as the table renders them: with its highlighting, not the console's
+        column.header = as_text(console, column.header, table.highlight)
+        column._cells[:] = [as_text(console, value, table.highlight) for value in column._cells]
     if wide:
         needed = Measurement.get(console, console.options.update_width(_BOUNDLESS), table).maximum
         _print_lines(console, table, max(needed, console.width))
@@ -77,6 +81,8 @@ def print_table(table: Table, whole: str = "", *, console: Console | None = None
     spans = [_span(console, column) for column in table.columns]
     room = console.width - _chrome(console, table)
     if not table.columns or sum(s.floor for s in spans) > room:
+        for column, (header, cells) in zip(table.columns, given, strict=True):
+            column.header, column._cells[:] = header, cells  # a record highlights as the console does
         print_records(table, console)
         return
     widths = _share(room, spans)
@@ -106,12 +112,24 @@ def _print_lines(console: Console, table: Table, width: int) -> None:
         console.print(text, no_wrap=True, crop=False, soft_wrap=True)
 
 
+def as_text(console: Console, value: RenderableType, highlight: bool | None = None) -> RenderableType:
+    """A str as rich renders it (its markup applied, highlighted as `highlight` says, None: as the
+    console does), anything else as it is. Its emoji codes are replaced only where it holds a colon:
+    rich loads their table for any str it renders, which took longer than a read command's whole
+    answer (bench/read_latency.py), and a text with no colon holds no code."""
+    if not isinstance(value, str):
+        return value
+    return console.render_str(value, highlight=highlight, emoji=None if ":" in value else False)
+
+
 def _text(console: Console, renderable: RenderableType) -> Text:
     """A cell as Text: a string's markup applied as the table would apply it."""
     if isinstance(renderable, Text):
         return renderable
     if isinstance(renderable, str):
-        return console.render_str(renderable)
+        found = as_text(console, renderable)
+        assert isinstance(found, Text)
+        return found
     return Text(str(renderable))
 
 
