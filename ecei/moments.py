@@ -16,25 +16,25 @@ through `stamp`, so it reads the same everywhere and carries its zone: `2018-10-
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ecei.outcome import Refused
 
 UTC = dt.UTC
 _TICK = dt.timedelta(microseconds=1)
-_RUN = re.compile(r"run[:#\s]\s*(\d{1,9})", re.IGNORECASE)  # a run id carries its word: a bare number is a year
-_YEAR = re.compile(r"\d{4}")
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
-_BARE = re.compile(r"[+-]?\d+")
-_COMPACT = re.compile(r"(\d{1,6})\s*([dwmy])(?:\s+ago)?", re.IGNORECASE)  # 30d, 6m, 2w ago, 1y
+# patterns, compiled by `re` the first time one is matched (its cache): a command that reads no
+# point in time (`ecei status`) compiles none, one that reads a year compiles two
+_RUN = r"(?i)run[:#\s]\s*(\d{1,9})"  # a run id carries its word: a bare number is a year
+_YEAR = r"\d{4}"
+_MONTH = r"(\d{4})-(\d{1,2})"
+_BARE = r"[+-]?\d+"
+_COMPACT = r"(?i)(\d{1,6})\s*([dwmy])(?:\s+ago)?"  # 30d, 6m, 2w ago, 1y
 _UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
-_RELATIVE = re.compile(r"(?:\d{1,6}\s+\w+\s+ago|yesterday|today|now|last\s+\w+)", re.IGNORECASE)
+_RELATIVE = r"(?i)(?:\d{1,6}\s+\w+\s+ago|yesterday|today|now|last\s+\w+)"
 
 
 class Edge(StrEnum):
@@ -76,15 +76,17 @@ def parse_when(text: str, now: dt.datetime | None = None) -> When:
     ValueError with the accepted forms when it is none of them. A time ago counts back from `now`
     (an aware datetime; default: the clock)."""
     given = text.strip()
-    if match := _RUN.fullmatch(given):
+    if match := re.fullmatch(_RUN, given):
         return When(given, run_id=int(match.group(1)))
-    if _YEAR.fullmatch(given):
+    if re.fullmatch(_YEAR, given):
         year = int(given)
         if year < 1:
             raise ValueError(f"not a point in time: {text!r} (give {HELP})")
         return When(given, day=dt.date(year, 1, 1), last_day=dt.date(year, 12, 31))
-    if (match := _MONTH.fullmatch(given)) and 1 <= int(match.group(2)) <= 12:
+    if (match := re.fullmatch(_MONTH, given)) and 1 <= int(match.group(2)) <= 12:
         first = dt.date(int(match.group(1)), int(match.group(2)), 1)
+        import calendar  # only a month needs it
+
         last = calendar.monthrange(first.year, first.month)[1]
         return When(given, day=first, last_day=first.replace(day=last))
     if len(given) == 10:
@@ -92,7 +94,7 @@ def parse_when(text: str, now: dt.datetime | None = None) -> When:
             return When(given, day=dt.date.fromisoformat(given))
         except ValueError:
             pass
-    if _BARE.fullmatch(given):  # 12 is no year: say how to name run 12
+    if re.fullmatch(_BARE, given):  # 12 is no year: say how to name run 12
         raise ValueError(
             f"not a point in time: {text!r}; a bare number is a year (run:{given.lstrip('+-')} names a run)"
         )
@@ -108,9 +110,9 @@ def parse_when(text: str, now: dt.datetime | None = None) -> When:
 
 def _ago(given: str, now: dt.datetime | None) -> dt.datetime | None:
     """A time ago (`30d`, `6 months ago`, `yesterday`), read by dateparser, counted back from `now`."""
-    if match := _COMPACT.fullmatch(given):
+    if match := re.fullmatch(_COMPACT, given):
         given = f"{match.group(1)} {_UNITS[match.group(2).lower()]} ago"
-    elif not _RELATIVE.fullmatch(given):
+    elif not re.fullmatch(_RELATIVE, given):
         return None
     import dateparser  # only a time ago needs it: it takes a third of a second to load
 
@@ -160,6 +162,8 @@ def instant(con: Any, when: When, edge: Edge = Edge.END) -> dt.datetime:
 
 def business_today(zone: str) -> dt.date:
     """Today where the team lives (ECEI_TIMEZONE), the default business day every command judges labels on."""
+    from zoneinfo import ZoneInfo  # its import reads Python's build configuration: only a zone's day needs it
+
     return dt.datetime.now(ZoneInfo(zone)).date()
 
 

@@ -2,8 +2,8 @@
 
 Only asked when a server is configured (PREFECT_API_URL, from the environment or a Prefect profile):
 Prefect's client would otherwise start a temporary server of its own. Prefect takes seconds to
-import, so it is imported only when a server may be configured (`may_name_a_server`, which reads
-no more than the environment and the files Prefect would read). A server that does not answer
+import, so it is imported only when a server may be configured (flows.server.may_name_a_server,
+which reads no more than the environment and the files Prefect would read). A server that does not answer
 within `timeout` seconds is reported, never waited on: the question runs in a daemon thread that is
 left behind, as a slow alert channel is (ecei.alerts.channels.send).
 """
@@ -11,13 +11,12 @@ left behind, as a slow alert channel is (ecei.alerts.channels.send).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from flows.server import may_name_a_server
 
 if TYPE_CHECKING:
     from ecei.settings import Settings
@@ -92,32 +91,6 @@ def _ask(names: list[tuple[str, str]]) -> tuple[list[str], list[ScheduledRun]]:
             start = dt.datetime.fromisoformat(run.expected_start_time.isoformat()).astimezone(dt.UTC)
             shown.append(ScheduledRun(name, start, run.state_name or "Scheduled"))
     return sorted(ours.values()), shown
-
-
-def _mentions(path: Path, text: str) -> bool:
-    try:
-        return text in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
-def may_name_a_server() -> bool:
-    """Whether PREFECT_API_URL may be set, known without Prefect: in the environment, in the profiles
-    file Prefect reads (PREFECT_PROFILES_PATH, else PREFECT_HOME's or ~/.prefect's profiles.toml), or
-    in a settings file of the working folder (prefect.toml, .env, pyproject.toml's [tool.prefect]);
-    or Prefect is imported already, its settings perhaps a context's (a test harness): asking it then
-    costs nothing more. False means no server is configured; True that Prefect must say which."""
-    if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL", "").strip():
-        return True
-    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
-    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
-    here = Path.cwd()
-    return (
-        _mentions(profiles, "PREFECT_API_URL")
-        or (here / "prefect.toml").is_file()
-        or _mentions(here / ".env", "PREFECT_")
-        or _mentions(here / "pyproject.toml", "tool.prefect")
-    )
 
 
 def upcoming(settings: Settings, timeout: float = TIMEOUT) -> Schedules:

@@ -15,17 +15,22 @@ is read once, whatever a crash left in it, settled like the store and removed.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ecei.beside import beside
 from ecei.durable import read_capped
 from ecei.outcome import Refused
+
+if TYPE_CHECKING:
+    import sqlite3
+
+# sqlite3 and json are imported where a store or a journal is read or written: `ecei status` reads
+# the store of every warehouse, most of which have none (nothing configured, nothing sent)
 
 SUFFIX = ".deliveries.sqlite"
 LEGACY_SUFFIX = ".deliveries.jsonl"
@@ -94,6 +99,8 @@ def _opened(db: Path, create: bool) -> Iterator[sqlite3.Connection | None]:
     if not create and not path.exists():
         yield None
         return
+    import sqlite3
+
     try:
         con = sqlite3.connect(path, timeout=30, isolation_level=None)
     except sqlite3.Error as exc:
@@ -110,6 +117,8 @@ def _opened(db: Path, create: bool) -> Iterator[sqlite3.Connection | None]:
 
 def intend(db: Path, delivery: Delivery) -> None:
     """Record a message before it is sent; StoreUnusable (and the message must not be sent) when it cannot be."""
+    import json
+
     with _opened(db, create=True) as con:
         assert con is not None
         con.execute(
@@ -146,6 +155,8 @@ def read(db: Path) -> Kept:
             "select delivery_id, alert_run_id, recipient, name, alert_ids, intended_at, answered_at, error "
             "from deliveries order by intended_at, rowid"
         ).fetchall()
+    import json
+
     for delivery_id, run_id, recipient, name, ids, intended, answered, error in rows:
         try:
             alert_ids = [int(i) for i in json.loads(ids)]
@@ -187,6 +198,8 @@ def _legacy(db: Path) -> Kept:
         kept.warnings.append(f"{path}: cannot be read ({exc}); left as it is")
         return kept
     kept.legacy = path
+    import json
+
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

@@ -21,9 +21,8 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 
 def attribute(target: str) -> Any:
@@ -59,18 +58,27 @@ def path(value: str) -> Path:
     return given
 
 
-@dataclass(frozen=True)
 class Fast:
     """The forms of one command answered without typer: `answer(**values)` with its arguments (all
     required, in order), its options taking a value (option -> parameter and conversion; those in
     `required` must be given) and its flags (option -> parameter, True when given). A parameter not
     given is left out: `answer`'s default is its declaration's (tests/cli/test_fast.py)."""
 
-    answer: Callable[..., None]
-    arguments: tuple[str, ...] = ()
-    options: Mapping[str, tuple[str, Callable[[str], Any]]] = field(default_factory=dict)
-    flags: Mapping[str, str] = field(default_factory=dict)
-    required: frozenset[str] = frozenset()
+    # Plain classes here and in every module the fast path loads for itself: a dataclass (or a
+    # NamedTuple) is built from generated source, each taking about as long as importing a module.
+    __slots__ = ("answer", "arguments", "flags", "options", "required")
+
+    def __init__(
+        self,
+        answer: Callable[..., None],
+        arguments: tuple[str, ...] = (),
+        options: Mapping[str, tuple[str, Callable[[str], Any]]] | None = None,
+        flags: Mapping[str, str] | None = None,
+        required: frozenset[str] = frozenset(),
+    ) -> None:
+        self.answer, self.arguments, self.required = answer, arguments, required
+        self.options: Mapping[str, tuple[str, Callable[[str], Any]]] = options or {}
+        self.flags: Mapping[str, str] = flags or {}
 
     def values(self, args: list[str]) -> dict[str, Any]:
         """The parameters `args` give, converted; Declined for any form not read here for sure."""
@@ -107,26 +115,29 @@ class Fast:
         return True
 
 
-@dataclass(frozen=True)
 class OwnParser:
     """A command that parses its own arguments: `command(args)` gets them all, `--help` included, and
     raises kit's exits for its exit code, a click UsageError for a usage error. Declared without
     typer: typer's group wraps it (ecei.cli.group.OwnArguments), the fast path runs it as is."""
 
-    command: Callable[[list[str]], None]
-    help: str
+    __slots__ = ("command", "help")
+
+    def __init__(self, command: Callable[[list[str]], None], help: str) -> None:
+        self.command, self.help = command, help
 
     def run(self, name: str, args: list[str]) -> bool:
         self.command(args)
         return True
 
 
-class _Runs(Protocol):
-    def run(self, name: str, args: list[str]) -> bool: ...
+if TYPE_CHECKING:
+    from typing import Protocol
 
+    class _Runs(Protocol):
+        def run(self, name: str, args: list[str]) -> bool: ...
 
-class _Entry(Protocol):
-    fast: str | None
+    class _Entry(Protocol):
+        fast: str | None
 
 
 def _completing() -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
-import json
 import math
 import re
 import sys
@@ -34,9 +33,10 @@ from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import Edge, When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
-from warehouse.query import QueryRefused
 
 if TYPE_CHECKING:
+    import json
+
     from typer._click.exceptions import BadParameter, UsageError
 
     from ecei.query_settings import QuerySettings
@@ -64,8 +64,14 @@ COLOURS: dict[Status, str] = {
     Status.UNDELIVERED: "red",
 }
 # the warehouse layer cannot import ecei.outcome: its own refusal and busy errors count as these
-REFUSALS: tuple[type[Exception], ...] = (Refused, QueryRefused)
 BUSY_ERRORS: tuple[type[Exception], ...] = (Busy, WarehouseBusy)
+
+
+def refusals() -> tuple[type[Exception], ...]:
+    """Refused, and warehouse.query's refusal once that module is loaded (whoever can raise it has
+    loaded it): the kit does not import it, which status, history and changes never need."""
+    query = sys.modules.get("warehouse.query")
+    return (Refused, query.QueryRefused) if query is not None else (Refused,)
 
 
 # The ranges every numeric or dated option keeps to, declared once: a value outside one is a usage
@@ -317,7 +323,7 @@ def outcomes(failed: str | None = None, detail: Callable[[Exception], str] = str
     """
     try:
         yield
-    except REFUSALS as exc:
+    except refusals() as exc:
         say(Status.REFUSED, str(exc))
         finish(Status.REFUSED)
     except DB_ERRORS as exc:
@@ -404,16 +410,27 @@ def _blob(raw: bytes) -> str:
     return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02X}" for b in raw)
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=plain)
+_ENCODER: json.JSONEncoder | None = None  # made for the first JSON answer: the others never import json
+
+
+def _new_encoder() -> json.JSONEncoder:
+    global _ENCODER
+    import json
+
+    _ENCODER = json.JSONEncoder(ensure_ascii=False, default=plain)
+    return _ENCODER
 
 
 def json_text(document: Any, **dumps: Any) -> str:
     """One JSON document whose strings carry no raw control or bidi character (they are \\u escapes)."""
     dumps.setdefault("default", plain)
     # json.dumps builds an encoder on every call it is given options: `ecei sql` makes millions of calls
-    found = (
-        _ENCODER.encode(document) if dumps == {"default": plain} else json.dumps(document, ensure_ascii=False, **dumps)
-    )
+    if dumps == {"default": plain}:
+        found = (_ENCODER or _new_encoder()).encode(document)
+    else:
+        import json
+
+        found = json.dumps(document, ensure_ascii=False, **dumps)
     return found.translate(_JSON_SHOWN) if _ANY_SHOWN.search(found) else found
 
 

@@ -11,22 +11,26 @@ the registry before it knows whether typer is needed at all (ecei.cli.fast).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typer._click import Command
 
 
-@dataclass(frozen=True)
 class Lazy:
     """Where a command lives ("ecei.cli.sql:sql_command"), the line `ecei --help` shows for it, and
     where its fast path is ("module:attribute" of an ecei.cli.fast.Fast, or of the OwnParser the
     command is): the forms of the command answered without typer."""
 
-    target: str
-    help: str
-    fast: str | None = None
+    # a plain class, as every class the fast path loads: a dataclass is built from generated source,
+    # which takes as long as importing a module (ecei.cli.fast)
+    __slots__ = ("fast", "help", "target")
+
+    def __init__(self, target: str, help: str, fast: str | None = None) -> None:
+        self.target, self.help, self.fast = target, help, fast
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.target!r}, {self.help!r}, fast={self.fast!r})"
 
     def load(self, name: str) -> Command:
         """The click command (or group) of the target, named `name`; its text values converted without

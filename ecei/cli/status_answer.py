@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from rich.table import Table
@@ -59,9 +60,13 @@ FAST = Fast(answer, options={"--db": ("db", path)}, flags={"--json": "as_json", 
 
 def _schedules(db: Path | None) -> Any:
     # Prefect takes seconds to import: only when a server may be configured, and then its settings whole
-    from flows.schedules import Schedules, may_name_a_server, upcoming
+    from flows.server import may_name_a_server
 
-    return upcoming(settings(db=db)) if may_name_a_server() else Schedules(None)
+    if not may_name_a_server():
+        return SimpleNamespace(server=None, error=None, deployments=[], runs=[])  # flows.schedules.Schedules(None)
+    from flows.schedules import upcoming
+
+    return upcoming(settings(db=db))
 
 
 def _size(count: int) -> str:

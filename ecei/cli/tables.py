@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from itertools import zip_longest
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -55,13 +54,15 @@ def unbounded() -> bool:
     return not out.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit()
 
 
-@dataclass(frozen=True)
 class _Span:
     """What a column's values need: at least `floor` cells, at most `natural`, its longest word `word`."""
 
-    floor: int
-    natural: int
-    word: int
+    # a plain class: a dataclass is built from generated source when its module loads, as long as
+    # the rest of this module takes (ecei.cli.fast)
+    __slots__ = ("floor", "natural", "word")
+
+    def __init__(self, floor: int, natural: int, word: int) -> None:
+        self.floor, self.natural, self.word = floor, natural, word
 
 
 def print_table(table: Table, whole: str = "", *, console: Console | None = None, wide: bool = False) -> None:
