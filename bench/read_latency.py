@@ -1,7 +1,7 @@
 """The read commands (`ecei status`, `history`, `changes`, `sql`) against a bare `python -c "import
 duckdb; ..."` reading the same file, each a whole process.
 
-    .venv/bin/python -m bench.read_latency [--db PATH] [--rounds 31]
+    .venv/bin/python -m bench.read_latency [--db PATH] [--rounds 31] [--instructions] [--ecei PATH]
 
 Each command and its bare query are alternated, round after round, on a real warehouse (the three
 demo snapshots refreshed into a temporary file, or --db): what a person waits for between Enter and
@@ -12,15 +12,21 @@ but the warehouse given by --db, and no Prefect server (PREFECT_API_URL unset).
 Each line gives the medians of the wall times and their ratio (the goal's), then in its detail how
 the ratio spreads round by round (its quartiles: a machine shared with other work slows some rounds
 of one side) and the ratio of the CPU times (the children's user + system time), which moves less
-with the machine's load.
+with the machine's load. With --instructions, each side also runs once under valgrind's callgrind:
+the instructions it executed (its I refs) do not move with the load at all, and their ratio is the
+one to compare two versions by on a shared machine. --ecei times another `ecei` (a script running
+an earlier checkout, for a before and after).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -84,8 +90,27 @@ def _quartiles(values: list[float]) -> tuple[float, float]:
     return q[0], q[2]
 
 
-def _measure(read: Read, db: Path, env: dict[str, str], rounds: int) -> Result:
-    ours = [str(BIN / "ecei"), *read.args, "--db", str(db)]
+def instructions(cmd: list[str], env: Mapping[str, str]) -> int:
+    """The instructions one run of `cmd` executed, all its threads, as callgrind counts them."""
+    given = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"COLUMNS": "120"}
+    with tempfile.TemporaryDirectory(prefix="ecei-callgrind-") as tmp:
+        counted = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={Path(tmp) / 'out'}",
+            *cmd,
+        ]
+        done = subprocess.run(counted, capture_output=True, text=True, env=given)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind counted nothing for {cmd[:3]}: {done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def _measure(
+    read: Read, db: Path, env: dict[str, str], rounds: int, counted: bool = False, ecei: Path | None = None
+) -> Result:
+    ours = [str(ecei or BIN / "ecei"), *read.args, "--db", str(db)]
     bare = [sys.executable, "-c", BARE, str(db), read.bare_query]
     # a command that reports stale data or a pending alert exits 1 or 5: its answer counts all the same
     _timed(ours, env, ok=(0, 1, 5)), _timed(bare, env)  # warm the file cache and the bytecode caches first
@@ -103,13 +128,19 @@ def _measure(read: Read, db: Path, env: dict[str, str], rounds: int) -> Result:
         f"round by round {low:.2f}x-{high:.2f}x (quartiles); CPU {cpu_a:.3f} s against {cpu_b:.3f} s: "
         f"{cpu_a / cpu_b:.2f}x"
     )
+    if counted:
+        ins_a, ins_b = instructions(ours, env), instructions(bare, env)
+        note += f"; instructions {ins_a / 1e6:,.0f}M against {ins_b / 1e6:,.0f}M: {ins_a / ins_b:.3f}x"
     return Result(f"read latency, `ecei {read.name}` on the demo warehouse", a, b, "s", GOAL, note)
 
 
-def read_latency(db: Path, rounds: int, reads: tuple[Read, ...] = READS) -> list[Result]:
-    """Medians of `rounds` runs of each command and of its bare query, alternated, and their ratio."""
+def read_latency(
+    db: Path, rounds: int, reads: tuple[Read, ...] = READS, counted: bool = False, ecei: Path | None = None
+) -> list[Result]:
+    """Medians of `rounds` runs of each command and of its bare query, alternated, and their ratio;
+    with `counted`, the instructions of one run of each too (valgrind)."""
     env = _environment()
-    return [_measure(read, db, env, rounds) for read in reads]
+    return [_measure(read, db, env, rounds, counted, ecei) for read in reads]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,11 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="a warehouse to read [default: the demo, built in a temporary folder]")
     ap.add_argument("--rounds", type=int, default=31)
     ap.add_argument("--only", choices=[r.name for r in READS], action="append")
+    ap.add_argument("--instructions", action="store_true", help="count each side's instructions once (valgrind)")
+    ap.add_argument("--ecei", type=Path, help="the ecei to time [default: this environment's]")
     a = ap.parse_args(argv)
+    if a.instructions and shutil.which("valgrind") is None:
+        ap.error("--instructions needs valgrind")
     chosen = tuple(r for r in READS if r.name in (a.only or [r.name for r in READS]))
     with tempfile.TemporaryDirectory(prefix="ecei-read-bench-") as tmp:
         db = a.db or demo_warehouse(Path(tmp))
-        for r in read_latency(db, a.rounds, chosen):
+        for r in read_latency(db, a.rounds, chosen, a.instructions, a.ecei):
             print(line(r), flush=True)
     return 0
 

@@ -75,11 +75,11 @@ def main() -> None:
     """The `ecei` script: a read command's usual form answered without typer (ecei.cli.fast), anything
     else by typer's group, a usage error (a bad option or argument) said in one line."""
     code = answered(sys.argv[1:], COMMANDS)
-    if code is None:
-        from ecei.cli.group import run
+    if code is not None:
+        sys.exit(code)
+    from ecei.cli.group import run
 
-        code = run(__getattr__("app"))
-    sys.exit(code)
+    sys.exit(run(__getattr__("app")))
 
 
 __all__ = ["COMMANDS", "app", "main"]

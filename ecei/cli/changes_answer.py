@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -34,8 +34,9 @@ from ecei.cli.kit import (
 from ecei.cli.tables import print_table, print_text
 from ecei.history.changes import FIELDS, ChangesResult, changes, what_happened
 from ecei.moments import When, stamp
-from ecei.outputs.csv_cells import PLAIN, Layout, csv_cell, layout
-from ecei.outputs.files import STDOUT, check_output, guard, write_output
+
+if TYPE_CHECKING:
+    from ecei.outputs.csv_cells import Layout
 
 FORMATS = ("table", "csv", "json", "html")
 _SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -59,9 +60,13 @@ def answer(
         raise bad_value("it lays out a CSV file: give --format csv (or --out FILE.csv)", "--excel")
     chosen = read_settings(db)
     reading = reading_from(chosen, readable_db(chosen, live))
-    guarded = guard(chosen.db)
-    if output is not None and str(output) == STDOUT:
-        output = None
+    # the writer, the CSV cells: imported for the answers that need them (a table on the terminal does not)
+    if output is not None:
+        from ecei.outputs.files import STDOUT, check_output, guard, write_output
+
+        guarded = guard(chosen.db)
+        if str(output) == STDOUT:
+            output = None
     with outcomes():
         if output is not None:
             check_output(output, guarded, "--out")  # before the query: an --out naming an input is refused
@@ -70,6 +75,8 @@ def answer(
         _print_table(result)
         return
     if chosen_format == "csv":
+        from ecei.outputs.csv_cells import layout
+
         text = _csv(result, output is not None, layout(excel))
     else:
         text = {"table": _table_text, "json": _json, "html": _html}[chosen_format](result, output is not None)
@@ -194,11 +201,18 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         return json_text(list(value))  # a list stays a list: JSON in its cell
+    from ecei.outputs.csv_cells import csv_cell
+
     return csv_cell(value) if isinstance(value, str) else str(value)
 
 
-def _csv(result: ChangesResult, to_file: bool, chosen: Layout = PLAIN) -> str:
-    """One row per cluster, each field's value before and after in columns of their own."""
+def _csv(result: ChangesResult, to_file: bool, chosen: Layout | None = None) -> str:
+    """One row per cluster, each field's value before and after in columns of their own (laid out as
+    `chosen` says: default csv_cells.PLAIN)."""
+    if chosen is None:
+        from ecei.outputs.csv_cells import PLAIN
+
+        chosen = PLAIN
     buffer = io.StringIO()
     buffer.write(chosen.start)
     writer = csv.writer(buffer, lineterminator=chosen.line_end)

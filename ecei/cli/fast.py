@@ -163,6 +163,10 @@ def answered(args: list[str], registry: Mapping[str, _Entry]) -> int | None:
         return code
     except KeyboardInterrupt:
         return 130  # as click ends a command interrupted
+    except SystemExit as exc:  # the kit's exits (kit.leave), with their code
+        if not isinstance(exc.code, int):
+            raise
+        return exc.code
     return 0
 
 

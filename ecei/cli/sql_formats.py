@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -58,6 +57,8 @@ def text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | dict):
+        import json  # only a list or a struct needs it: most answers never import it
+
         return json.dumps(plain(value), ensure_ascii=False)
     found = plain(value)
     return found if isinstance(found, str) else str(found)

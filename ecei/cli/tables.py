@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.measure import Measurement
+from rich.segment import Segment, Segments
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -106,11 +107,27 @@ def print_table(table: Table, whole: str = "", *, console: Console | None = None
 
 def _print_lines(console: Console, table: Table, width: int) -> None:
     """The table drawn `width` wide, each line without the spaces that pad it on the right (a grid's
-    last column, a centred title)."""
+    last column, a centred title): its segments written as drawn, in one print (each line printed as
+    a Text of its own was drawn a second time, as long again as the table)."""
+    drawn: list[Segment] = []
     for line in console.render_lines(table, console.options.update_width(width), pad=False):
-        text = Text.assemble(*((segment.text, segment.style) for segment in line))
-        text.rstrip()
-        console.print(text, no_wrap=True, crop=False, soft_wrap=True)
+        drawn += _rstripped(line)
+        drawn.append(Segment.line())
+    console.print(Segments(drawn), end="", crop=False, soft_wrap=True)
+
+
+def _rstripped(line: list[Segment]) -> list[Segment]:
+    """The line without its trailing whitespace (as Text.rstrip strips it), each segment's style kept."""
+    kept = list(line)
+    while kept:
+        last = kept[-1]
+        stripped = last.text.rstrip()
+        if stripped:
+            if stripped != last.text:
+                kept[-1] = Segment(stripped, last.style, last.control)
+            break
+        kept.pop()
+    return kept
 
 
 def as_text(console: Console, value: RenderableType, highlight: bool | None = None) -> RenderableType:

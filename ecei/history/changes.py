@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ecei import change_kinds
-from ecei.history.names import known_countries, resolve_country
 from ecei.moments import Edge, When, instant, stamp
 from ecei.outcome import Refused, Status
 from warehouse.db import open_when_free, sql_file
@@ -99,6 +98,8 @@ def changes(
             raise UntilBeforeSince(f"--until {end.words} is before --since {start.words}: give the earlier point first")
         ids = names = None
         if country is not None:
+            from ecei.history.names import known_countries, resolve_country  # only a country needs it
+
             ids = resolve_country(con, country)
             names = sorted({name for name, i in known_countries(con) if i in ids})
         rows = changes_between(con, start, end, ids)
