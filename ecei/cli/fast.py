@@ -184,8 +184,8 @@ def ending(exc: BaseException, where: str) -> int | None:
         # as click ends a command whose reader left (`| head`): quietly, exit 1
         from typer._click.utils import PacifyFlushWrapper
 
-        sys.stdout = PacifyFlushWrapper(sys.stdout)  # type: ignore[assignment]
-        sys.stderr = PacifyFlushWrapper(sys.stderr)  # type: ignore[assignment]
+        sys.stdout = PacifyFlushWrapper(sys.stdout)
+        sys.stderr = PacifyFlushWrapper(sys.stderr)
         return 1
     if isinstance(exc, EOFError):
         sys.stderr.write("\n")  # as click says it: a line, then aborted
