@@ -25,6 +25,7 @@ from urllib.parse import quote
 from feedgen.feed import FeedEntry, FeedGenerator
 
 from ecei import alert_kinds, change_kinds
+from ecei.changes import account_text
 from ecei.moments import business_today, stamp
 from ecei.outcome import Status
 from ecei.outputs import Guard, check_folder, check_output, guard, write_output
@@ -124,31 +125,26 @@ def _value(value: Any) -> str:
 
 
 def change_title(row: Row) -> str:
-    """`Norway: Artic Maritime Cluster changed (valid_until)`, `Spain: X renamed to Y`."""
-    kind = _KIND[row["change"]].label
-    where = f"{row['country']}: "
-    if row["change"] == change_kinds.RENAMED.name:
-        return xml_text(f"{where}{row['old_name']} {kind} to {row['new_name']}")
-    if row["change"] == change_kinds.CHANGED.name and row["changed_columns"]:
-        return xml_text(f"{where}{row['name']} {kind} ({', '.join(row['changed_columns'])})")
-    return xml_text(f"{where}{row['name']} {kind}")
+    """`Norway: Artic Maritime Cluster changed (valid_until)`, `Spain: New Name renamed (name)`: the
+    kind and the fields as what_happened.sql decided them."""
+    fields = f" ({', '.join(row['changed_fields'])})" if row["changed_fields"] else ""
+    return xml_text(f"{row['country']}: {row['name']} {_KIND[row['change']].label}{fields}")
 
 
 def change_content(row: Row) -> str:
-    """The change as a small HTML table: each field before and after, the changed ones marked."""
-    changed = set(row["changed_columns"] or [])
+    """The change in words (its account, warehouse/semantics/what_happened.sql), then a small HTML
+    table: each field before and after (none on the side a cluster was not listed), the changed ones marked."""
+    changed = set(row["changed_fields"])
     lines = [
         f"<p>{html.escape(_KIND[row['change']].heading)} in run {row['run_id']} "
         f"({html.escape(stamp(row['changed_at']) or '')}), cluster {html.escape(xml_text(row['cluster_id']))}</p>",
+        f"<p>{html.escape(account_text(row['account'], _value))}</p>",
         "<table><tr><th>field</th><th>before</th><th>after</th></tr>",
     ]
     for name in FIELDS:
-        before = row[f"old_{name}"] if row["change"] != change_kinds.ADDED.name else None
-        after = row[f"new_{name}"] if row["change"] != change_kinds.REMOVED.name else None
         mark = " (changed)" if name in changed else ""
-        lines.append(
-            f"<tr><td>{name}{mark}</td><td>{html.escape(_value(before))}</td><td>{html.escape(_value(after))}</td></tr>"
-        )
+        before, after = _value(row[f"old_{name}"]), _value(row[f"new_{name}"])
+        lines.append(f"<tr><td>{name}{mark}</td><td>{html.escape(before)}</td><td>{html.escape(after)}</td></tr>")
     lines.append("</table>")
     return "\n".join(lines)
 

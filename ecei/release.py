@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ecei import change_kinds
-from ecei.changes import ChangesResult, Point, changes_between, what_happened
+from ecei.changes import ChangesResult, Point, account_text, changes_between
 from ecei.csv_cells import NOTE as CSV_NOTE
 from ecei.durable import umask
 from ecei.export import FORMATS, columns_as
@@ -267,7 +267,7 @@ def md(value: Any) -> str:
 
 def _what(row: dict[str, Any]) -> str:
     """What happened to one cluster, in Markdown."""
-    return what_happened(row, md, field=lambda name: f"`{name}`", arrow="→")
+    return account_text(row["account"], md, field=lambda name: f"`{name}`", arrow="→")
 
 
 def changes_text(

@@ -120,7 +120,7 @@ def collect(
         lapsed=_rows(con, "lapsed_by_year", on_day),
         runs=_rows(con, "recent_runs", recent),
         change_summary=change_summary(_rows(con, "change_summary", recent)),
-        changes=_rows(con, "recent_changes", {**recent, "limit": CHANGES_LIMIT}),
+        changes=_rows(con, "recent_changes", {**recent, "limit": CHANGES_LIMIT, "kinds": change_kinds.names()}),
         quarantine=_rows(con, "last_quarantine", at),
     )
     if as_of is None:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei import change_kinds
-from ecei.changes import FIELDS, ChangesResult, changes, what_happened
+from ecei.changes import FIELDS, ChangesResult, account_lines, account_text, changes
 from ecei.cli.kit import (
     DbOption,
     LiveOption,
@@ -137,7 +137,7 @@ def _value(value: Any) -> str:
 
 
 def _what(row: dict[str, Any], sep: str = "; ") -> str:
-    return what_happened(row, _value, sep=sep)
+    return account_text(row["account"], _value, sep=sep)
 
 
 def _kind(row: dict[str, Any]) -> str:
@@ -264,8 +264,6 @@ def _html(result: ChangesResult, to_file: bool) -> str:
         summary=_summary(result),
         sections=[(kind, rows) for kind, rows in sections if rows],
         kinds=change_kinds.SUMMARY,
-        added=change_kinds.ADDED,
-        removed=change_kinds.REMOVED,
-        renewed=change_kinds.RENEWED,
+        lines=account_lines,
         stamp=stamp,
     )

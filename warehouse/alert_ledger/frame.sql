@@ -14,14 +14,13 @@ union all
 select a.cluster_id, a.country, a.name, a.portfolio, a.website, a.valid_until, null::timestamp as label_since
 from clusters_as_of((select as_of from alert_params)) as a;
 
--- each change with the start of its refresh: the instant an alert about it names (kept by a replay,
--- which numbers the runs anew)
+-- each change of the runs covered (what_happened_in_runs: its kind, `renewed`), with the start of its
+-- refresh: the instant an alert about it names (kept by a replay, which numbers the runs anew)
 create or replace temp view alert_new_changes as
-select ch.*, r.started_at as run_started_at
-from changes as ch
-join runs as r using (run_id)
-cross join alert_params as p
-where ch.run_id > p.changes_after and ch.run_id <= p.through_run_id;
+select h.*, h.changed_at as run_started_at
+from what_happened_in_runs(
+    (select changes_after + 1 from alert_params), (select through_run_id from alert_params)
+) as h;
 
 create or replace temp table alert_candidates (
     alert_key            varchar not null,

@@ -1,4 +1,6 @@
--- Every version of the clusters in $cluster_ids, oldest first, with what each one changed.
+-- Every version of the clusters in $cluster_ids, oldest first, with what each one changed (a label
+-- date moved later: `renewed`, by is_renewal, warehouse/semantics/renewal.sql), and its label's
+-- status on the day $today (label_status; NULL without a day).
 with versions as (
     select * from cluster_history
     where list_contains($cluster_ids, cluster_id)
@@ -45,13 +47,14 @@ final as (
         prev_website,
         prev_valid_until,
         prev_country,
+        case when $today::date is not null then label_status(valid_until, $today::date, 0) end as label_status,
         case when version = 1 then ['listed'] else list_filter(
             [
                 case when name is distinct from prev_name then 'name' end,
                 case when portfolio is distinct from prev_portfolio then 'portfolio' end,
                 case when website is distinct from prev_website then 'website' end,
                 case
-                    when valid_until > prev_valid_until then 'renewed'
+                    when is_renewal(prev_valid_until, valid_until) then 'renewed'
                     when valid_until is distinct from prev_valid_until then 'valid_until'
                 end,
                 case when country is distinct from prev_country then 'country' end

@@ -1,11 +1,11 @@
--- requires: cluster_history
+-- requires: cluster_history, label_status
 -- What the site lists now, with the label's days left as of today.
 create or replace view clusters_current as
 select
     cluster_id, country, country_id, name, portfolio, website, valid_until,
     first_seen_at, valid_from,
-    valid_until < current_date as label_lapsed,
-    datediff('day', current_date, valid_until) as label_days_left
+    label_status(valid_until, current_date, 0) = 'lapsed' as label_lapsed,
+    label_days_left(valid_until, current_date) as label_days_left
 from cluster_history
 where valid_to is null;
 
