@@ -95,7 +95,14 @@ def _no_such_cluster(name: str, country: str | None, result: HistoryResult) -> N
 
 
 _SEEN_BY = {"warc": "WARC files", "wayback": "web archive captures"}
-_WAS = {"name": "renamed", "portfolio": "portfolio", "website": "website", "country": "country"}
+# what report/history.sql says a version changed, and the field whose value it replaced
+_WAS = {
+    "renamed": ("renamed", "name"),
+    "name": ("name written otherwise", "name"),
+    "portfolio": ("portfolio", "portfolio"),
+    "website": ("website", "website"),
+    "country": ("country", "country"),
+}
 
 
 def _changes(version: dict[str, Any]) -> Text:
@@ -109,7 +116,8 @@ def _changes(version: dict[str, Any]) -> Text:
         elif what == "valid_until":
             parts.append(f"label date moved earlier (was {version['prev_valid_until']})")
         else:
-            parts.append(f"{_WAS[what]} (was {version['prev_' + what] or 'none'})")
+            said, field = _WAS[what]
+            parts.append(f"{said} (was {version['prev_' + field] or 'none'})")
     return Text(visible("; ".join(parts)))
 
 
