@@ -27,13 +27,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ecei.alerts import run_alerts
-from ecei.changes import changes
+from ecei.alerts.run import run_alerts
 from ecei.cli.changes import document
-from ecei.history import cluster_versions
+from ecei.history.changes import changes
+from ecei.history.cluster import cluster_versions
 from ecei.moments import parse_when, stamp
-from ecei.release import Previous, changes_text
-from ecei.report import LAPSING_DAYS, collect
+from ecei.outputs.release import Previous, changes_text
+from ecei.outputs.report import LAPSING_DAYS, collect
 from ecei.settings import Settings
 from tests.cli.helpers import ecei
 from tests.warehouse.staged_runs import T0, merge, row
@@ -138,7 +138,7 @@ def _changes_md_counts(run_id: int, text: str) -> dict[tuple[int, str], int]:
 
 
 def _feed_counts(db: Path, run_of: dict[str | None, int]) -> dict[tuple[int, str], int]:
-    from ecei.feeds import CHANGES_FILE, write_feeds
+    from ecei.outputs.feeds import CHANGES_FILE, write_feeds
 
     with tempfile.TemporaryDirectory() as folder:
         write_feeds(Settings(db=db, notify=[]), Path(folder), most=100000)
