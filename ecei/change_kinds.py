@@ -2,8 +2,10 @@
 shows them (the refresh summary, the Prefect artifact, the HTML report, the flows' log lines).
 
 A kind's name is the value of `changes.change`, the run figure (`RunFigures.<name>`) and the
-column of `crawl_runs` that counts it. `renewed` is no change kind of its own: it is a `changed`
-cluster whose label date moved later, which the report counts apart (RENEWED).
+column of `crawl_runs` that counts it. Which kind a change is, is decided in SQL, once:
+change_of in warehouse/semantics/what_happened.sql (this file names and orders them). `renewed` is
+no change kind of its own: a cluster changed or renamed whose label date moved later (is_renewal,
+warehouse/semantics/renewal.sql), which the summaries count apart (RENEWED).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ REMOVED = ChangeKind("removed", "removed", "Removed")
 RENAMED = ChangeKind("renamed", "renamed", "Renamed")
 KINDS: tuple[ChangeKind, ...] = (ADDED, CHANGED, REMOVED, RENAMED)
 
-# the report's change summary counts the renewals among the changed clusters apart
+# the summaries count the renewals among the changed and renamed clusters apart
 RENEWED = ChangeKind("renewed", "renewed", "Renewed")
 SUMMARY: tuple[ChangeKind, ...] = (ADDED, CHANGED, RENEWED, REMOVED, RENAMED)
 

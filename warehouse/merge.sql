@@ -36,7 +36,7 @@ update versions
 set
     valid_to = (select observed_at from params),
     run_to = (select run_id from params)
-where rowid in (select version_row from outcome where change in ('changed', 'renamed', 'removed'));
+where rowid in (select version_row from outcome where change <> 'added');
 
 insert into versions (
     cluster_id, country, country_id, name, portfolio, website, valid_until, row_hash,
@@ -52,4 +52,4 @@ select
     o.name_key
 from outcome as o
 cross join params as p
-where o.change in ('added', 'changed', 'renamed');
+where o.change <> 'removed';
