@@ -129,8 +129,8 @@ def account_text(
     """What happened to one cluster, in words: the account what_happened.sql wrote, each surface
     writing values (`value`: a value, a value before or after) and field names (`field`) its own way.
     It decides nothing: which kind, which fields and whether renewed are the SQL's."""
-    written = {
-        "text": lambda text: text,
+    written: dict[str, Callable[[Any], str]] = {
+        "text": str,
         "field": field,
         "value": value,
         "old": value,
