@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecei.cli.kit import outcomes
-from ecei.cli.sql_formats import Batches
+from ecei.outputs.formats import Batches
 from ecei.query_settings import QuerySettings
 from warehouse.query import (
     Answer,

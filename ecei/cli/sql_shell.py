@@ -27,8 +27,9 @@ import typer
 from ecei.cli.kit import err, out, outcomes
 from ecei.cli.sql_answer import STATEMENT_BYTES, answer_script, answering
 from ecei.cli.sql_complete import DELIMITERS, Completer
-from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Batches, Hints, Sink
+from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Hints, Sink
 from ecei.outputs.files import STDOUT, check_output, guard, output_stream
+from ecei.outputs.formats import Batches
 from warehouse.db import sql_file
 from warehouse.query import run_query, split_script
 
