@@ -300,8 +300,9 @@ def write_result(
     max_rows: int | None,
     hints: Hints,
     layout: Layout = PLAIN,
+    types: Sequence[str] = (),
 ) -> int:
-    """`columns` and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
+    """`columns` (of DuckDB `types`) and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
     returns how many rows there were. `terminal` says they go to standard output: the table fits the
     console's width, and control characters are shown in every format; a file gets the whole table
     and the values as they are."""
@@ -310,7 +311,7 @@ def write_result(
     writer = formats.REGISTRY[fmt].rows
     if writer is None:
         raise ValueError(f"{fmt} is no format of a result")
-    return writer(stream, columns, batches, terminal=terminal, layout=layout)
+    return writer(stream, columns, batches, terminal=terminal, layout=layout, types=types)
 
 
 # --- several results, one after another ---
@@ -341,8 +342,8 @@ class Sink:
         console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
         return cls(fmt, stream, console, terminal=False, max_rows=None, hints=hints, results=results, layout=layout)
 
-    def write(self, columns: list[str], batches: Batches) -> int:
-        """One result after the others; returns its rows."""
+    def write(self, columns: list[str], batches: Batches, types: Sequence[str] = ()) -> int:
+        """One result (of DuckDB `types`, where known) after the others; returns its rows."""
         if self.results and formats.REGISTRY[self.fmt].cells is not Cells.JSON:
             if self.fmt == "table":
                 self.console.print()
@@ -358,6 +359,7 @@ class Sink:
             max_rows=self.max_rows,
             hints=self.hints,
             layout=self.layout if not self.results else replace(self.layout, start=""),
+            types=types,
         )
         self.stream.flush()
         self.results, self.rows, self.largest = self.results + 1, self.rows + total, max(self.largest, total)

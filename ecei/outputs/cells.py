@@ -14,7 +14,8 @@ for value:
 - a number as DuckDB writes it: `42`, `1.5`, a decimal with its scale (`1.10`); JSON reads `1.10` as 1.1;
 - true and false;
 - a list, a struct or a map: in a CSV or TSV cell (and a table) compact JSON, `["ICT","Health"]`,
-  `{"k":"v"}`, as DuckDB's to_json writes one; in JSON a real array or object.
+  `{"k":"v"}`, as DuckDB's to_json writes one; in JSON a real array or object;
+- a value of DuckDB's JSON type: its text in a cell, the JSON it holds in a JSON file.
 
 Outside the rule (no table of ecei holds one): DuckDB's infinite timestamps (Python reads them as
 the first and last instants), years past 9999, intervals, unions, REAL (single precision); in a list,

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TextIO
@@ -30,10 +32,18 @@ Batches = Iterable[Rows]  # the rows as they come, a batch at a time, read once
 
 class RowWriter(Protocol):
     """Writes `columns` and the rows of `batches` on `stream`; returns how many rows there were.
-    `terminal`: the stream is standard output, so every control character is shown, not obeyed."""
+    `terminal`: the stream is standard output, so every control character is shown, not obeyed;
+    `types`: the columns' DuckDB types, where known."""
 
     def __call__(
-        self, stream: TextIO, columns: Sequence[str], batches: Batches, *, terminal: bool, layout: Layout = PLAIN
+        self,
+        stream: TextIO,
+        columns: Sequence[str],
+        batches: Batches,
+        *,
+        terminal: bool,
+        layout: Layout = PLAIN,
+        types: Sequence[str] = (),
     ) -> int: ...
 
 
@@ -104,6 +114,7 @@ def write_delimited(
     *,
     terminal: bool,
     layout: Layout = PLAIN,
+    types: Sequence[str] = (),
     delimiter: str = ",",
 ) -> int:
     """CSV or TSV with a header, laid out as `layout` says (ecei.outputs.csv_cells)."""
@@ -127,13 +138,18 @@ def write_json(
     *,
     terminal: bool,
     layout: Layout = PLAIN,
+    types: Sequence[str] = (),
     lines: bool = False,
 ) -> int:
-    """One JSON array of objects, or one object per line; control characters as \\u escapes."""
+    """One JSON array of objects, or one object per line; control characters as \\u escapes. A value
+    of DuckDB's JSON type is the JSON it holds, as DuckDB writes it, not its text."""
     total = 0
     if not lines:
         stream.write("[")
+    nested = [i for i, kind in enumerate(types) if kind == "JSON"]
     for batch in batches:
+        if nested:
+            batch = [_with_json(r, nested) for r in batch]
         records = [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in batch]
         if lines:
             stream.write("".join(json_text(record) + "\n" for record in records))
@@ -150,8 +166,23 @@ def _markdown_cell(value: str) -> str:
     return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
+def _with_json(row: tuple[Any, ...], nested: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in nested:
+        if isinstance(values[i], str):
+            with suppress(ValueError):  # DuckDB checks a JSON value; a text that is none stays one
+                values[i] = json.loads(values[i])
+    return tuple(values)
+
+
 def write_markdown(
-    stream: TextIO, columns: Sequence[str], batches: Batches, *, terminal: bool, layout: Layout = PLAIN
+    stream: TextIO,
+    columns: Sequence[str],
+    batches: Batches,
+    *,
+    terminal: bool,
+    layout: Layout = PLAIN,
+    types: Sequence[str] = (),
 ) -> int:
     """A Markdown table (GitHub's form): pipes escaped, line breaks as <br>."""
     shown = visible if terminal else str
