@@ -79,7 +79,8 @@ def _delimited(value: Any) -> str | int | None:
     if kind is str:
         return csv_cell(value)
     if kind is int or value is None:
-        return value  # the csv module writes both as `text` would, and sooner
+        written: int | None = value  # the csv module writes both as `text` would, and sooner
+        return written
     return text(value)
 
 

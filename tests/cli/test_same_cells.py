@@ -48,7 +48,9 @@ def written(dated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Written
     db = folder / "ecei.duckdb"
     shutil.copyfile(dated_db, db)
     with duckdb.connect(str(db)) as con:
-        (cluster_id,) = con.execute("select cluster_id from versions where name = ? limit 1", [RENAMED]).fetchone()
+        found = con.execute("select cluster_id from versions where name = ? limit 1", [RENAMED]).fetchone()
+        assert found is not None
+        (cluster_id,) = found
         con.execute(
             "update versions set name = ?, website = null where cluster_id = ? and valid_to is null", [NAME, cluster_id]
         )

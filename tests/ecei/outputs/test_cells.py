@@ -91,8 +91,11 @@ def read(written: str, fmt: str) -> list[dict[str, object]]:
     return found
 
 
+Written = tuple[str, dict[str, object], dict[str, object]]  # the format, a row by Python, the row by DuckDB
+
+
 @pytest.fixture(scope="module", params=BOTH)
-def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict, dict]:
+def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Written:
     fmt = request.param
     ours = read(by_python(fmt), fmt)
     theirs = read(by_duckdb(fmt, tmp_path_factory.mktemp(fmt)), fmt)
@@ -105,7 +108,7 @@ def test_every_format_both_write_is_held_here() -> None:
 
 
 @pytest.mark.parametrize("column", VALUES)
-def test_python_and_duckdb_write_a_value_alike(written: tuple[str, dict, dict], column: str) -> None:
+def test_python_and_duckdb_write_a_value_alike(written: Written, column: str) -> None:
     fmt, ours, theirs = written
     assert ours[column] == theirs[column], f"{fmt}: {column}"
 
