@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from ecei.cli.kit import (
     DbOption,
@@ -61,7 +61,8 @@ def build_command(
     if replayed is None:  # cannot happen for a fresh file: every capture is new to it
         say(Status.FAILED, f"no run was built from {done.backfill.captures} captures")
         finish(Status.FAILED)
-    table = Table("run", "recorded at", "status", *labels(), title=cell(f"demo warehouse {path}"))
+    recorded = Column("recorded at", no_wrap=True)  # a moment stays whole
+    table = Table("run", recorded, "status", *labels(), title=cell(f"demo warehouse {path}"))
     for r in replayed.runs:
         table.add_row(str(r.run_id), cell(r.started_at), r.status, *(cell(v) for v in cells(r.figures)))
     print_table(table, wide=unbounded())  # every figure is a wide table: to a file or a pipe, a line a run

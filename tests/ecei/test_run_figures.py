@@ -31,7 +31,7 @@ FIGURES = RunFigures(
 def test_summary_rows_in_order() -> None:
     assert run_figures.summary_rows(FIGURES) == [
         ("pages fetched / failed", "5 / 1"),
-        ("countries loaded / listed", "3 / 4"),
+        ("countries loaded / listed / stated", "3 / 4 / ?"),  # nor a number of countries
         ("rows seen / stated total", "70 / ?"),  # the overview stated no total
         ("rows loaded", "67"),
         ("exact duplicates", "2"),
