@@ -16,8 +16,8 @@ from pathlib import Path
 
 from prefect.testing.utilities import prefect_test_harness
 
-from ecei.mirror import demo_site, serve
-from ecei.refresh import refresh
+from ecei.demo.mirror import demo_site, serve
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from flows import refresh_flow
 

@@ -2,7 +2,7 @@
 
     python bench/generate.py OUT_DIR --countries 48 --rows 2084 [--changed 0.01] [--seed 1]
 
-writes OUT_DIR/first and OUT_DIR/second, each a site folder that `ecei.mirror.serve` can serve
+writes OUT_DIR/first and OUT_DIR/second, each a site folder that `ecei.demo.mirror.serve` can serve
 (overview.html, country/<id>.html, robots.txt, routes.json). The second snapshot renews half of
 the changed fraction (+3 years), reclassifies the other half, removes 0.5% and adds 0.5%.
 """

@@ -21,8 +21,8 @@ def phases(url: str, base: Path, work: Path) -> dict[str, float]:
     the merge."""
     from crawler.items import CountryPageItem
     from crawler.pages import parse_country
-    from ecei import refresh as r
-    from ecei.completeness import assess
+    from ecei.refresh import run as r
+    from ecei.refresh.completeness import assess
     from ecei.settings import Settings
     from pipelines.dedupe_rows import dedupe_page
     from pipelines.validate_rows import validate_page

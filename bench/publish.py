@@ -1,4 +1,4 @@
-"""What publishing the read-only copy costs (ecei.publish): its size and how long one publish takes.
+"""What publishing the read-only copy costs (ecei.outputs.publish): its size and how long one publish takes.
 
     .venv/bin/python -m bench.publish DB [--rounds 5]
 
@@ -15,7 +15,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from ecei.publish import publish
+from ecei.outputs.publish import publish
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ecei.mirror import serve
+from ecei.demo.mirror import serve
 
 if __name__ == "__main__":
     folder, port_file = Path(sys.argv[1]), Path(sys.argv[2])

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.wayback [--repeat 3]
 
-Three measurements, each into a fresh warehouse, against `ecei.wayback_standin` on loopback:
+Three measurements, each into a fresh warehouse, against `ecei.demo.wayback_standin` on loopback:
 - the three demo snapshots at their dates (15 captures), ECEI_POLITE=false: the backfill's time,
   median of `--repeat`;
 - a rough archive (the demo snapshots with country pages captured days from their overview, under
@@ -26,10 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ecei.settings import LIVE_START_URL, Settings
-from ecei.wayback import WaybackResult, backfill_wayback
-from ecei.wayback_client import ArchiveClient
-from ecei.wayback_standin import (
+from ecei.demo.wayback_standin import (
     LIVE_SITE,
     NOT_FOUND_PAGE,
     ArchivedCapture,
@@ -39,6 +36,9 @@ from ecei.wayback_standin import (
     snapshot_captures,
     snapshot_pages,
 )
+from ecei.rebuild.wayback import WaybackResult, backfill_wayback
+from ecei.rebuild.wayback_client import ArchiveClient
+from ecei.settings import LIVE_START_URL, Settings
 
 ECEI = str(Path(sys.executable).with_name("ecei"))
 COUNTRY = "/benchmarked-clusters/?country="

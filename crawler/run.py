@@ -1,7 +1,7 @@
 """Run one crawl in this process and stage it: `python -m crawler.run CONFIG.json STAGE_DIR [PARENT_PID]`.
 
 A Twisted reactor cannot be restarted, so every crawl gets a process of its own; the caller
-(ecei.refresh) writes its `CrawlConfig` to CONFIG.json, starts it and reads the stage folder
+(ecei.refresh.run) writes its `CrawlConfig` to CONFIG.json, starts it and reads the stage folder
 afterwards. Given PARENT_PID, the crawl ends itself when that process dies.
 """
 

@@ -3,10 +3,10 @@
 A refresh holds the refresh lock from its crawl to its commit; replay, backfill and a person's
 identity decisions take the same lock, so none of them rewrites the history under a merge. Alerts
 runs take a lock of their own, so that two runs never send the same pending alerts. Publishing the
-read-only copy (ecei.publish) takes a third, so that two publishes never copy or rename at once.
+read-only copy (ecei.outputs.publish) takes a third, so that two publishes never copy or rename at once.
 
 One warehouse, one identity. Every file beside a warehouse (its locks, its delivery store, its
-published copy: ecei.publish.published_path) is named from its real path (symlinks resolved): two
+published copy: ecei.outputs.publish.published_path) is named from its real path (symlinks resolved): two
 paths to one file (a symlink, `..`, a relative path) share one lock, as they share one database,
 and two files (`w` and `w.duckdb`) never share one. Names come from the path, not the inode: a
 replay, a backfill or a demo build puts a rebuilt file in place with a rename (a new inode), and
@@ -23,19 +23,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from ecei.beside import beside, live_of
 from ecei.outcome import Busy, Refused
-from ecei.publish import live_of
-
-
-def beside(db: Path, suffix: str) -> Path:
-    """The file `<db><suffix>` beside the warehouse's real file, whatever path names the warehouse."""
-    real = Path(db).resolve()
-    return real.with_name(real.name + suffix)
 
 
 def writable_warehouse(db: Path) -> None:
     """Refused (one line) when `db` is a file a command must not write as a warehouse: the published
-    copy of one (ecei.publish), or a file with a second name (a hard link: see the module)."""
+    copy of one (ecei.outputs.publish), or a file with a second name (a hard link: see the module)."""
     live = live_of(db)
     if live is not None:
         raise Refused(

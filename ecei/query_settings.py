@@ -51,7 +51,7 @@ class QuerySettings:
     busy_timeout: float
     sql_timeout: float
     sql_memory_limit: str
-    publish: bool = True  # read the published copy (ecei.publish) unless --live
+    publish: bool = True  # read the published copy (ecei.outputs.publish) unless --live
     timezone: str = TIMEZONE
     stale_days: int = STALE_DAYS
     notify: tuple[()] = ()  # no ECEI_NOTIFY channel: it would be an ECEI_ variable

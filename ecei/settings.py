@@ -18,7 +18,7 @@ _MIN_SQL_MEMORY = 64 * 10**6
 
 LIVE_START_URL = "https://www.cluster-analysis.org/benchmarked-clusters"
 MOST_FEED_ENTRIES = 10_000  # ECEI_FEEDS_LIMIT and `ecei feed --limit` at most
-DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/completeness.py)
+DEFAULT_MAX_REJECTED_SHARE = 0.1  # also the completeness rule's own default (ecei/refresh/completeness.py)
 
 
 class Settings(BaseSettings):
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     sql_memory_limit: str = query.SQL_MEMORY_LIMIT
     # after every write, publish a read-only copy beside the warehouse (`<stem>.published.duckdb`) that
     # the read commands open instead of the live file, so that no reader waits for a write; False
-    # removes the copy at the next write and the readers read the live file (ecei/publish.py)
+    # removes the copy at the next write and the readers read the live file (ecei/outputs/publish.py)
     publish: bool = True
     # test hook: while this file exists the merge waits inside its transaction, before the commit,
     # having created `<file>.reached` (the crash and concurrency tests kill or race it there)
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     # the most alerts one digest message carries: a first run on a large registry raises thousands, and a
     # chat service refuses a message that large every time, so its alerts would stay pending for good
     digest_max_alerts: int = Field(200, gt=0)
-    # a YAML file of subscribers, each hearing the alerts its filters choose (ecei/subscriptions.py);
+    # a YAML file of subscribers, each hearing the alerts its filters choose (ecei/alerts/subscriptions.py);
     # ECEI_NOTIFY stays one subscription that hears everything
     subscriptions: Path | None = None
     # pinged after every refresh (healthchecks.io's convention: `<URL>/fail` for a failed or partial
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     healthcheck_url: SecretStr | None = None
     healthcheck_timeout: float = Field(10.0, gt=0)
 
-    # change feeds (ecei/feeds.py): written here after every complete refresh when set; each feed
+    # change feeds (ecei/outputs/feeds.py): written here after every complete refresh when set; each feed
     # holds the latest `feeds_limit` entries and links to the report at `feeds_report_url` (relative
     # to the feeds' folder unless absolute) and to itself under `feeds_url` ('': by its file name)
     feeds_dir: Path | None = None
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     @classmethod
     def _pingable(cls, value: SecretStr | None) -> SecretStr | None:
         # refused at start, before any crawl: a run that merged must not end in a ping that cannot be sent
-        from ecei.healthcheck import unusable
+        from ecei.refresh.healthcheck import unusable
 
         problem = None if value is None else unusable(value.get_secret_value())
         if problem is not None:

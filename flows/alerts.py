@@ -1,6 +1,6 @@
 """expiry_alerts_flow: raise and deliver label alerts as a Prefect flow run, with a table artifact.
 
-Thin over `ecei.alerts.run_alerts`, delivering to ECEI_NOTIFY and every subscriber of
+Thin over `ecei.alerts.run.run_alerts`, delivering to ECEI_NOTIFY and every subscriber of
 ECEI_SUBSCRIPTIONS. A channel that fails fails the flow run (its alerts stay pending for it for the
 next run); a channel or subscriptions file that cannot work fails it before anything is raised; no
 channel at all completes the run, saying the alerts are pending.
@@ -18,8 +18,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, State
 from pydantic import SecretStr
 
-from ecei import alert_kinds
-from ecei.alerts import AlertsResult, all_targets, run_alerts
+from ecei.alerts import kinds as alert_kinds
+from ecei.alerts.run import AlertsResult, all_targets, run_alerts
 from ecei.moments import business_today
 from ecei.settings import Settings
 from flows.catchup import superseded
@@ -98,7 +98,7 @@ def expiry_alerts_flow(
     within_days: int | list[int] = DEFAULT_LADDER,
     notify: list[SecretStr] | None = None,
 ) -> dict[str, object] | State:
-    """Raise the label alerts of every kind (ecei/alert_kinds.py) and deliver them, each once.
+    """Raise the label alerts of every kind (ecei/alerts/kinds.py) and deliver them, each once.
     `notify=None` uses ECEI_NOTIFY; `notify=[]` no channel of it (the subscribers of ECEI_SUBSCRIPTIONS
     still hear theirs; with none, the alerts stay pending)."""
     logger = get_run_logger()

@@ -1,6 +1,6 @@
 """refresh_flow: a crawl and merge as a Prefect flow run, published as a markdown artifact.
 
-Thin over `ecei.refresh.refresh`, which already runs the crawl in a child process of its own.
+Thin over `ecei.refresh.run.refresh`, which already runs the crawl in a child process of its own.
 A failed crawl fails the flow run; a partial one completes, with a warning in the artifact and log.
 """
 
@@ -11,7 +11,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, State
 
 from ecei import run_figures
-from ecei.refresh import RefreshResult, refresh
+from ecei.refresh.result import RefreshResult
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from flows.catchup import superseded
 from flows.report import refresh_markdown

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from ecei import change_kinds, run_figures
-from ecei.refresh import RefreshResult
+from ecei.refresh.result import RefreshResult
 from warehouse.db import open_when_free, sql_file
 from warehouse.runs import recorded_figures
 

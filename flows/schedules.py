@@ -5,7 +5,7 @@ Prefect's client would otherwise start a temporary server of its own. Prefect ta
 import, so it is imported only when a server may be configured (`may_name_a_server`, which reads
 no more than the environment and the files Prefect would read). A server that does not answer
 within `timeout` seconds is reported, never waited on: the question runs in a daemon thread that is
-left behind, as a slow alert channel is (ecei.notify.send).
+left behind, as a slow alert channel is (ecei.alerts.channels.send).
 """
 
 from __future__ import annotations

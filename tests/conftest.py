@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from scrapy.http import HtmlResponse
 
-from ecei.mirror import Fault, Mirror, demo_site, serve
-from ecei.refresh import refresh
+from ecei.demo.mirror import Fault, Mirror, demo_site, serve
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 
 pytest_plugins = ["tests.receivers"]  # the webhook and SMTP receivers for alert tests
@@ -96,8 +96,8 @@ def history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def dated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo warehouse as `ecei demo build` makes it: its snapshots as runs at their own dates
-    (ecei.mirror.SNAPSHOT_DATES); tests only read it."""
-    from ecei.demo_warehouse import build
+    (ecei.demo.mirror.SNAPSHOT_DATES); tests only read it."""
+    from ecei.demo.warehouse import build
 
     return build(tmp_path_factory.mktemp("dated") / "ecei.duckdb").db
 

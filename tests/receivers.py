@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from ecei.mirror import trickle
+from ecei.demo.mirror import trickle
 
 
 @dataclass

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from ecei import run_figures
-from ecei.refresh import RefreshResult
-from ecei.report import collect, render
+from ecei.outputs.report import collect, render
+from ecei.refresh.result import RefreshResult
 from flows.report import refresh_markdown, table
 from tests.cli.helpers import ecei
 from tests.conftest import query

@@ -1,12 +1,12 @@
 """WARC files written from the mirror's snapshots under the live site's address, at capture dates of
-the test's choosing (by the demo's own writer, ecei.demo_warehouse.write_captures)."""
+the test's choosing (by the demo's own writer, ecei.demo.warehouse.write_captures)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from ecei.demo_warehouse import write_captures
+from ecei.demo.warehouse import write_captures
 
 SITE = "https://www.cluster-analysis.org"
 JUNE_2016 = dt.datetime(2016, 6, 15, 10, 0)

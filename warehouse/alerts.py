@@ -4,7 +4,7 @@ Every alert is one row of alert_log, unique by alert_key; delivery is tracked pe
 alert_deliveries (a channel of ECEI_NOTIFY, or a subscription), so one that already has an alert
 never gets it again; `subscriptions` remembers when each subscription was first seen. Each alert kind is
 one query, `alert_kinds/<kind>.sql`, run in the frame of `alert_ledger/frame.sql`; which kinds
-exist and how they read is declared by the caller (ecei/alert_kinds.py).
+exist and how they read is declared by the caller (ecei/alerts/kinds.py).
 """
 
 from __future__ import annotations

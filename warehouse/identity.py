@@ -8,7 +8,7 @@ gives the new name the old name's `cluster_id`, so the history goes on under one
 Every decision is a row of `cluster_links`; the latest row per pair is in force
 (`cluster_link_decisions`). Automatic decisions depend only on the warehouse and the staged run,
 and are dated by the run's start, so a replay of the same runs makes the same decisions. A
-person's decision (`ecei link` / `ecei unlink`, whose rules live in ecei/identity.py) is recorded
+person's decision (`ecei link` / `ecei unlink`, whose rules live in ecei/history/identity.py) is recorded
 here, honoured by later merges of the same pair and applied to the history by `resolve_identity`,
 which rewrites identity columns only.
 """

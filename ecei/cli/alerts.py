@@ -9,7 +9,8 @@ import typer
 from pydantic import SecretStr
 from rich.table import Table
 
-from ecei.alert_kinds import days_left, names, note
+from ecei.alerts.kinds import days_left, names, note
+from ecei.alerts.subscriptions import NOTIFY_NAME
 from ecei.cli.kit import (
     AsOfOption,
     DbOption,
@@ -28,11 +29,10 @@ from ecei.cli.kit import (
 from ecei.cli.tables import WideOption, print_table, unbounded
 from ecei.moments import stamp
 from ecei.outcome import Status
-from ecei.subscriptions import NOTIFY_NAME
 from warehouse.alerts import DEFAULT_THRESHOLDS
 
 if TYPE_CHECKING:
-    from ecei.alerts import AlertsResult, ChannelsTest
+    from ecei.alerts.run import AlertsResult, ChannelsTest
 
 
 def alerts_command(
@@ -82,7 +82,10 @@ def alerts_command(
     failed (its alerts stay pending for it and the next run delivers them; with --test: a
     channel did not take the test message).
     """
-    from ecei.alerts import run_alerts, send_test_messages  # Apprise takes half a second to import: only when needed
+    from ecei.alerts.run import (  # Apprise takes half a second to import: only when needed
+        run_alerts,
+        send_test_messages,
+    )
 
     if as_of is not None and not dry_run:
         why = "only with --dry-run: the ledger records what the latest list raises"
@@ -107,7 +110,7 @@ def alerts_command(
     finish(result.status)
 
 
-# the help lists the kinds as ecei/alert_kinds.py declares them
+# the help lists the kinds as ecei/alerts/kinds.py declares them
 alerts_command.__doc__ = (alerts_command.__doc__ or "").replace("{kinds}", ", ".join(names()))
 
 

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecei.archive import ArchiveListing, kept_body, list_pages
 from ecei.cli.kit import (
     DbOption,
     JsonOption,
@@ -25,6 +24,7 @@ from ecei.cli.kit import (
 )
 from ecei.cli.tables import print_table
 from ecei.outcome import Status
+from ecei.rebuild.archive import ArchiveListing, kept_body, list_pages
 
 archive_app = typer.Typer(help="What the refreshes fetched: every page, its status and its body.", no_args_is_help=True)
 

@@ -26,8 +26,8 @@ from ecei.cli.replay import log_run, print_replay, run_document
 from ecei.moments import Edge
 
 if TYPE_CHECKING:
+    from ecei.rebuild.wayback import Progress, WaybackResult
     from ecei.settings import Settings
-    from ecei.wayback import Progress, WaybackResult
 
 
 def _parse_day(value: str | None, option: str, edge: Edge) -> dt.date | None:
@@ -85,7 +85,7 @@ def backfill_command(
     if wayback:
         _wayback(chosen, first, last, as_json)
         return
-    from ecei.backfill import backfill  # Scrapy and warcio: only when the command runs
+    from ecei.rebuild.backfill import backfill  # Scrapy and warcio: only when the command runs
 
     with outcomes(failed="failed", detail=with_type):
         result = backfill(
@@ -130,7 +130,7 @@ def _progress(show: bool) -> Iterator[Progress | None]:
 
 
 def _wayback(chosen: Settings, since: dt.date | None, until: dt.date | None, as_json: bool) -> None:
-    from ecei.wayback import backfill_wayback  # Scrapy: only when the command runs
+    from ecei.rebuild.wayback import backfill_wayback  # Scrapy: only when the command runs
 
     with outcomes(failed="failed", detail=with_type), _progress(err.is_terminal and not as_json) as on_progress:
         result = backfill_wayback(chosen, since, until, on_progress=on_progress, on_run=log_run(as_json))

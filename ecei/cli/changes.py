@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei import change_kinds
-from ecei.changes import FIELDS, ChangesResult, changes, what_happened
 from ecei.cli.kit import (
     DbOption,
     LiveOption,
@@ -31,10 +30,11 @@ from ecei.cli.kit import (
     when_parser,
 )
 from ecei.cli.tables import print_table, print_text
-from ecei.csv_cells import EXCEL_HELP, PLAIN, Layout, csv_cell, layout
+from ecei.history.changes import FIELDS, ChangesResult, changes, what_happened
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, stamp
-from ecei.outputs import STDOUT, check_output, guard, write_output
+from ecei.outputs.csv_cells import EXCEL_HELP, PLAIN, Layout, csv_cell, layout
+from ecei.outputs.files import STDOUT, check_output, guard, write_output
 
 FORMATS = ("table", "csv", "json", "html")
 _SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -249,7 +249,7 @@ def _html(result: ChangesResult, to_file: bool) -> str:
     import jinja2  # only this format needs it
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("ecei", "templates"),
+        loader=jinja2.PackageLoader("ecei.outputs", "templates"),
         autoescape=True,  # every value is escaped
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -6,10 +6,10 @@ from typing import Any
 
 from rich.table import Table
 
-from ecei.check import CheckResult, check_site
 from ecei.cli.kit import StartUrlOption, cell, err, finish, out, settings, shown
 from ecei.cli.tables import print_table
 from ecei.outcome import Status
+from ecei.refresh.check import CheckResult, check_site
 
 
 def check_command(start_url: StartUrlOption = None) -> None:

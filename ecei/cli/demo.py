@@ -26,7 +26,7 @@ from ecei.cli.kit import (
     with_type,
 )
 from ecei.cli.tables import print_table, unbounded
-from ecei.mirror import SNAPSHOTS, demo_site, serve
+from ecei.demo.mirror import SNAPSHOTS, demo_site, serve
 from ecei.outcome import Status
 from ecei.run_figures import cells, labels
 
@@ -51,7 +51,7 @@ def build_command(
     holding crawls of a real site is refused and left as it is.
     Exit codes: 0 built, 1 the build failed (the file is untouched), 2 refused, 4 busy.
     """
-    from ecei.demo_warehouse import build  # Scrapy and warcio: only when the command runs
+    from ecei.demo.warehouse import build  # Scrapy and warcio: only when the command runs
 
     chosen = settings(db=db)
     path = usable_db(chosen)
@@ -97,7 +97,7 @@ def serve_command(
     with ExitStack() as stack:
         try:
             if wayback:
-                from ecei.wayback_standin import serve_archive
+                from ecei.demo.wayback_standin import serve_archive
 
                 archive = stack.enter_context(serve_archive(port=port))
             else:

@@ -47,7 +47,7 @@ def dismiss_command(
     (an unknown recipient, an alert it is not owed, neither or both of --alert and --all, no --why,
     or no terminal to ask on and no --yes), 4 busy.
     """
-    from ecei.alerts import dismiss, owed_to  # Apprise takes half a second to import: only when needed
+    from ecei.alerts.run import dismiss, owed_to  # Apprise takes half a second to import: only when needed
 
     if bool(alert) == everything:
         raise typer.BadParameter("give --alert ID (repeatable) or --all", param_hint="--alert/--all")

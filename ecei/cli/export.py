@@ -10,8 +10,8 @@ from rich.table import Table
 
 from ecei.cli.kit import DbOption, LiveOption, cell, outcomes, readable_db, settings
 from ecei.cli.tables import print_table
-from ecei.csv_cells import EXCEL_HELP
-from ecei.export import FORMATS, export_views
+from ecei.outputs.csv_cells import EXCEL_HELP
+from ecei.outputs.export import FORMATS, export_views
 
 
 def export_command(

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ecei.cli.kit import DbOption, cell, err, existing_db, number_option, outcomes, settings
 from ecei.cli.tables import print_table
-from ecei.feeds import FeedLinks, write_feeds
+from ecei.outputs.feeds import FeedLinks, write_feeds
 from ecei.settings import MOST_FEED_ENTRIES
 
 

@@ -27,9 +27,9 @@ from ecei.cli.kit import (
     visible,
 )
 from ecei.cli.tables import print_table
-from ecei.history import HistoryResult, Timeline, history
+from ecei.history.cluster import HistoryResult, Timeline, history
+from ecei.history.names import Candidate
 from ecei.moments import stamp
-from ecei.names import Candidate
 from ecei.outcome import Status
 
 

@@ -25,10 +25,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from ecei.beside import live_of, published_path
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import Edge, When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
-from ecei.publish import live_of, published_path
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
 from warehouse.query import QueryRefused
 
@@ -244,7 +244,7 @@ def existing_db(chosen: Settings | QuerySettings) -> Path:
 
 
 def readable_db(chosen: Settings | QuerySettings, live: bool) -> Path:
-    """The file a read command opens: the published copy of the warehouse (ecei.publish), which no
+    """The file a read command opens: the published copy of the warehouse (ecei.outputs.publish), which no
     writer ever holds; the live file with --live, when publishing is off, or when nothing has been
     published yet (said once on stderr). Exit 2, as existing_db, when there is no warehouse."""
     path = existing_db(chosen)

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from ecei.cli.kit import DbOption, cell, existing_db, finish, outcomes, say, settings, visible
 from ecei.cli.tables import print_table, print_text, unbounded
-from ecei.identity import LinkEvidence, LinkResult, NameRecord, decide_link, link_evidence
+from ecei.history.identity import LinkEvidence, LinkResult, NameRecord, decide_link, link_evidence
 from ecei.moments import stamp
 from ecei.outcome import Status
 

@@ -28,10 +28,11 @@ from ecei.cli.kit import (
     usable_db,
 )
 from ecei.cli.tables import print_table
-from ecei.mirror import SNAPSHOT_DATES, SNAPSHOTS
+from ecei.demo.mirror import SNAPSHOT_DATES, SNAPSHOTS
 from ecei.moments import stamp
 from ecei.outcome import Status
-from ecei.refresh import Event, RefreshResult, refresh
+from ecei.refresh.result import RefreshResult
+from ecei.refresh.run import Event, refresh
 from ecei.run_figures import summary_rows
 from ecei.settings import Settings
 
@@ -86,7 +87,7 @@ def _run_with_progress(chosen: Settings, quiet: bool, snapshot: str | None) -> R
     def run(on_event: Callable[[Event], None] | None) -> RefreshResult:
         if snapshot is None:
             return refresh(chosen, on_event=on_event)
-        from ecei.demo_warehouse import demo_refresh  # warcio and Scrapy: only for a demo refresh
+        from ecei.demo.warehouse import demo_refresh  # warcio and Scrapy: only for a demo refresh
 
         return demo_refresh(chosen, snapshot, on_event=on_event)
 

@@ -14,7 +14,7 @@ from ecei import change_kinds
 from ecei.cli.kit import DbOption, err, existing_db, outcomes, parse_day, settings, shown
 from ecei.cli.tables import print_table
 from ecei.moments import stamp
-from ecei.release import ReleaseResult, release
+from ecei.outputs.release import ReleaseResult, release
 
 
 def release_command(

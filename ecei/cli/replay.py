@@ -14,7 +14,7 @@ from ecei.cli.tables import print_table, unbounded
 from ecei.run_figures import cells, labels
 
 if TYPE_CHECKING:  # replay brings Scrapy with it: imported when a command runs, not for --help
-    from ecei.replay import ReplayedRun, ReplayResult
+    from ecei.rebuild.replay import ReplayedRun, ReplayResult
 
 
 def replay_command(
@@ -32,7 +32,7 @@ def replay_command(
 
     Exit codes: 0 done, 1 the rebuild failed (the warehouse is untouched), 2 refused, 4 busy.
     """
-    from ecei.replay import replay
+    from ecei.rebuild.replay import replay
 
     chosen = settings(db=db)
     path = existing_db(chosen)

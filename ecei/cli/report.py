@@ -20,7 +20,7 @@ from ecei.cli.kit import (
     shown,
 )
 from ecei.moments import stamp
-from ecei.outputs import STDOUT
+from ecei.outputs.files import STDOUT
 
 OutOption = Annotated[Path, typer.Option("--out", help="HTML file to write (- for standard output)")]
 
@@ -39,7 +39,7 @@ def report_command(
     business day that list's labels are judged against (valid, lapsing within 90 days, lapsed, days
     left); it never changes the list. Without --today: the day of --as-of, or else today in ECEI_TIMEZONE.
     """
-    from ecei.report import LAPSING_DAYS, write_report  # plotly loads only for this command
+    from ecei.outputs.report import LAPSING_DAYS, write_report  # plotly loads only for this command
 
     chosen = settings(db=db)
     path = readable_db(chosen, live)

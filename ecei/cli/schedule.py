@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ecei.cli.kit import DbOption, outcomes, settings
-from ecei.schedule import crontab, jobs, systemd_units
+from ecei.refresh.schedule import crontab, jobs, systemd_units
 
 
 def schedule_command(

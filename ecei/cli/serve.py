@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ecei.cli.kit import err, finish, outcomes, settings
-from ecei.demo_warehouse import refuse_demo_target
+from ecei.demo.warehouse import refuse_demo_target
 from ecei.outcome import Status
 
 

@@ -3,7 +3,7 @@
 One statement from the argument; every statement of a file (-f) or of standard input (- or a pipe),
 in order, each through the same guard; the public views and their descriptions (--views); or, with
 no query on a terminal (or --shell), a shell (ecei.cli.sql_shell).
-It reads the published copy of the warehouse (ecei.publish), or the live file with --live.
+It reads the published copy of the warehouse (ecei.outputs.publish), or the live file with --live.
 
 This command parses its own arguments with argparse and reads its settings through
 ecei.query_settings: typer converts every option through pydantic, and pydantic (with
@@ -14,10 +14,7 @@ DuckDB alone takes (bench/sql_latency.py).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -26,32 +23,26 @@ from typer._click.exceptions import UsageError
 
 from ecei.cli.kit import LIVE_HELP, err, out, outcomes, readable_db, settings
 from ecei.cli.lazy import OwnArguments
+from ecei.cli.sql_answer import STATEMENT_BYTES, answer_script
 from ecei.cli.sql_formats import (
     FORMATS,
     MANY_IN_A_FILE,
     SUFFIXES,
     TABLE_MOST,
     TERMINAL_ROWS,
-    Batches,
     Hints,
     Sink,
     format_for,
 )
-from ecei.csv_cells import EXCEL_HELP, layout
 from ecei.durable import read_capped
-from ecei.outputs import STDOUT, check_output, guard, output_stream
+from ecei.outputs.csv_cells import EXCEL_HELP, layout
+from ecei.outputs.files import STDOUT, check_output, guard, output_stream
 from ecei.query_settings import QuerySettings, query_settings
 from warehouse.db import sql_file
 from warehouse.query import (
-    Answer,
     Part,
-    QueryInvalid,
-    QueryOutOfMemory,
-    QueryRefused,
-    QueryStopped,
     Script,
     split_script,
-    streamed_query,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +50,6 @@ if TYPE_CHECKING:
 
 HELP = "Query the warehouse read-only: statements, --views or a shell."
 # the most a script may hold, from -f FILE or standard input: a /dev/zero must not fill the memory
-STATEMENT_BYTES = 1 << 20
 EPILOG = """\
 A query is one read: SELECT, WITH ... SELECT, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE, or EXPLAIN
 [ANALYZE] in front of one; writes and reads outside the warehouse file are refused. QUERY is one
@@ -192,7 +182,7 @@ def run(args: list[str]) -> None:
             source,
         )
         return
-    # written whole by ecei.outputs: a failure of a query or of the disk leaves no half file, an input
+    # written whole by ecei.outputs.files: a failure of a query or of the disk leaves no half file, an input
     # is never replaced
     with outcomes(), output_stream(target, guarded, "-o") as stream:
         sink = Sink.to_file(fmt, stream, Hints(), layout=chosen_layout)
@@ -210,38 +200,6 @@ def _written(sink: Sink, fmt: str, target: Path) -> str:
         said = f"{sink.rows:,} rows, the first {TABLE_MOST:,} written to {target} as a table"
         return said + " (--format csv writes them all)"
     return f"{sink.rows:,} rows written to {target}"
-
-
-def answer_script(
-    chosen: QuerySettings | Settings,
-    path: Path,
-    script: Script,
-    write: Callable[[list[str], Batches], object],
-    source: str = "",
-) -> None:
-    """Each statement of `script` in order, its answer handed to `write` as it streams; the first
-    refused or failed one ends the command with its line (naming it, when there are several)."""
-    for number, part in enumerate(script.parts, 1):
-        where = _where(script, number, part, source)
-        with answering(chosen, path, part.placed, where) as found:
-            try:
-                write(found.columns, found.batches())
-            except BrokenPipeError:
-                # the reader left (`| head`): what it did not take is nobody's; no traceback at exit either
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                return
-    if script.broken is not None:
-        where = _where(script, len(script.parts) + 1, script.broken, source)
-        with outcomes(failed="query failed", detail=lambda exc: where + str(exc)):
-            raise QueryInvalid(script.error)
-
-
-def _where(script: Script, number: int, part: Part, source: str) -> str:
-    """How a message names statement `number` of a script of several (nothing for one alone)."""
-    if not script.several:
-        return ""
-    of = f" of {source}" if source else ""
-    return f"statement {number}{of} (line {part.line}): "
 
 
 def _script(query: str | None, file: Path | None, views: bool) -> tuple[Script, str]:
@@ -287,54 +245,6 @@ def _output(name: str | None) -> Path | None:
     return target
 
 
-@contextmanager
-def answering(
-    chosen: QuerySettings | Settings,
-    path: Path,
-    statement: str,
-    where: str = "",
-    parameters: dict[str, object] | None = None,
-) -> Iterator[Answer]:
-    """The statement's answer while its rows stream, within the settings' limits; a refusal, a busy
-    warehouse or a failed query (also one that fails while its rows are read) ends the command with
-    its line and exit code (kit.outcomes), the line starting with `where` (which statement)."""
-    # a SQL error is the user's to fix: say it plainly, no traceback
-    with (
-        outcomes(failed="query failed", detail=lambda exc: where + _why(exc)),
-        _refusal_names(where),
-        streamed_query(
-            path,
-            statement,
-            busy_timeout=chosen.busy_timeout,
-            timeout=chosen.sql_timeout,
-            memory_limit=chosen.sql_memory_limit,
-            parameters=parameters,
-        ) as found,
-    ):
-        yield found
-
-
-@contextmanager
-def _refusal_names(where: str) -> Iterator[None]:
-    try:
-        yield
-    except QueryRefused as exc:
-        if not where:
-            raise
-        raise QueryRefused(where + str(exc)) from exc
-
-
-def _why(exc: Exception) -> str:
-    """A failed query in one line, naming the setting that stopped it."""
-    if isinstance(exc, QueryStopped):
-        return f"{exc} (ECEI_SQL_TIMEOUT)"
-    if isinstance(exc, QueryOutOfMemory):
-        return f"{exc} (ECEI_SQL_MEMORY_LIMIT)"
-    if isinstance(exc, OSError):  # the disk, not the query: -o FILE is left as it was
-        return f"could not write the result: {exc}"
-    return str(exc)
-
-
 sql_command = OwnArguments("sql", run, help=HELP)
 
-__all__ = ["answer_script", "answering", "run", "sql_command"]
+__all__ = ["run", "sql_command"]

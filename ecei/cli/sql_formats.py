@@ -2,7 +2,7 @@
 
 Every format writes a value the same way: a timestamp through `ecei.moments.stamp`
 (`2018-10-15T09:30:00Z`), a date as `2018-10-15`, a list or a struct as JSON (in JSON a real array or
-object); a CSV or TSV text cell as ecei.csv_cells writes it (safe for a spreadsheet). Rows come in
+object); a CSV or TSV text cell as ecei.outputs.csv_cells writes it (safe for a spreadsheet). Rows come in
 batches as DuckDB streams them, and every format writes them as they come: only the table keeps
 some, its first and last rows. A long value is folded onto more lines of its cell; one past
 CELL_WIDTH cells a line or CELL_LINES lines is cut, marked `…`, with a line under the table saying
@@ -30,7 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecei.cli.kit import json_text, plain, visible
-from ecei.csv_cells import PLAIN, Layout, csv_cell
+from ecei.outputs.csv_cells import PLAIN, Layout, csv_cell
 
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
 # the format a file's name asks for when --format is not given
@@ -312,7 +312,7 @@ def _cell(shown: str, value: Any, width: int) -> Text:
 
 
 def _delimited(value: Any) -> str | int | None:
-    """A value as a CSV or TSV cell: a text safe for a spreadsheet (ecei.csv_cells), NULL an empty cell."""
+    """A value as a CSV or TSV cell: a text safe for a spreadsheet (ecei.outputs.csv_cells), NULL an empty cell."""
     kind = type(value)
     if kind is str:
         return csv_cell(value)
@@ -348,7 +348,7 @@ def _lines(rows: list[list[Any]], delimiter: str, end: str = "\n") -> str:
 def write_delimited(
     stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool, layout: Layout = PLAIN
 ) -> int:
-    """CSV or TSV with a header, laid out as `layout` says (ecei.csv_cells); on a terminal (stdout)
+    """CSV or TSV with a header, laid out as `layout` says (ecei.outputs.csv_cells); on a terminal (stdout)
     every control character shown, not obeyed."""
     end = layout.line_end
     stream.write(layout.start)

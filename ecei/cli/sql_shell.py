@@ -5,7 +5,7 @@ same guard, limits and messages, the same table), on a read-only connection open
 statement only, so that a refresh can write between two of them; several on one line run in
 order. Lines that start with a dot are the shell's own commands (COMMANDS, which `.help` lists).
 Results go to the terminal, or to a file (`.output`, `.once`, `--shell -o FILE`) written through
-ecei.outputs, so that no output replaces the warehouse or a file beside it. On a terminal the lines
+ecei.outputs.files, so that no output replaces the warehouse or a file beside it. On a terminal the lines
 are edited with readline, completed at Tab (ecei.cli.sql_complete) and remembered in the user's
 state folder; from a pipe the shell reads its input without prompts.
 """
@@ -25,10 +25,10 @@ import duckdb
 import typer
 
 from ecei.cli.kit import err, out, outcomes
-from ecei.cli.sql import STATEMENT_BYTES, answer_script, answering
+from ecei.cli.sql_answer import STATEMENT_BYTES, answer_script, answering
 from ecei.cli.sql_complete import DELIMITERS, Completer
 from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Batches, Hints, Sink
-from ecei.outputs import STDOUT, check_output, guard, output_stream
+from ecei.outputs.files import STDOUT, check_output, guard, output_stream
 from warehouse.db import sql_file
 from warehouse.query import run_query, split_script
 
@@ -200,7 +200,7 @@ class Shell:
         return True
 
     def _file(self, option: str, name: str) -> Path | None:
-        """The file a .output or .once names, if it may be written (ecei.outputs: never the warehouse)."""
+        """The file a .output or .once names, if it may be written (ecei.outputs.files: never the warehouse)."""
         target = Path(name).expanduser()
         if not target.parent.is_dir():
             self._wrong(f"{option} {name}: there is no folder {target.parent}")

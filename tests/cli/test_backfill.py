@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ecei.wayback_standin import demo_captures, serve_archive
+from ecei.demo.wayback_standin import demo_captures, serve_archive
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
 from tests.ecei.processes import wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ecei.mirror import Fault, Mirror
+from ecei.demo.mirror import Fault, Mirror
 from tests.cli.helpers import ecei
 from tests.conftest import COUNTRY_PATH, ITALY
 

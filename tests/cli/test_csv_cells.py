@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from ecei.csv_cells import NOTE
+from ecei.outputs.csv_cells import NOTE
 from tests.cli.helpers import FORMULA_NAME, ecei
 
 SAFE = "'" + FORMULA_NAME

@@ -9,8 +9,8 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from ecei.backfill import backfill
-from ecei.mirror import SNAPSHOT_DATES, demo_site
+from ecei.demo.mirror import SNAPSHOT_DATES, demo_site
+from ecei.rebuild.backfill import backfill
 from ecei.settings import LIVE_START_URL
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query

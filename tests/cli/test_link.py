@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from ecei.demo.mirror import SNAPSHOTS
 from ecei.locks import refresh_lock_path
-from ecei.mirror import SNAPSHOTS
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
 

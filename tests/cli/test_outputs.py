@@ -1,4 +1,4 @@
-"""Outputs never destroy inputs (ecei.outputs): every -o, --out and OUT_DIR as a user gives it, in real
+"""Outputs never destroy inputs (ecei.outputs.files): every -o, --out and OUT_DIR as a user gives it, in real
 processes on real files: the warehouse, its published copy, links, FIFOs, and two writers at once."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.publish import published_path
+from ecei.beside import published_path
 from tests.cli.helpers import ECEI, ecei
 
 REFUSED = 2

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
-from ecei.backfill import backfill
+from ecei.demo.mirror import demo_site, serve
 from ecei.locks import refresh_lock_path
-from ecei.mirror import demo_site, serve
+from ecei.rebuild.backfill import backfill
 from ecei.settings import LIVE_START_URL
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import expected_rows, query

@@ -14,8 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.mirror import Fault, demo_site, serve
-from ecei.publish import publish, published_path
+from ecei.beside import published_path
+from ecei.demo.mirror import Fault, demo_site, serve
+from ecei.outputs.publish import publish
 from ecei.settings import Settings
 from tests.cli.helpers import ecei
 from tests.conftest import COUNTRY_PATH, NORWAY
@@ -104,7 +105,7 @@ def test_answers_while_a_refresh_crawls(tmp_path: Path, env: dict[str, str]) -> 
         mirror.faults[COUNTRY_PATH + NORWAY] = Fault(hang=True)  # the crawl waits on Norway's page
         refresh = start_refresh(Settings(start_url=mirror.start_url, db=db), ECEI_DOWNLOAD_TIMEOUT="30")
         try:
-            # the run is published as it starts (ecei.aftermath), so that readers see it running
+            # the run is published as it starts (ecei.refresh.aftermath), so that readers see it running
             wait_for(lambda: _running(published_path(db)), "the refresh to record its run and start crawling")
             code, stdout, stderr = run_status(db, env)
         finally:

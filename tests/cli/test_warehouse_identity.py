@@ -1,4 +1,4 @@
-"""One warehouse, one identity (ecei.locks, ecei.publish): real `ecei` processes on real files reach
+"""One warehouse, one identity (ecei.locks, ecei.outputs.publish): real `ecei` processes on real files reach
 one warehouse through a hard link, through its published copy, or through a --db that is no file."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ecei.publish import published_path
+from ecei.beside import published_path
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
 from tests.receivers import Webhook

@@ -7,8 +7,8 @@ import zlib
 import pytest
 
 from crawler.archive_pages import page_kind
-from ecei.mirror import Fault, Mirror, demo_site
-from ecei.refresh import refresh
+from ecei.demo.mirror import Fault, Mirror, demo_site
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, NORWAY, POLAND, query, rename_header
 from warehouse.archive import find_body

@@ -6,7 +6,7 @@ import json
 
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 from crawler.offline import StoredAnswer, crawl_stored
-from ecei.mirror import demo_site
+from ecei.demo.mirror import demo_site
 from tests.conftest import NORWAY, expected_rows
 
 BASE = "http://127.0.0.1:8765"

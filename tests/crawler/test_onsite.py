@@ -12,8 +12,8 @@ from contextlib import ExitStack, suppress
 import pytest
 
 from crawler.pages import same_site
-from ecei.mirror import Fault, Mirror, demo_site, serve
-from ecei.refresh import refresh
+from ecei.demo.mirror import Fault, Mirror, demo_site, serve
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from tests.conftest import COUNTRY_PATH, ITALY, NORWAY
 

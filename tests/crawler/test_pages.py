@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from crawler import pages
 from crawler.pages import CountryTable, LayoutChanged, PageUnreadable, parse_country, parse_overview
-from ecei.mirror import demo_site
+from ecei.demo.mirror import demo_site
 from tests.conftest import ITALY, NORWAY
 from tests.pipelines.hostile_pages import Page, country_page
 

@@ -1,4 +1,4 @@
-"""Parsing Retry-After; the waiting itself is tested end to end in tests/ecei/test_refresh_faults.py."""
+"""Parsing Retry-After; the waiting itself is tested end to end in tests/ecei/refresh/test_run_faults.py."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse
 from crawler.items import CountryPageItem, OverviewItem, PageFailure
 from crawler.pages import CountryLink
 from crawler.spider import BronzeLabelSpider
-from ecei.mirror import demo_site
+from ecei.demo.mirror import demo_site
 from tests.conftest import NORWAY, expected_rows, file_response
 
 START = "http://127.0.0.1:8765/benchmarked-clusters"

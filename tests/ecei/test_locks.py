@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from ecei.locks import alerts_lock, alerts_lock_path, beside, refresh_lock, refresh_lock_path
+from ecei.beside import beside, published_path
+from ecei.locks import alerts_lock, alerts_lock_path, refresh_lock, refresh_lock_path
 from ecei.outcome import Busy, Refused
-from ecei.publish import published_path
 
 
 def test_a_second_refresh_lock_is_busy_and_says_who_holds_it(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
 
-from ecei.mirror import Mirror, demo_site
-from ecei.refresh import refresh
+from ecei.demo.mirror import Mirror, demo_site
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from flows import expiry_alerts_flow
 from tests.conftest import query

@@ -9,7 +9,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import Cancelled, Scheduled
 
-from ecei.mirror import Mirror
+from ecei.demo.mirror import Mirror
 from ecei.settings import Settings
 from flows import refresh_flow
 from flows.catchup import later_run_due

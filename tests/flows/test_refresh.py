@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from ecei.mirror import Mirror, demo_site
+from ecei.demo.mirror import Mirror, demo_site
 from flows import refresh_flow
 from tests.conftest import NORWAY, expected_rows, fault_for, query
 from tests.flows.conftest import artifacts_of

@@ -14,8 +14,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ecei import change_kinds
-from ecei.mirror import Fault, Mirror
-from ecei.refresh import RefreshResult, refresh
+from ecei.demo.mirror import Fault, Mirror
+from ecei.refresh.result import RefreshResult
+from ecei.refresh.run import refresh
 from ecei.settings import Settings
 from flows.report import ROW_LIMIT, cell, refresh_markdown, table
 from tests.cli.helpers import hostile_page

@@ -27,9 +27,9 @@ from crawler.items import OverviewItem
 from crawler.offline import drain
 from crawler.pages import CountryLink
 from crawler.spider import BronzeLabelSpider
-from ecei.completeness import assess
-from ecei.mirror import Fault, demo_site, serve
-from ecei.refresh import load_run, refresh
+from ecei.demo.mirror import Fault, demo_site, serve
+from ecei.refresh.completeness import assess
+from ecei.refresh.run import load_run, refresh
 from ecei.settings import Settings
 from pipelines.dedupe_rows import DedupeRowsPipeline
 from pipelines.stage_run import StageRunPipeline

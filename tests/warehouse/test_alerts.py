@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.alert_kinds import names
+from ecei.alerts.kinds import names
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.alerts import (
     Alert,

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecei.mirror import demo_site
+from ecei.demo.mirror import demo_site
 from warehouse.archive import (
     ArchivedRun,
     Fetch,

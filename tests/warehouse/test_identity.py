@@ -1,6 +1,6 @@
 """Rename decisions on hand-made staged runs: what is linked, what is not, and why.
 
-A person's link and unlink are tested with their use case, in tests/ecei/test_identity.py.
+A person's link and unlink are tested with their use case, in tests/ecei/history/test_identity.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Alerts to subscribers: raising them, who hears which, the channels, the digest's wording, the delivery record."""

@@ -1,0 +1,1 @@
+"""The refresh: crawl, judge completeness, merge, and what follows it; checks and schedules around it."""
