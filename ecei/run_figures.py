@@ -8,6 +8,11 @@ figure reads one or more columns of that view, which are also the fields of
 `warehouse.runs.RunFigures` of the same names, so a figure reads a row of the view as it reads a
 run's figures in memory. Every field of RunFigures is read by a figure (tests hold the view's
 columns to `fields()`, in order).
+
+Adding a figure made of what a run records: its column in run_figures.sql and its RunFigure here
+(and its line in tests/ecei/test_run_figures.py); every surface then shows it. A count the run
+must record as well also needs its column in `runs` (a numbered migration), its RunFigures field
+and line of warehouse/runs_settle.sql, and the code that counts it.
 """
 
 from __future__ import annotations
