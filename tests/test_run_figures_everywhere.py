@@ -45,8 +45,8 @@ def plain_env() -> dict[str, str]:
 
 
 def table_rows(text: str) -> tuple[list[str], list[list[str]]]:
-    """The header and the rows of the one rich table in `text` (heavy box: ┃ in the header, │ in rows)."""
-    header = next(line for line in text.splitlines() if line.startswith("┃"))
+    """The header and the rows of the first rich table in `text` (heavy box: ┃ in the header, │ in rows)."""
+    header = next((line for line in text.splitlines() if line.startswith("┃")), "")
     rows = [line for line in text.splitlines() if line.startswith("│")]
 
     def split(line: str, bar: str) -> list[str]:
@@ -127,6 +127,20 @@ def test_the_demo_build_and_backfill_show_every_figure(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     (run,) = json.loads(done.stdout)["runs"]
     assert {name: run[name] for name in run_figures.fields()} == defined(one)[run["run_id"]]
+
+
+def test_refresh_shows_the_run_as_recorded(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2016-06", "--db", str(db), "--json", env=plain_env())
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert {name: document[name] for name in run_figures.fields()} == defined(db)[document["run_id"]]
+    # its summary: a row per figure, in order
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2021-09", "--db", str(db), env=plain_env())
+    assert done.returncode == 0, done.stderr
+    rows = [tuple(r) for r in table_rows(done.stdout)[1]]
+    recorded = defined(db)[2]
+    assert [r for r in rows if r[0] in run_figures.labels()] == run_figures.summary_rows(recorded)
 
 
 def test_status_json_has_every_figure_and_the_terminal_says_it_is_brief(warehouse: Path) -> None:
