@@ -1,9 +1,9 @@
 """A run's figures, one definition shown everywhere: warehouse/semantics/run_figures.sql gives their
 values, ecei/run_figures.py their names and order, and every surface that shows a run's figures
-shows every one of them, in that order, as the definition has them: `crawl_runs`, replay's,
-backfill's and the demo build's tables and --json, `ecei status` (--json whole, the terminal's brief
-line saying so), the report's run health and the Prefect artifact. On the demo warehouse, and on a
-replay of it."""
+shows every one of them, in that order, as the definition has them: `crawl_runs`, `ecei refresh`'s
+summary and --json, replay's, backfill's and the demo build's tables and --json, `ecei status`
+(--json whole, the terminal's brief line saying so), the report's run health and the Prefect
+artifact. On the demo warehouse, and on a replay of it."""
 
 from __future__ import annotations
 
