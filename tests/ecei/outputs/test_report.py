@@ -219,7 +219,7 @@ def test_report_of_an_empty_warehouse(tmp_path: Path) -> None:
 
 # --- the demo at its own dates: the list as it stood, judged on a day -------------------------------
 
-DEMO_TODAY = dt.date(2021, 10, 1)  # the demo's business day (README)
+DEMO_TODAY = dt.date(2021, 10, 1)  # the demo's business day (the manual)
 END_OF_2018 = dt.datetime(2018, 12, 31, 23, 59, 59, 999999)  # --as-of 2018-12-31: the end of the day
 
 
