@@ -22,7 +22,7 @@ from tests.conftest import COUNTRY_PATH, NORWAY, query
 from warehouse.db import open_when_free
 
 TODAY = dt.date(2016, 6, 15)  # the day of the first snapshot: labels valid, lapsing and lapsed alike
-ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "report.png"
+ARTIFACT = Path(__file__).resolve().parents[2] / "artifacts" / "report.png"
 EVIL_NAME = "<script>alert(1)</script>"
 EVIL_PORTFOLIO = "</script><script>alert(2)</script>"
 # the first browser test may install chromium with apt-get on a fresh machine (CI): allow for it
