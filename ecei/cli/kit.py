@@ -195,7 +195,10 @@ def settings(**overrides: Any) -> Settings:
             shown_value = str(given_value) if isinstance(given_value, Path) else given_value  # as it was typed
             value = "" if field in _SECRET_SETTINGS else f"={shown_value!r}"
             problems.append(f"{name}{value}: {e['msg']}")
-        say(Status.REFUSED, f"bad setting {'; '.join(problems)}; fix the value (see the settings table in the README)")
+        say(
+            Status.REFUSED,
+            f"bad setting {'; '.join(problems)}; fix the value (the settings reference of the manual lists each one)",
+        )
         finish(Status.REFUSED)
 
 
