@@ -52,7 +52,6 @@ class Format:
     """One format: how people name it, the files that hold it, and what writes it."""
 
     name: str  # as --format takes it (any case)
-    title: str
     suffixes: tuple[str, ...]  # the first is the one ecei gives the files it names
     media_type: str
     cells: Cells  # what its cells hold (ecei.outputs.cells)
@@ -203,10 +202,9 @@ REGISTRY: dict[str, Format] = {
     f.name: f
     for f in (
         # the terminal's table (ecei.cli.sql_formats draws it); a file of it is the table, whole
-        Format("table", "table", (), "text/plain", Cells.TEXT, many=True),
+        Format("table", (), "text/plain", Cells.TEXT, many=True),
         Format(
             "csv",
-            "CSV",
             (".csv",),
             "text/csv",
             Cells.DELIMITED,
@@ -215,7 +213,6 @@ REGISTRY: dict[str, Format] = {
         ),
         Format(
             "tsv",
-            "TSV",
             (".tsv",),
             "text/tab-separated-values",
             Cells.DELIMITED,
@@ -224,7 +221,6 @@ REGISTRY: dict[str, Format] = {
         ),
         Format(
             "json",
-            "JSON",
             (".json",),
             "application/json",
             Cells.JSON,
@@ -234,7 +230,6 @@ REGISTRY: dict[str, Format] = {
         # JSON lines are lines whatever their keys: results follow one another in one file
         Format(
             "jsonl",
-            "JSON lines",
             (".jsonl", ".ndjson"),
             "application/jsonl",
             Cells.JSON,
@@ -242,12 +237,11 @@ REGISTRY: dict[str, Format] = {
             copy="format json",
             many=True,
         ),
-        Format("markdown", "Markdown", (".md",), "text/markdown", Cells.TEXT, rows=write_markdown, many=True),
+        Format("markdown", (".md",), "text/markdown", Cells.TEXT, rows=write_markdown, many=True),
         # a page of its own: `ecei changes` renders its template
-        Format("html", "HTML", (".html", ".htm"), "text/html", Cells.TEXT),
+        Format("html", (".html", ".htm"), "text/html", Cells.TEXT),
         Format(
             "parquet",
-            "Parquet",
             (".parquet",),
             "application/vnd.apache.parquet",
             Cells.TYPED,

@@ -75,7 +75,7 @@ from ecei.outputs import formats
 from ecei.outputs.cells import Cells
 
 formats.REGISTRY["psv"] = formats.Format(
-    "psv", "pipe-separated", (".psv",), "text/x-psv", Cells.DELIMITED,
+    "psv", (".psv",), "text/x-psv", Cells.DELIMITED,
     rows=partial(formats.write_delimited, delimiter="|"), copy="format csv, header true, delimiter '|'",
 )
 formats.SQL += ("psv",)
