@@ -81,7 +81,9 @@ class RetryAfterMiddleware(RetryMiddleware):
             return response
         if stats:
             stats.inc_value("ecei/retry_after/waits")
-            stats.inc_value("ecei/retry_after/seconds", wait)
+            # inc_value is declared for whole counts; the seconds waited are not
+            waited = stats.get_value("ecei/retry_after/seconds", 0.0) + wait
+            stats.set_value("ecei/retry_after/seconds", waited)
         logger.info(
             "Waiting %(wait).1f s (Retry-After) before retrying %(request)s", {"wait": wait, "request": request}
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ class BronzeLabelSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         self.pages.close()
 
-    async def start(self) -> AsyncIterator[Any]:
+    async def start(self) -> AsyncGenerator[Any, None]:
         yield scrapy.Request(self.start_url, callback=self.parse_overview, errback=self.page_failed, dont_filter=True)
 
     def parse_overview(self, response: Response) -> Iterator[Any]:
@@ -88,7 +88,7 @@ class BronzeLabelSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    async def parse_country(self, response: Response, link: CountryLink) -> AsyncIterator[Any]:
+    async def parse_country(self, response: Response, link: CountryLink) -> AsyncGenerator[Any, None]:
         try:
             table = await self.pages.parse_country(
                 response.body, response.url, header_charset(response), (link.name, link.country_id)
