@@ -280,10 +280,10 @@ def write_table(
         w = 1 if i is None else widths[i]
         head = GAP if i is None else fold(heads[i], w)
         table.add_column(Text(head), width=w, overflow="fold", no_wrap=False)
-    for k, r in enumerate(cells):
+    for k, row in enumerate(cells):
         if k == top:
             table.add_row(*(Text(GAP) for _ in order))
-        table.add_row(*(Text(GAP) if i is None else _cell(r[i], kept[k][i], widths[i]) for i in order))
+        table.add_row(*(Text(GAP) if i is None else _cell(row[i], kept[k][i], widths[i]) for i in order))
     if whole:
         console.width = max(console.width, sum(natural) + _chrome(len(natural)))
     console.print(table)
@@ -313,10 +313,9 @@ def _cell(shown: str, value: Any, width: int) -> Text:
 
 def _delimited(value: Any) -> str | int | None:
     """A value as a CSV or TSV cell: a text safe for a spreadsheet (ecei.outputs.csv_cells), NULL an empty cell."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return csv_cell(value)
-    if kind is int or value is None:
+    if type(value) is int or value is None:
         return value  # the csv module writes both as this module would, and sooner
     return text(value)
 
