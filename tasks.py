@@ -77,6 +77,9 @@ def test(extra: list[str]) -> int:
     code = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT).returncode
     if code != 0:
         return code
+    code = subprocess.run([str(BIN / "mypy")], cwd=ROOT).returncode  # strict, as [tool.mypy] in pyproject.toml says
+    if code != 0:
+        return code
     # one worker per core; a test file stays on one worker, so its module fixtures are built once
     parallel = [] if any(a.startswith("-n") for a in extra) else ["-n", "auto", "--dist", "loadfile"]
     return subprocess.run([str(BIN / "python"), "-m", "pytest", *parallel, *extra], cwd=ROOT).returncode

@@ -56,6 +56,7 @@ class RetryAfterMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
+    # a coroutine, which Scrapy takes from a downloader middleware; its base class declares a plain method
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if (
             request.meta.get("dont_retry", False)

@@ -125,7 +125,7 @@ class BronzeLabelSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_country, errback=self.page_failed, cb_kwargs={"link": link})
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on what it hands an errback
         link: CountryLink | None = request.cb_kwargs.get("link")
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()

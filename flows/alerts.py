@@ -13,9 +13,10 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-from prefect import Flow, get_run_logger, task
+from prefect import Flow, State, get_run_logger, task
 from prefect.artifacts import create_table_artifact
-from prefect.states import Completed, State
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 from pydantic import SecretStr
 
 from ecei.alerts import kinds as alert_kinds
@@ -44,7 +45,7 @@ def _day(today: dt.date | str | None, settings: Settings) -> dt.date:
     return today if isinstance(today, dt.date) else dt.date.fromisoformat(today)
 
 
-@task(name="raise-and-deliver", retries=2, retry_delay_seconds=[30, 120], cache_policy=None)
+@task(name="raise-and-deliver", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def raise_and_deliver(
     settings: Settings, today: dt.date, thresholds: list[int], notify: list[SecretStr] | None
 ) -> AlertsResult:
@@ -61,7 +62,7 @@ def expiring_soon(settings: Settings, today: dt.date, days: int) -> list[dict[st
     return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]
 
 
-@task(name="publish-expiring", cache_policy=None)
+@task(name="publish-expiring", cache_policy=NO_CACHE)
 def publish_expiring(settings: Settings, today: dt.date, days: int) -> int:
     rows = expiring_soon(settings, today, days)
     create_table_artifact(
@@ -106,7 +107,8 @@ def expiry_alerts_flow(
     if skip:
         logger.info(skip)
         return Completed(name="Skipped", message=skip)
-    settings = Settings(**({"db": db_path} if db_path else {}))
+    given: dict[str, Any] = {"db": db_path} if db_path else {}  # validated (and converted) by Settings
+    settings = Settings(**given)
     # a channel Apprise cannot use, or a wrong subscriptions file, fails the run at once (Refused,
     # naming it), before the task and its retries
     all_targets(settings, notify)

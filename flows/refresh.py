@@ -6,9 +6,12 @@ A failed crawl fails the flow run; a partial one completes, with a warning in th
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from typing import Any
+
+from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Completed, State
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
 from ecei import run_figures
 from ecei.refresh.result import RefreshResult
@@ -28,13 +31,13 @@ class RefreshBusy(RuntimeError):
 
 def flow_settings(start_url: str | None = None, db_path: str | None = None) -> Settings:
     """Settings from the environment, with the flow's parameters on top."""
-    overrides = {"start_url": start_url, "db": db_path}
+    overrides: dict[str, Any] = {"start_url": start_url, "db": db_path}  # validated (and converted) by Settings
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 # Retried only when the refresh could not start (busy) or crashed outright. A crawl that ran and
 # failed is not retried here: its pages were retried already, and the next schedule is the retry.
-@task(name="crawl-and-merge", retries=2, retry_delay_seconds=[30, 120], cache_policy=None)
+@task(name="crawl-and-merge", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def crawl_and_merge(start_url: str | None, db_path: str | None) -> RefreshResult:
     result = refresh(flow_settings(start_url, db_path))
     if result.status == "busy":
@@ -42,7 +45,7 @@ def crawl_and_merge(start_url: str | None, db_path: str | None) -> RefreshResult
     return result
 
 
-@task(name="publish-summary", cache_policy=None)
+@task(name="publish-summary", cache_policy=NO_CACHE)
 def publish_summary(result: RefreshResult, busy_timeout: float) -> str:
     markdown = refresh_markdown(result, busy_timeout)
     create_markdown_artifact(

@@ -407,8 +407,8 @@ def json_text(document: Any, **dumps: Any) -> str:
 def first_cause(exc: BaseException) -> str:
     """The first line of what went wrong first: a failed write (a full disk) under the errors it caused."""
     seen = exc
-    while (seen.__cause__ or seen.__context__) is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    while (earlier := seen.__cause__ or seen.__context__) is not None:
+        seen = earlier
     text = str(seen).strip()
     return text.splitlines()[0] if text else type(seen).__name__
 

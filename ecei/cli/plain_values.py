@@ -73,7 +73,7 @@ def install(command: Command) -> Command:
         _plain(found)
         return found
 
-    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    command.get_help_option = get_help_option  # type: ignore[method-assign]  # this command's alone, on purpose
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
             install(sub)
