@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from ecei.alerts import kinds as alert_kinds
 from ecei.alerts.run import AlertsResult, all_targets, run_alerts
 from ecei.moments import business_today
+from ecei.outcome import Status
 from ecei.settings import Settings
 from flows.catchup import superseded
 from warehouse import alerts as ledger
@@ -50,7 +51,7 @@ def raise_and_deliver(
     settings: Settings, today: dt.date, thresholds: list[int], notify: list[SecretStr] | None
 ) -> AlertsResult:
     result = run_alerts(settings, today, thresholds, notify)
-    if result.status == "busy":
+    if result.status == Status.BUSY:
         raise AlertsBusy(result.message)
     return result
 
@@ -131,7 +132,7 @@ def expiry_alerts_flow(
         f"alerts run {result.alert_run_id} for {day}: {len(result.raised)} new, "
         f"{result.delivered} delivered, {result.pending_after} pending"
     )
-    if result.status == "undelivered":
+    if result.status == Status.UNDELIVERED:
         logger.error(f"{line}. {result.message}")
         raise AlertsUndelivered(result.message)
     if result.message:

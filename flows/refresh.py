@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
 from ecei import run_figures
+from ecei.outcome import Status
 from ecei.refresh.result import RefreshResult
 from ecei.refresh.run import refresh
 from ecei.settings import Settings
@@ -40,7 +41,7 @@ def flow_settings(start_url: str | None = None, db_path: str | None = None) -> S
 @task(name="crawl-and-merge", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def crawl_and_merge(start_url: str | None, db_path: str | None) -> RefreshResult:
     result = refresh(flow_settings(start_url, db_path))
-    if result.status == "busy":
+    if result.status == Status.BUSY:
         raise RefreshBusy(result.message)
     return result
 
@@ -74,10 +75,10 @@ def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> di
     line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.figures)}"
     for notice in result.notices:  # after the run was recorded: the run's state stays its own
         logger.warning(notice)
-    if result.status in ("failed", "refused"):  # refused: the clock is behind the last run, nothing written
+    if result.status in (Status.FAILED, Status.REFUSED):  # refused: the clock is behind the last run, nothing written
         logger.error(f"{line}: {result.message}")
         raise RefreshFailed(f"refresh run {result.run_id} {result.status}: {result.message}")
-    if result.status == "partial":
+    if result.status == Status.PARTIAL:
         logger.warning(f"{line}: {result.message}")
         return Completed(message=f"partial: {result.message}", data=summary)
     logger.info(line)

@@ -278,18 +278,18 @@ def reading_from(chosen: Settings | QuerySettings, path: Path) -> Settings | Que
     return chosen.model_copy(update={"db": path})
 
 
-def exit_code(status: str) -> int:
-    """The exit code of a use case's status (a plain string as well as a Status)."""
-    return EXIT_CODES[Status(status)]
+def exit_code(status: Status) -> int:
+    """The exit code of a use case's status."""
+    return EXIT_CODES[status]
 
 
-def say(status: str, message: str) -> None:
+def say(status: Status, message: str) -> None:
     """The one line that tells a person how it ended: `status: message`, coloured by the status."""
-    colour = COLOURS[Status(status)]
+    colour = COLOURS[status]
     err.print(f"[{colour}]{status}:[/{colour}] {shown(message)}", highlight=False)
 
 
-def finish(status: str) -> NoReturn:
+def finish(status: Status) -> NoReturn:
     """Leave the command with the exit code of `status`."""
     raise typer.Exit(exit_code(status))
 

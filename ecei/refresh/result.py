@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecei.outcome import Status
 from warehouse.runs import RunFigures
 
 
 @dataclass
 class RefreshResult:
-    status: str  # 'ok' | 'partial' | 'failed' | 'busy' | 'refused' (the clock is behind the last run)
+    status: Status  # ok, partial, failed, busy, or refused (the clock is behind the last run)
     run_id: int | None
     figures: RunFigures
     message: str | None = None
