@@ -2,7 +2,8 @@
 """Everything a newcomer needs, with only python3 on the machine.
 
     python3 tasks.py demo    set up .venv from the lock file, build the demo warehouse ./ecei.duckdb
-    python3 tasks.py test    set up .venv from the lock file, run ruff and the whole test suite (one worker per core)
+    python3 tasks.py test    set up .venv from the lock file, run ruff and mypy, build the manual (docs/) in strict
+                             mode, then the whole test suite (one worker per core)
     python3 tasks.py lock    re-resolve requirements.lock from pyproject.toml (maintainers only)
 
 The virtual environment is rebuilt only when requirements.lock or pyproject.toml change.
@@ -14,6 +15,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -80,9 +82,20 @@ def test(extra: list[str]) -> int:
     code = subprocess.run([str(BIN / "mypy")], cwd=ROOT).returncode  # strict, as [tool.mypy] in pyproject.toml says
     if code != 0:
         return code
+    code = docs()
+    if code != 0:
+        return code
     # one worker per core; a test file stays on one worker, so its module fixtures are built once
     parallel = [] if any(a.startswith("-n") for a in extra) else ["-n", "auto", "--dist", "loadfile"]
     return subprocess.run([str(BIN / "python"), "-m", "pytest", *parallel, *extra], cwd=ROOT).returncode
+
+
+def docs() -> int:
+    """Build the manual with warnings as errors (a broken link or anchor fails), into a folder thrown away."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's notice about its successor, on every build
+    with tempfile.TemporaryDirectory(prefix="ecei-site-") as site:
+        build = [str(BIN / "mkdocs"), "build", "--strict", "--site-dir", site]
+        return subprocess.run(build, cwd=ROOT, env=env).returncode
 
 
 def lock() -> int:

@@ -70,9 +70,9 @@ def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> di
         "run_id": result.run_id,
         "status": result.status,
         "message": result.message,
-        **vars(result.figures),
+        **result.shown_figures(),
     }
-    line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.figures)}"
+    line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.shown_figures())}"
     for notice in result.notices:  # after the run was recorded: the run's state stays its own
         logger.warning(notice)
     if result.status in (Status.FAILED, Status.REFUSED):  # refused: the clock is behind the last run, nothing written

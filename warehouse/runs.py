@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -73,6 +74,17 @@ def settle_run(
             **asdict(figures),
         },
     )
+
+
+def recorded_figures(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, Any]:
+    """Run `run_id`'s figures as the `run_figures` view (warehouse/semantics/run_figures.sql) defines
+    them, column by column in its order; KeyError when there is no such run."""
+    cur = con.execute("select * exclude (run_id) from run_figures where run_id = ?", [run_id])
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    if row is None:
+        raise KeyError(f"no run {run_id}")
+    return dict(zip(names, row, strict=True))
 
 
 def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, object]:

@@ -8,7 +8,7 @@ would record. An alerts run settles the store into the ledger (alert_outbox, ale
 when it holds the warehouse: when it starts, and after its sends; replay settles it before it
 rebuilds. A message whose intent is stored and whose answer is not (the process died in between)
 is in doubt: the next run sends it again under the same delivery id, which a receiver can use to
-drop the copy (README, "Alerts"). An older version's JSON-lines journal (`<db>.deliveries.jsonl`)
+drop the copy (the manual: subscriber/alerts.md). An older version's JSON-lines journal (`<db>.deliveries.jsonl`)
 is read once, whatever a crash left in it, settled like the store and removed.
 """
 

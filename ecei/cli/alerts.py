@@ -72,7 +72,7 @@ def alerts_command(
 
     The alerts are computed from the latest list as of --today, by default today in ECEI_TIMEZONE.
     With --dry-run --as-of WHEN: the alerts the list as it stood at WHEN would raise (as a first
-    alerts run would, the ledger aside), judged against --today (default: WHEN's day). Every
+    alerts run would, the ledger aside), judged against --today (default: WHEN's day).
     Each alert goes once to every subscription that wants it: ECEI_NOTIFY hears everything, each
     subscriber of ECEI_SUBSCRIPTIONS what its filters choose (--backlog: also what is still current
     from before it was first seen). Every channel and the subscriptions file are checked first: an

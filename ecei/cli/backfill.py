@@ -22,7 +22,7 @@ from ecei.cli.kit import (
     shown,
     with_type,
 )
-from ecei.cli.replay import log_run, print_replay
+from ecei.cli.replay import log_run, print_replay, run_document
 from ecei.moments import Edge
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _wayback(chosen: Settings, since: dt.date | None, until: dt.date | None, as_
     figures = summary(result)
     if as_json:
         replayed = result.backfill.replay
-        runs = [vars(r) for r in replayed.runs] if replayed else []
+        runs = [run_document(r) for r in replayed.runs] if replayed else []
         typer.echo(json_text({**figures, "runs": runs}))
         return
     skipped = ", ".join(f"{reason}: {n}" for reason, n in sorted(figures["skipped"].items())) or "none"

@@ -3,7 +3,6 @@ table, CSV, JSON or a small self-contained HTML page."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -33,11 +32,11 @@ from ecei.cli.tables import print_table, print_text
 from ecei.history.changes import FIELDS, ChangesResult, changes, what_happened
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When, stamp
-from ecei.outputs.csv_cells import EXCEL_HELP, PLAIN, Layout, csv_cell, layout
+from ecei.outputs import formats
+from ecei.outputs.csv_cells import EXCEL_HELP, PLAIN, Layout, layout
 from ecei.outputs.files import STDOUT, check_output, guard, write_output
 
-FORMATS = ("table", "csv", "json", "html")
-_SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
+FORMATS = formats.CHANGES
 _KIND = {k.name: k for k in change_kinds.KINDS}
 
 
@@ -60,7 +59,7 @@ def changes_command(
     country: Annotated[str | None, typer.Option(help="Only clusters in this country (name or country id)")] = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="table, csv, json or html [default: from --out's suffix, else table]"),
+        typer.Option("--format", help=f"{formats.choices(FORMATS)} [default: from --out's suffix, else table]"),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of stdout (- is stdout)")
@@ -109,7 +108,7 @@ def _format(given: str | None, output: Path | None) -> str:
             raise typer.BadParameter(f"choose {', '.join(FORMATS)} (not {given!r})", param_hint="--format")
         return chosen
     if output is not None:
-        return _SUFFIXES.get(output.suffix.lower(), "table")
+        return formats.by_suffix(output.name, FORMATS) or "table"
     return "table"
 
 
@@ -190,29 +189,15 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return stamp(value) or ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return json_text(list(value))  # a list stays a list: JSON in its cell
-    return csv_cell(value) if isinstance(value, str) else str(value)
-
-
 def _csv(result: ChangesResult, to_file: bool, chosen: Layout = PLAIN) -> str:
-    """One row per cluster, each field's value before and after in columns of their own."""
+    """One row per cluster, each field's value before and after in columns of their own, written as
+    every CSV of ecei is (ecei.outputs.formats); on a terminal controls are shown, not obeyed."""
     buffer = io.StringIO()
-    buffer.write(chosen.start)
-    writer = csv.writer(buffer, lineterminator=chosen.line_end)
-    writer.writerow(CSV_COLUMNS)
     ends = {"since_at": result.since.at, "until_at": result.until.at}
-    for row in result.changes:
-        values = [_csv_value({**row, **ends}[c]) for c in CSV_COLUMNS]
-        # on a terminal controls are shown, not obeyed; a file keeps the values as they are
-        writer.writerow(values if to_file else [visible(v) for v in values])
+    rows = [tuple({**row, **ends}[c] for c in CSV_COLUMNS) for row in result.changes]
+    writer = formats.REGISTRY["csv"].rows
+    assert writer is not None
+    writer(buffer, CSV_COLUMNS, [rows], terminal=not to_file, layout=chosen)
     return buffer.getvalue()
 
 

@@ -127,7 +127,7 @@ def result_dict(result: RefreshResult) -> dict[str, Any]:
         "db": result.db,
         "message": result.message,
         "abandoned_runs": result.abandoned_runs,
-        **vars(result.figures),
+        **result.shown_figures(),
         "link_decisions": result.link_decisions,
         "notices": result.notices,
     }
@@ -141,7 +141,7 @@ def print_summary(result: RefreshResult) -> None:
     table.add_column("value", justify="right")
     table.add_row("status", f"[{colour}]{result.status}[/{colour}]")
     table.add_row("warehouse", result.db)
-    for label, value in summary_rows(result.figures):
+    for label, value in summary_rows(result.shown_figures()):
         table.add_row(label, cell(value))  # a new portfolio's name comes from the site: not markup
     if result.abandoned_runs:
         table.add_row("abandoned runs marked failed", ", ".join(map(str, result.abandoned_runs)))

@@ -52,7 +52,7 @@ from warehouse.archive import (
 )
 from warehouse.carried import Carried, apply_decisions, carry_ledger, read_carried
 from warehouse.db import connect, open_when_free
-from warehouse.runs import begin_run
+from warehouse.runs import begin_run, recorded_figures
 from warehouse.wayback import copy_captures
 
 
@@ -63,11 +63,8 @@ class ReplayedRun:
     started_at: Any
     source: str
     status: Status
-    added: int | None = None
-    changed: int | None = None
-    removed: int | None = None
-    rows_loaded: int | None = None
-    rows_rejected: int | None = None
+    # every figure, as the rebuilt file records them (warehouse/semantics/run_figures.sql)
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,7 +118,7 @@ def _replay_run(
         # a run with nothing archived (abandoned, or from before the archive) stays as it was; it loaded
         # nothing (rebuild refuses one that did): it failed, or died running (the refresh lock is ours)
         new_id = copy_run(con, run.row)
-        return ReplayedRun(new_id, run.run_id, run.started_at, "kept", Status.FAILED)
+        return ReplayedRun(new_id, run.run_id, run.started_at, "kept", Status.FAILED, recorded_figures(con, new_id))
     new_id = begin_run(con, run.start_url, run.started_at, run.row.get("pid"))
     missing = _NOT_CAPTURED.get(run.source)
     items, layout_error = crawl_stored(run.start_url, _answers(run, body), missing)
@@ -143,21 +140,10 @@ def _replay_run(
 
     try:
         # a merge that raises stops the whole replay: its half-built file is never swapped in
-        figures = load_run(con, new_id, run.started_at, stage, verdict, archive, run.finished_at)
+        load_run(con, new_id, run.started_at, stage, verdict, archive, run.finished_at)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return ReplayedRun(
-        new_id,
-        run.run_id,
-        run.started_at,
-        run.source,
-        verdict.status,
-        figures.added,
-        figures.changed,
-        figures.removed,
-        figures.rows_loaded,
-        figures.rows_rejected,
-    )
+    return ReplayedRun(new_id, run.run_id, run.started_at, run.source, verdict.status, recorded_figures(con, new_id))
 
 
 def _order(run: ArchivedRun) -> tuple[Any, int, int]:

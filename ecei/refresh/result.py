@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ecei.outcome import Status
@@ -13,10 +14,17 @@ from warehouse.runs import RunFigures
 class RefreshResult:
     status: Status  # ok, partial, failed, busy, or refused (the clock is behind the last run)
     run_id: int | None
-    figures: RunFigures
+    figures: RunFigures  # what the run counted
     message: str | None = None
     abandoned_runs: list[int] = field(default_factory=list)
     db: str = ""
     link_decisions: list[dict[str, Any]] = field(default_factory=list)  # renames judged in this run
     # what went wrong after the run was recorded (ecei.refresh.aftermath)
     notices: list[str] = field(default_factory=list)
+    # every figure of the run as the warehouse recorded it (warehouse/semantics/run_figures.sql);
+    # empty when no run was recorded (busy, refused)
+    recorded: dict[str, Any] = field(default_factory=dict)
+
+    def shown_figures(self) -> Mapping[str, Any]:
+        """The figures a summary shows: the run as recorded, or what was counted when none was."""
+        return self.recorded or asdict(self.figures)

@@ -39,7 +39,7 @@ from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archiv
 from warehouse.db import WarehouseBusy, open_when_free, transaction
 from warehouse.identity import run_decisions
 from warehouse.merge import last_run_start, merge_run
-from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
+from warehouse.runs import RunFigures, abandon_running, begin_run, recorded_figures, settle_run, utcnow
 
 _LOG_TAIL = 2000
 
@@ -211,7 +211,8 @@ def _refresh_locked(
                 con, run_id, started_at, stage, verdict, archive, finished_at, before_commit=_merge_hold(settings)
             )
             links = run_decisions(con, run_id)
-    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
+            recorded = recorded_figures(con, run_id)
+    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links, recorded=recorded)
 
 
 def _clock_behind(now: dt.datetime, last: dt.datetime) -> str:

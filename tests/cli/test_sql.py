@@ -20,7 +20,9 @@ from ecei.moments import stamp
 from tests.cli.helpers import ECEI, ecei
 from tests.conftest import query
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+VIEWS_PAGE = DOCS / "analyst" / "views.md"
+QUERY_PAGE = DOCS / "analyst" / "query.md"
 
 
 def test_sql_json_is_one_array_of_objects(demo_db: Path) -> None:
@@ -288,7 +290,7 @@ def test_lists_and_structs_stay_json_and_timestamps_read_the_same_everywhere(dem
     as_csv = ecei("sql", "--db", str(demo_db), "--format", "csv", TYPED)
     assert list(csv.reader(as_csv.stdout.splitlines())) == [
         ["ids", "thing", "at", "zoned", "day", "nothing", "yes"],
-        ["[1, 2]", '{"k": "v", "n": ["2018-10-15T09:30:00Z"]}', STAMP, STAMP, "2018-10-15", "", "true"],
+        ["[1,2]", '{"k":"v","n":["2018-10-15T09:30:00Z"]}', STAMP, STAMP, "2018-10-15", "", "true"],
     ]
     as_json = ecei("sql", "--db", str(demo_db), "--format", "json", TYPED)
     assert json.loads(as_json.stdout) == [
@@ -305,7 +307,7 @@ def test_lists_and_structs_stay_json_and_timestamps_read_the_same_everywhere(dem
     lines = ecei("sql", "--db", str(demo_db), "--format", "jsonl", TYPED).stdout.splitlines()
     assert [json.loads(line) for line in lines] == json.loads(as_json.stdout)
     table = ecei("sql", "--db", str(demo_db), TYPED, wide=True).stdout
-    assert "2018-10-15T09:30:00Z" in table and "[1, 2]" in table and "NULL" in table
+    assert "2018-10-15T09:30:00Z" in table and "[1,2]" in table and "NULL" in table
 
 
 def test_markdown_and_tsv(demo_db: Path) -> None:
@@ -405,18 +407,17 @@ def test_rows_beyond_the_cap_are_counted(demo_db: Path) -> None:
 # --- the public interface, described ---
 
 
-def readme_public_names() -> list[str]:
-    """The names the README's 'The warehouse (public views)' section gives its subsections."""
-    section = README.read_text().split("\n## The warehouse (public views)\n", 1)[1].split("\n## ", 1)[0]
-    headings = re.findall(r"^### (.+)$", section, re.M)
+def documented_public_names() -> list[str]:
+    """The names the manual's page of the public views gives its sections."""
+    headings = re.findall(r"^## (.+)$", VIEWS_PAGE.read_text(), re.M)
     return sorted(re.sub(r"\(.*\)", "", name) for h in headings for name in re.findall(r"`([^`]+)`", h))
 
 
-def test_views_lists_the_public_interface_the_readme_documents(demo_db: Path) -> None:
+def test_views_lists_the_public_interface_the_manual_documents(demo_db: Path) -> None:
     done = ecei("sql", "--db", str(demo_db), "--views", "--format", "json")
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
-    assert sorted(re.sub(r"\(.*\)", "", v["name"]) for v in listed) == readme_public_names()
+    assert sorted(re.sub(r"\(.*\)", "", v["name"]) for v in listed) == documented_public_names()
     assert all(v["description"] and v["kind"] in ("view", "table", "table macro") for v in listed)
     # the descriptions are DuckDB's own comments: an analyst's own client sees them too
     comments = dict(query(demo_db, "select view_name, comment from duckdb_views() where not internal"))
@@ -483,9 +484,9 @@ def test_sql_reads_the_published_copy_and_the_live_file_with_live(demo_db: Path,
 @pytest.mark.parametrize("statement", ["selec 1", "select (1", "explain selec 1"])
 def test_a_statement_that_does_not_parse_is_a_sql_error_exit_1(demo_db: Path, statement: str) -> None:
     done = ecei("sql", "--db", str(demo_db), statement)
-    assert done.returncode == 1, done.stderr  # the README: 1 for a SQL error, 2 for a refused statement
+    assert done.returncode == 1, done.stderr  # the manual: 1 for a SQL error, 2 for a refused statement
     assert done.stderr.startswith("query failed: Parser Error: syntax error") and done.stdout == ""
-    assert "`ecei sql` exits 0 on success, 1 for a SQL error (a statement that does not parse" in README.read_text()
+    assert "`ecei sql` exits 0 on success, 1 for a SQL error (a statement that does not parse" in QUERY_PAGE.read_text()
 
 
 def test_a_statement_file_or_input_past_the_cap_is_refused_in_one_line(demo_db: Path) -> None:

@@ -26,7 +26,7 @@ from ecei.cli.tables import _share, _Span, print_table
 from tests.cli.helpers import ECEI, ecei
 
 WIDTHS = (60, 80, 120)
-README_EXAMPLE = ("history", "Seafood Innovation Cluster")  # the README's second example
+README_EXAMPLE = ("history", "Seafood Innovation Cluster")  # the README's tour, and the manual's start page
 # what a terminal is told besides the text: colours, cursor moves
 ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x07]*\x07|[=>])")
 

@@ -89,7 +89,7 @@ def test_refused(warehouse: Path, statement: str) -> None:
 
 @pytest.mark.parametrize("statement", ["selct 1", "explain selct 1", "select (1"])
 def test_text_that_does_not_parse_is_a_sql_error_not_a_refusal(warehouse: Path, statement: str) -> None:
-    # the README's exit codes: a SQL error (1), whatever DuckDB's stage that finds it; a refusal (2) is a write
+    # the manual's exit codes: a SQL error (1), whatever DuckDB's stage that finds it; a refusal (2) is a write
     with pytest.raises(QueryInvalid, match="Parser Error"):
         run_query(warehouse, statement, busy_timeout=1)
 

@@ -400,7 +400,7 @@ def test_as_of_is_for_dry_runs_only(tmp_path: Path) -> None:
 
 
 def test_the_readmes_look_back_on_the_demo_history(history_db: Path, tmp_path: Path) -> None:
-    # README, "Looking back": the list of the 2018-10-15 refresh (run 2 of the demo), judged that day
+    # the manual (subscriber/alerts.md), "Looking back": the list of the 2018-10-15 refresh (run 2), judged that day
     db = tmp_path / "demo.duckdb"
     db.write_bytes(history_db.read_bytes())
     result = run_alerts(Settings(db=db, notify=[]), day("2018-10-15"), dry_run=True, as_of=parse_when("run:2"))

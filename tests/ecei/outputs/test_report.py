@@ -22,7 +22,7 @@ from tests.conftest import COUNTRY_PATH, NORWAY, query
 from warehouse.db import open_when_free
 
 TODAY = dt.date(2016, 6, 15)  # the day of the first snapshot: labels valid, lapsing and lapsed alike
-ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "report.png"
+ARTIFACT = Path(__file__).resolve().parents[2] / "artifacts" / "report.png"
 EVIL_NAME = "<script>alert(1)</script>"
 EVIL_PORTFOLIO = "</script><script>alert(2)</script>"
 # the first browser test may install chromium with apt-get on a fresh machine (CI): allow for it
@@ -219,7 +219,7 @@ def test_report_of_an_empty_warehouse(tmp_path: Path) -> None:
 
 # --- the demo at its own dates: the list as it stood, judged on a day -------------------------------
 
-DEMO_TODAY = dt.date(2021, 10, 1)  # the demo's business day (README)
+DEMO_TODAY = dt.date(2021, 10, 1)  # the demo's business day (the manual)
 END_OF_2018 = dt.datetime(2018, 12, 31, 23, 59, 59, 999999)  # --as-of 2018-12-31: the end of the day
 
 
