@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from ecei import change_kinds, run_figures
+from ecei.outcome import Status
 from ecei.refresh.result import RefreshResult
 from warehouse.db import open_when_free, sql_file
 from warehouse.runs import recorded_figures
@@ -93,13 +94,13 @@ def _change_cells(c: dict[str, Any]) -> tuple[Any, ...]:
 def refresh_markdown(result: RefreshResult, busy_timeout: float = 10.0) -> str:
     """The artifact of one refresh: status, figures, then a section per change kind, then rejected."""
     parts = [f"# Refresh run {result.run_id if result.run_id is not None else '-'}: {result.status}"]
-    if result.status != "ok" and result.message:
-        sign = "Warning" if result.status == "partial" else "Error"
+    if result.status != Status.OK and result.message:
+        sign = "Warning" if result.status == Status.PARTIAL else "Error"
         parts.append(f"**{sign}:** {cell(result.message)}")
     if result.run_id is None:  # busy or refused: no run was recorded, its figures are those it counted
         parts.append(table(["figure", "value"], run_figures.summary_rows(result.figures)))
         return "\n\n".join(parts)
-    details = result.status not in ("failed", "busy")
+    details = result.status not in (Status.FAILED, Status.BUSY)
     figures, changes, rejected = _recorded(Path(result.db), result.run_id, busy_timeout, details)
     parts.append(table(["figure", "value"], run_figures.summary_rows(figures)))
     if not details:

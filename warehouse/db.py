@@ -42,6 +42,8 @@ from pathlib import Path
 
 import duckdb
 
+Config = dict[str, str | bool | int | float | list[str]]  # duckdb.connect's config
+
 _MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 
 
@@ -248,7 +250,7 @@ def _is_ours(con: duckdb.DuckDBPyConnection, read_only: bool) -> bool:
     return bool(has_ledger) or objects == 0
 
 
-def _open(path: Path, read_only: bool, config: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, read_only: bool, config: Config | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, with the ways a file can be wrong told apart from a busy file."""
     inspect_file(path)
     try:
@@ -303,7 +305,7 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 
 
 def open_when_free(
-    path: Path | str, busy_timeout: float, read_only: bool = False, config: dict[str, object] | None = None
+    path: Path | str, busy_timeout: float, read_only: bool = False, config: Config | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying while another process holds it; WarehouseBusy after `busy_timeout` s."""
     deadline = time.monotonic() + busy_timeout

@@ -38,8 +38,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.datetime, pid: int) -> int:
-    """Record a run as 'running' before its crawl starts; returns its id."""
+def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.datetime, pid: int | None) -> int:
+    """Record a run as 'running' before its crawl starts; returns its id (`pid` None: a replayed run
+    whose record kept none)."""
     row = con.execute(
         "insert into runs (started_at, status, start_url, pid) values (?, 'running', ?, ?) returning run_id",
         [started_at, start_url, pid],

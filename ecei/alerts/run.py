@@ -67,7 +67,7 @@ class ChannelOutcome:
 
 @dataclass
 class AlertsResult:
-    status: str  # 'ok' | 'undelivered' | 'busy' | 'dry-run'
+    status: Status  # ok, undelivered, busy or dry-run
     today: dt.date
     thresholds: list[int]
     alert_run_id: int | None = None
@@ -91,9 +91,9 @@ class AlertsResult:
 
 @dataclass
 class ChannelsTest:
-    """How each configured channel took a test message: 'ok' when all did, else 'undelivered'."""
+    """How each configured channel took a test message: ok when all did, else undelivered."""
 
-    status: str
+    status: Status
     channels: list[ChannelOutcome]
 
 
@@ -158,7 +158,7 @@ def run_alerts(
     if as_of is not None and not dry_run:
         raise ValueError("as_of is for dry runs only: the ledger records what is raised from the latest list")
     found = all_targets(settings, notify)
-    result = AlertsResult("ok", today or business_today(settings.timezone), sorted(set(thresholds)))
+    result = AlertsResult(Status.OK, today or business_today(settings.timezone), sorted(set(thresholds)))
     try:
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
@@ -167,7 +167,7 @@ def run_alerts(
             after_write(settings, "alerts run", alerts_raised=True)
             return written
     except (Busy, WarehouseBusy) as exc:
-        result.status, result.message = "busy", str(exc)
+        result.status, result.message = Status.BUSY, str(exc)
         return result
 
 
@@ -203,7 +203,7 @@ def _dry_run(
                 f"would raise, judged against {result.today.isoformat()}; the ledger is not consulted, "
                 "nothing recorded or sent"
             )
-    result.status = "dry-run"
+    result.status = Status.DRY_RUN
     result.pending_after = len(result.due)
     return result
 
@@ -327,7 +327,7 @@ def _unrecorded(result: AlertsResult, sent: list[Delivery], why: str) -> AlertsR
     """The deliveries are in the store but the warehouse could not take them: busy, and say so."""
     took = [d for d in sent if d.delivered]
     result.delivered_ids = {i for d in took for i in d.alert_ids}
-    result.status = "busy"
+    result.status = Status.BUSY
     result.message = (
         f"{why}. The {len(took)} messages delivered (to {', '.join(delivery_store.names(took)) or 'nobody'}) are "
         "kept in the delivery store: the next run records them in the warehouse and sends none of them again."
@@ -423,10 +423,10 @@ def _settle(
     result.pending_after = ledger.count_pending(con)
     failed = [c for c in result.channels if c.error]
     if stopped:
-        result.status = "undelivered"
+        result.status = Status.UNDELIVERED
         result.message = f"{stopped}. {result.pending_after} alerts stay pending; the next run sends them."
     elif failed:
-        result.status = "undelivered"
+        result.status = Status.UNDELIVERED
         result.message = (
             f"delivery failed on {len(failed)} of {len(result.channels)} channels: "
             + "; ".join(f"{c.subscription} ({c.name}): {c.error}" for c in failed)
@@ -441,7 +441,7 @@ def _settle(
     ledger.settle_alert_run(
         con,
         result.alert_run_id,
-        "undelivered" if failed or stopped else "ok",
+        Status.UNDELIVERED if failed or stopped else Status.OK,
         len(result.raised),
         result.delivered,
         result.pending_after,

@@ -130,7 +130,7 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
     for column in ("kind", "name", "country", "portfolio", "label date", "days left", "note", "website", "state"):
         table.add_column(column, justify="right" if column == "days left" else "left")
     for a in result.due[:SHOWN]:
-        if result.status == "dry-run":
+        if result.status == Status.DRY_RUN:
             state = "would raise" if a.alert_key in new else "pending"
         else:
             state = "delivered" if a.alert_id in result.delivered_ids else "pending"
@@ -155,7 +155,7 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
         by_kind = ", ".join(f"{kind} {counts[kind]:,}" for kind in names() if counts[kind])
         rest = (
             "a dry run records none of them"
-            if result.status == "dry-run"
+            if result.status == Status.DRY_RUN
             else 'the ledger holds them all: ecei sql "select * from alert_log order by alert_id desc"'
         )
         said = f"{len(result.due):,} alerts ({by_kind}); the first {SHOWN} are shown, {rest}"

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -161,7 +161,20 @@ def _wayback(chosen: Settings, since: dt.date | None, until: dt.date | None, as_
     print_replay(result.backfill.replay, False, "backfilled")
 
 
-def summary(result: WaybackResult) -> dict[str, object]:
+class WaybackSummary(TypedDict):
+    listed: int
+    kept_before: int
+    fetched: int
+    unchanged: int
+    skipped: dict[str, int]  # by reason
+    requests: dict[str, int]  # by kind: cdx, capture
+    refusals: int
+    new_runs: int
+    runs_partial: int
+    runs_by_year: dict[int, int]
+
+
+def summary(result: WaybackResult) -> WaybackSummary:
     """What a Wayback backfill did, as its --json output and its summary lines tell it."""
     return {
         "listed": result.listed,

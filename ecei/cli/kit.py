@@ -281,18 +281,18 @@ def reading_from(chosen: Settings | QuerySettings, path: Path) -> Settings | Que
     return chosen.model_copy(update={"db": path})
 
 
-def exit_code(status: str) -> int:
-    """The exit code of a use case's status (a plain string as well as a Status)."""
-    return EXIT_CODES[Status(status)]
+def exit_code(status: Status) -> int:
+    """The exit code of a use case's status."""
+    return EXIT_CODES[status]
 
 
-def say(status: str, message: str) -> None:
+def say(status: Status, message: str) -> None:
     """The one line that tells a person how it ended: `status: message`, coloured by the status."""
-    colour = COLOURS[Status(status)]
+    colour = COLOURS[status]
     err.print(f"[{colour}]{status}:[/{colour}] {shown(message)}", highlight=False)
 
 
-def finish(status: str) -> NoReturn:
+def finish(status: Status) -> NoReturn:
     """Leave the command with the exit code of `status`."""
     raise typer.Exit(exit_code(status))
 
@@ -342,8 +342,8 @@ def shown(text: str) -> str:
 def first_cause(exc: BaseException) -> str:
     """The first line of what went wrong first: a failed write (a full disk) under the errors it caused."""
     seen = exc
-    while (seen.__cause__ or seen.__context__) is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    while (earlier := seen.__cause__ or seen.__context__) is not None:
+        seen = earlier
     text = str(seen).strip()
     return text.splitlines()[0] if text else type(seen).__name__
 

@@ -30,7 +30,6 @@ from ecei.cli.kit import (
 from ecei.cli.tables import print_table
 from ecei.demo.mirror import SNAPSHOT_DATES, SNAPSHOTS
 from ecei.moments import stamp
-from ecei.outcome import Status
 from ecei.refresh.result import RefreshResult
 from ecei.refresh.run import Event, refresh
 from ecei.run_figures import summary_rows
@@ -136,7 +135,7 @@ def result_dict(result: RefreshResult) -> dict[str, Any]:
 
 def print_summary(result: RefreshResult) -> None:
     """The run's figures as one table, its rename decisions beneath, and how it ended."""
-    colour = COLOURS[Status(result.status)]
+    colour = COLOURS[result.status]
     table = Table(title=f"refresh run {result.run_id if result.run_id is not None else '-'}", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")

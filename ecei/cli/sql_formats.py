@@ -261,10 +261,10 @@ def write_table(
         w = 1 if i is None else widths[i]
         head = GAP if i is None else fold(heads[i], w)
         table.add_column(Text(head), width=w, overflow="fold", no_wrap=False)
-    for k, r in enumerate(cells):
+    for k, row in enumerate(cells):
         if k == top:
             table.add_row(*(Text(GAP) for _ in order))
-        table.add_row(*(Text(GAP) if i is None else _cell(r[i], kept[k][i], widths[i]) for i in order))
+        table.add_row(*(Text(GAP) if i is None else _cell(row[i], kept[k][i], widths[i]) for i in order))
     if whole:
         console.width = max(console.width, sum(natural) + _chrome(len(natural)))
     console.print(table)

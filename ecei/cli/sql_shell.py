@@ -206,10 +206,11 @@ class Shell:
         if not target.parent.is_dir():
             self._wrong(f"{option} {name}: there is no folder {target.parent}")
             return None
+        checked = None  # stays None when refused: _said swallows the exit (mypy cannot see it do so)
         with self._said(), outcomes():
             check_output(target, self.guarded, option)
-            return target
-        return None
+            checked = target
+        return checked
 
     def help(self, rest: str) -> bool:
         out.print(help_text(self), highlight=False, markup=False, soft_wrap=True)

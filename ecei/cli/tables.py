@@ -94,7 +94,7 @@ def _print_lines(console: Console, table: Table, width: int) -> None:
     """The table drawn `width` wide, each line without the spaces that pad it on the right (a grid's
     last column, a centred title)."""
     for line in console.render_lines(table, console.options.update_width(width), pad=False):
-        text = Text.assemble(*((segment.text, segment.style) for segment in line))
+        text = Text.assemble(*((segment.text, segment.style or "") for segment in line))
         text.rstrip()
         console.print(text, no_wrap=True, crop=False, soft_wrap=True)
 

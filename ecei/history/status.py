@@ -143,7 +143,7 @@ def status(settings: Settings | QuerySettings, read_from: Path | None = None) ->
         try:
             result.pending, result.channels, result.warnings = _channels(con, db, settings)
         except Refused as exc:
-            unusable_file = str(exc)
+            unusable_file: str | None = str(exc)
         else:
             unusable_file = None
     failing = [c for c in result.channels if c.failed and c.configured]

@@ -159,7 +159,7 @@ def alert_title(alert: Alert) -> str:
 def alert_content(alert: Alert, today: dt.date) -> str:
     """An alert's facts as the feed is written on `today` (a renewal window past is said to have closed)."""
     kind = alert_kinds.kind_of(alert.kind)
-    facts = [("note", kind.note(alert, today))]
+    facts: list[tuple[str, object]] = [("note", kind.note(alert, today))]
     if kind.about_a_cluster:
         facts += [
             ("cluster", alert.cluster_id),

@@ -218,7 +218,7 @@ def _write_tables(con: Any, folder: Path, at: dt.datetime, day: dt.date) -> tupl
 
 
 def _package(
-    day: dt.date, at: dt.datetime, run_id: int, start_url: str, resources: list[dict], rows: int
+    day: dt.date, at: dt.datetime, run_id: int, start_url: str, resources: list[dict[str, Any]], rows: int
 ) -> dict[str, Any]:
     return {
         "name": NAME,

@@ -134,7 +134,8 @@ def collect(
 
 def _plain(fig: go.Figure) -> dict[str, Any]:
     # plotly's JSON (validated, dates and numbers as plotly.js expects), back as plain data for |tojson
-    return json.loads(fig.to_json())
+    plain: dict[str, Any] = json.loads(fig.to_json())
+    return plain
 
 
 def _empty_note(fig: go.Figure, text: str) -> None:

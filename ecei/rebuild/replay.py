@@ -31,7 +31,7 @@ from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
 from ecei.alerts.run import settle_deliveries
 from ecei.locks import alerts_lock, refresh_lock
-from ecei.outcome import Refused
+from ecei.outcome import Refused, Status
 from ecei.query_settings import not_local
 from ecei.refresh.aftermath import after_write
 from ecei.refresh.completeness import assess
@@ -62,7 +62,7 @@ class ReplayedRun:
     old_run_id: int | None
     started_at: Any
     source: str
-    status: str
+    status: Status
     # every figure, as the rebuilt file records them (warehouse/semantics/run_figures.sql)
     figures: dict[str, Any] = field(default_factory=dict)
 
@@ -115,10 +115,10 @@ def _replay_run(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> ReplayedRun:
     if not run.archived:
-        # a run with nothing archived (abandoned, or from before the archive) stays as it was
+        # a run with nothing archived (abandoned, or from before the archive) stays as it was; it loaded
+        # nothing (rebuild refuses one that did): it failed, or died running (the refresh lock is ours)
         new_id = copy_run(con, run.row)
-        status = run.row.get("status", "failed")
-        return ReplayedRun(new_id, run.run_id, run.started_at, "kept", status, recorded_figures(con, new_id))
+        return ReplayedRun(new_id, run.run_id, run.started_at, "kept", Status.FAILED, recorded_figures(con, new_id))
     new_id = begin_run(con, run.start_url, run.started_at, run.row.get("pid"))
     missing = _NOT_CAPTURED.get(run.source)
     items, layout_error = crawl_stored(run.start_url, _answers(run, body), missing)
@@ -162,7 +162,7 @@ def rebuild(
     """Build a fresh warehouse at `target` from `runs` (replayed in time order), with the bodies of
     `source`'s archive and `bodies`, and what is `carried` from the old file; each run judged with
     the share of rejected rows allowed."""
-    unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in ("ok", "partial")]
+    unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in (Status.OK, Status.PARTIAL)]
     if unreplayable:
         raise Refused(
             f"runs {', '.join(map(str, unreplayable))} loaded rows but have no archived pages "

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ecei.outcome import Status
 from warehouse.runs import RunFigures
 
 
 @dataclass
 class RefreshResult:
-    status: str  # 'ok' | 'partial' | 'failed' | 'busy' | 'refused' (the clock is behind the last run)
+    status: Status  # ok, partial, failed, busy, or refused (the clock is behind the last run)
     run_id: int | None
     figures: RunFigures  # what the run counted
     message: str | None = None
