@@ -25,13 +25,19 @@ Two kinds of schema file, applied in this order by every writable open (`connect
    of them back, the open raises DefinitionFailed naming the file, and the warehouse is left as
    it was (its migrations, which commit one by one, stay applied).
 
-A read-only open (`open_when_free(..., read_only=True)`) applies neither: like pending migrations
-today, definitions newer than the file's wait for the next writable open (a refresh, `ecei alerts
-run`, ...), and a read sees the definitions the file holds.
+A read-only open (`open_when_free(..., read_only=True)`) writes nothing: a file last written by an
+older version (a published copy, or a warehouse no writer has opened since the upgrade) keeps its
+definitions until the next writable open. So that a read asks the same questions as a write would,
+a read-only open whose file holds other definitions than these files (a digest differs, or the file
+predates definitions) creates every definition as a temporary object of its own connection, in the
+same order, where they shadow the file's (DuckDB resolves `temp` before `main`); the file is never
+touched. Should they not apply (a definition reads a column a pending numbered migration adds), the
+read sees the file's own definitions, as it would have before: the next writable open migrates it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -156,9 +162,7 @@ def apply_definitions(con: duckdb.DuckDBPyConnection, root: Path | None = None) 
     con.execute(sql_file("schema_definitions.sql"))
     applied = dict(con.execute("select name, sha256 from schema_definitions").fetchall())
     pending = [
-        (name, text, digest)
-        for name, text in definitions(root)
-        if applied.get(name) != (digest := hashlib.sha256(text.encode("utf-8")).hexdigest())
+        (name, text, digest) for name, text in definitions(root) if applied.get(name) != (digest := _sha256(text))
     ]
     if not pending:
         return []
@@ -172,6 +176,41 @@ def apply_definitions(con: duckdb.DuckDBPyConnection, root: Path | None = None) 
                 "insert or replace into schema_definitions values (?, ?, now() at time zone 'UTC')", [name, digest]
             )
     return [name for name, _, _ in pending]
+
+
+_DEFINE = re.compile(r"^(\s*create\s+or\s+replace\s+)(macro|view)\b", re.IGNORECASE | re.MULTILINE)
+
+
+@functools.cache
+def _digests() -> dict[str, str]:
+    """The sha256 of each definition file of this version, read once a process."""
+    return {name: _sha256(text) for name, text in definitions()}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def temporary(text: str) -> str:
+    """A definition file's statements, each creating a temporary object of the connection."""
+    return _DEFINE.sub(lambda m: f"{m.group(1)}temp {m.group(2)}", text)
+
+
+def read_definitions(con: duckdb.DuckDBPyConnection, has_definitions: bool) -> bool:
+    """On a read-only connection: when the file's definitions are not this version's, create this
+    version's as temporary objects (see the module's docstring); True when it did."""
+    held = dict(con.execute("select name, sha256 from schema_definitions").fetchall()) if has_definitions else {}
+    if held == _digests():
+        return False
+    con.execute("begin")
+    try:
+        for _, text in definitions():
+            con.execute(temporary(text))
+    except duckdb.Error:
+        con.execute("rollback")  # the file's own definitions stay what the read sees
+        return False
+    con.execute("commit")
+    return True
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -241,20 +280,29 @@ def inspect_file(path: Path | str) -> None:
 
 
 def _is_ours(con: duckdb.DuckDBPyConnection, read_only: bool) -> bool:
-    """True for a warehouse (it has the migrations' ledger), or, to write, a database with nothing in it yet."""
-    if read_only:  # a read needs the ledger alone: one catalog look instead of three, on every read command
+    """True for a warehouse (it has the migrations' ledger), or, to write, a database with nothing in it yet.
+    A read-only open also gets this version's definitions when the file holds others (read_definitions)."""
+    if read_only:  # a read needs the ledgers alone: one catalog look instead of three, on every read command
         found = con.execute(sql_file("db_ledger.sql")).fetchone()
-        return bool(found and found[0])
+        if not (found and found[0]):
+            return False
+        read_definitions(con, bool(found[1]))
+        return True
     found = con.execute(sql_file("db_objects.sql")).fetchone()
     has_ledger, objects = found if found is not None else (False, 0)
     return bool(has_ledger) or objects == 0
+
+
+_CONFIG: Config = {"python_enable_replacements": False}
 
 
 def _open(path: Path, read_only: bool, config: Config | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, with the ways a file can be wrong told apart from a busy file."""
     inspect_file(path)
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
+        # no table is ever a Python variable of the caller (DuckDB's replacement scans): a missing view is
+        # a catalog error naming it, never a module of ours that happens to share its name
+        con = duckdb.connect(str(path), read_only=read_only, config={**(config or {}), **_CONFIG})
     except duckdb.IOException as exc:
         if _is_lock_error(exc):
             raise

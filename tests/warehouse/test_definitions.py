@@ -80,21 +80,72 @@ def test_requires_orders_the_files_and_a_cycle_or_an_unknown_name_is_refused(tmp
         definitions(root)
 
 
-def test_an_old_warehouse_gets_the_definitions_on_its_next_writable_open_not_a_read_only_one(tmp_path: Path) -> None:
-    path = tmp_path / "w.duckdb"
+def _older(path: Path) -> None:
+    """Make `path` a warehouse as an older version left it: an older view and no record of definitions."""
     with connect(path) as con:
-        shipped = {name for name, _ in definitions()}
-        assert set(_ledger(con)) == shipped
-        # a warehouse made before the definitions had a ledger: an older view and no record of it
         con.execute("drop table schema_definitions")
+        con.execute("drop view crawl_runs")  # it reads run_figures: an older file had neither
+        con.execute("drop view run_figures")
         con.execute("create or replace view clusters_current as select 1 as old")
-    with open_when_free(path, 1, read_only=True) as con:
-        assert con.execute("select * from clusters_current").fetchall() == [(1,)]
-        ledger = con.execute("select count(*) from duckdb_tables() where table_name = 'schema_definitions'")
-        assert ledger.fetchone() == (0,)
+        con.execute("checkpoint")
+
+
+def test_an_old_warehouse_gets_the_definitions_on_its_next_writable_open(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _older(path)
     with connect(path) as con:
         assert "label_days_left" in [c[0] for c in con.execute("select * from clusters_current").description]
-        assert set(_ledger(con)) == shipped
+        assert set(_ledger(con)) == {name for name, _ in definitions()}
+
+
+def test_a_read_of_an_old_warehouse_asks_this_versions_questions_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _older(path)
+    before = path.read_bytes()
+    with open_when_free(path, 1, read_only=True) as con:
+        assert "label_days_left" in [c[0] for c in con.execute("select * from clusters_current").description]
+        assert con.execute("select count(*) from crawl_runs").fetchone() == (0,)
+        assert con.execute("select label_status(date '2020-01-10', date '2020-01-01', 30)").fetchone() == ("lapsing",)
+        held = con.execute("select count(*) from duckdb_views() where view_name = 'run_figures' and not temporary")
+        assert held.fetchone() == (0,)  # what it reads is its connection's, not the file's
+    assert path.read_bytes() == before
+    with open_when_free(path, 1, read_only=True) as con:  # and again, from the file as it was
+        assert con.execute("select count(*) from crawl_runs").fetchone() == (0,)
+
+
+def test_a_read_whose_definitions_cannot_apply_sees_the_files_own(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _older(path)
+    with duckdb.connect(str(path)) as con:  # a column the definitions read is not there yet (a pending migration)
+        con.execute("alter table versions rename column valid_until to valid_till")
+    with open_when_free(path, 1, read_only=True) as con:
+        assert con.execute("select * from clusters_current").fetchall() == [(1,)]
+        assert con.execute("select count(*) from duckdb_views() where temporary and not internal").fetchone() == (0,)
+
+
+def test_an_up_to_date_read_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    with open_when_free(path, 1, read_only=True) as con:
+        made = con.execute("select count(*) from duckdb_views() where temporary and not internal").fetchone()
+        q = "select count(*) from duckdb_functions() where function_type like '%macro' and database_name='temp'"
+        macros = con.execute(q)
+        assert made == (0,) and macros.fetchone() == (0,)
+
+
+def test_a_missing_table_is_named_never_a_python_variable(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    run_figures = "a Python variable DuckDB would otherwise scan"  # noqa: F841 (read by DuckDB's replacement scan)
+    with open_when_free(path, 1, read_only=True) as con:
+        with pytest.raises(duckdb.CatalogException, match="no_such_view"):
+            con.execute("select * from no_such_view")
+        con.execute("drop view if exists nothing")  # harmless: read-only refuses writes elsewhere
+    with connect(path) as con:
+        con.execute("drop view crawl_runs")
+        con.execute("drop view run_figures")
+        with pytest.raises(duckdb.CatalogException, match="run_figures"):
+            con.execute("select * from run_figures")
 
 
 def test_every_shipped_definition_applies_on_a_fresh_warehouse(tmp_path: Path) -> None:
