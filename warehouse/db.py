@@ -293,16 +293,11 @@ def _is_ours(con: duckdb.DuckDBPyConnection, read_only: bool) -> bool:
     return bool(has_ledger) or objects == 0
 
 
-_CONFIG: Config = {"python_enable_replacements": False}
-
-
 def _open(path: Path, read_only: bool, config: Config | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, with the ways a file can be wrong told apart from a busy file."""
     inspect_file(path)
     try:
-        # no table is ever a Python variable of the caller (DuckDB's replacement scans): a missing view is
-        # a catalog error naming it, never a module of ours that happens to share its name
-        con = duckdb.connect(str(path), read_only=read_only, config={**(config or {}), **_CONFIG})
+        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if _is_lock_error(exc):
             raise
@@ -314,6 +309,10 @@ def _open(path: Path, read_only: bool, config: Config | None = None) -> duckdb.D
         raise WarehouseUnreadable(path, f"damaged or truncated: {_first_line(text)}") from exc
     except duckdb.Error as exc:
         raise WarehouseUnreadable(path, f"damaged or truncated: {_first_line(str(exc))}") from exc
+    # no table is ever a Python variable of the caller (DuckDB's replacement scans): a missing view is a
+    # catalog error naming it, never a module of ours that shares its name. A setting of this connection,
+    # not of the database: another connection to the file in this process may open it with any config
+    con.execute("set python_enable_replacements = false")
     if not _is_ours(con, read_only):
         con.close()
         raise NotAWarehouse(path)
