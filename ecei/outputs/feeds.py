@@ -240,14 +240,19 @@ def write_atomically(path: Path, body: bytes, guarded: Guard | None = None) -> N
 
 
 def write_feeds(
-    settings: Settings, folder: Path, links: FeedLinks | None = None, most: int | None = None
+    settings: Settings,
+    folder: Path,
+    links: FeedLinks | None = None,
+    most: int | None = None,
+    today: dt.date | None = None,
 ) -> FeedsResult:
     """Write every feed into `folder` from the warehouse opened read-only: changes.atom,
-    alerts.atom and country-<slug>.atom, each with the latest `most` entries."""
+    alerts.atom and country-<slug>.atom, each with the latest `most` entries; the alerts read on
+    `today` (default: today in ECEI_TIMEZONE)."""
     began = time.monotonic()
     links = links or FeedLinks(settings.feeds_report_url, settings.feeds_url)
     most = most if most is not None else settings.feeds_limit
-    today = business_today(settings.timezone)  # the day the alerts are read on
+    today = today or business_today(settings.timezone)  # the day the alerts are read on
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
         last = _rows(con, "last_run")[0]["last_at"] or _EPOCH
         every = _rows(con, "changes", {"country_ids": None, "most": most})

@@ -29,6 +29,19 @@ def read_on(db: Path, alerts: Sequence[Alert], day: dt.date) -> list[Alert]:
     return [found[held[key]] for key in keys]
 
 
+def note_words(kind: str, days_left: int | None, window: str | None, closes: str | None) -> list[str]:
+    """What a note must say of its label, given what the macros say of it on the day it is read
+    (label_days_left, renewal_window): the note's wording, the macros' counts."""
+    said = []
+    if kind in ("expiring", "lapsed") and days_left is not None:  # the other kinds say what changed
+        said.append(f"{days_left} days left" if days_left >= 0 else f"lapsed {-days_left} days ago")
+    if kind == "lapsed":
+        said.append(
+            f"the renewal window closed on {closes}" if window == "closed" else f"renewal window closes {closes}"
+        )
+    return said
+
+
 @pytest.fixture
 def read(tmp_path: Path) -> Reader:
     """Read alerts on a day through a warehouse of the test's own."""
