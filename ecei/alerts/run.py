@@ -366,10 +366,12 @@ def _raise(
         rows += _backlog(con, settings, result, found, after)
     ledger.owe(con, rows, started)
     ledger.close_untrue(con, started)
-    result.plan = _plan(con, settings, found, started)
+    result.plan = _plan(con, settings, found, result.today, started)
     ledger.settle_alerts(con, result.unwanted)
     # due: what this run sends; with nobody configured, every pending alert, as it waits
-    result.due = _due(result) if found else list(ledger.alerts_by_id(con, ledger.pending_ids(con)).values())
+    result.due = (
+        _due(result) if found else list(ledger.alerts_by_id(con, ledger.pending_ids(con), result.today).values())
+    )
 
 
 def _backlog(
@@ -384,7 +386,7 @@ def _backlog(
             "select alert_id from alert_log where alert_key in (select unnest(?))", [sorted(current)]
         ).fetchall()
     ]
-    alerts = ledger.alerts_by_id(con, ids).values()
+    alerts = ledger.alerts_by_id(con, ids, result.today).values()
     return [
         (a.alert_id, t.key)
         for t in found
@@ -394,11 +396,13 @@ def _backlog(
     ]
 
 
-def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target], at: dt.datetime) -> Plan:
+def _plan(
+    con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target], today: dt.date, at: dt.datetime
+) -> Plan:
     """Each configured target with its messages: what it is owed and its filters choose (what they no
     longer choose is closed, saying so); a message in doubt first, whole, under its delivery id."""
     owed = ledger.outbox(con)
-    alerts = ledger.alerts_by_id(con, sorted({i for rows in owed.values() for i, _ in rows}))
+    alerts = ledger.alerts_by_id(con, sorted({i for rows in owed.values() for i, _ in rows}), today)
     plan: Plan = []
     for t in found:
         rows = [(alerts[i], d) for i, d in owed.get(t.key, []) if i in alerts]

@@ -9,7 +9,7 @@ import typer
 from pydantic import SecretStr
 from rich.table import Table
 
-from ecei.alerts.kinds import days_left, names, note
+from ecei.alerts.kinds import names, note
 from ecei.alerts.subscriptions import NOTIFY_NAME
 from ecei.cli.kit import (
     AsOfOption,
@@ -141,8 +141,8 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
             a.country,
             a.portfolio,
             a.label_date.isoformat() if a.label_date else None,
-            None if (left := days_left(a, result.today)) is None else str(left),
-            note(a, result.today),
+            None if a.days_left is None else str(a.days_left),  # counted to result.today, as the notes
+            note(a),
             a.website,
             state,
         ]

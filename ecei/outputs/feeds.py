@@ -156,10 +156,11 @@ def alert_title(alert: Alert) -> str:
     return xml_text(f"{kind.title}: {about}")
 
 
-def alert_content(alert: Alert, today: dt.date) -> str:
-    """An alert's facts as the feed is written on `today` (a renewal window past is said to have closed)."""
+def alert_content(alert: Alert) -> str:
+    """An alert's facts as read on the day the feed is written (feeds/alerts.sql: a renewal window
+    past is said to have closed)."""
     kind = alert_kinds.kind_of(alert.kind)
-    facts: list[tuple[str, object]] = [("note", kind.note(alert, today))]
+    facts: list[tuple[str, object]] = [("note", kind.note(alert))]
     if kind.about_a_cluster:
         facts += [
             ("cluster", alert.cluster_id),
@@ -213,7 +214,7 @@ def _change_entry(fg: FeedGenerator, row: Row, links: FeedLinks) -> FeedEntry:
     return fe
 
 
-def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks, today: dt.date) -> FeedEntry:
+def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks) -> FeedEntry:
     fe = fg.add_entry(order="append")
     at = alert.created_at or _EPOCH
     fe.id(alert_id(alert))
@@ -222,7 +223,7 @@ def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks, today: dt.da
     fe.published(_utc(at))
     fe.link(href=links.report_url, rel="alternate", type="text/html")
     fe.category(term=alert.kind, label=alert_kinds.kind_of(alert.kind).title)
-    fe.content(alert_content(alert, today), type="html")
+    fe.content(alert_content(alert), type="html")
     return fe
 
 
@@ -239,19 +240,25 @@ def write_atomically(path: Path, body: bytes, guarded: Guard | None = None) -> N
 
 
 def write_feeds(
-    settings: Settings, folder: Path, links: FeedLinks | None = None, most: int | None = None
+    settings: Settings,
+    folder: Path,
+    links: FeedLinks | None = None,
+    most: int | None = None,
+    today: dt.date | None = None,
 ) -> FeedsResult:
     """Write every feed into `folder` from the warehouse opened read-only: changes.atom,
-    alerts.atom and country-<slug>.atom, each with the latest `most` entries."""
+    alerts.atom and country-<slug>.atom, each with the latest `most` entries; the alerts read on
+    `today` (default: today in ECEI_TIMEZONE)."""
     began = time.monotonic()
     links = links or FeedLinks(settings.feeds_report_url, settings.feeds_url)
     most = most if most is not None else settings.feeds_limit
+    today = today or business_today(settings.timezone)  # the day the alerts are read on
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
         last = _rows(con, "last_run")[0]["last_at"] or _EPOCH
         every = _rows(con, "changes", {"country_ids": None, "most": most})
         countries = [(r["country_id"], r["country"]) for r in _rows(con, "countries")]
         per_country = {cid: _rows(con, "changes", {"country_ids": [cid], "most": most}) for cid, _ in countries}
-        alerts = [Alert(**r) for r in _rows(con, "alerts", {"most": most})]
+        alerts = [Alert(**r) for r in _rows(con, "alerts", {"most": most, "today": today})]
 
     built: list[tuple[str, str, FeedGenerator, int]] = []
     fg = _feed("changes", "ECEI clusters: every change", _about(most), links.feed(CHANGES_FILE), links.report_url, last)
@@ -282,9 +289,8 @@ def write_feeds(
         links.report_url,
         max(last, newest_alert),
     )
-    today = business_today(settings.timezone)
     for alert in alerts:
-        _alert_entry(fg, alert, links, today)
+        _alert_entry(fg, alert, links)
     built.append((ALERTS_FILE, "alerts", fg, len(alerts)))
 
     written = []

@@ -1,7 +1,7 @@
 -- The frame every alert kind's query (warehouse/alert_kinds/<kind>.sql) runs in, over the temp
 -- table `alert_params` (params.sql): the labels listed now (or, `as_of` an earlier instant, then),
--- the changes of the runs the alerts run covers, and the table
--- the kinds' candidates are gathered in (each kind fills the columns it has).
+-- the changes of the runs the alerts run covers, and the table the kinds' candidates are gathered in
+-- (each kind fills the columns it has).
 -- a label's episode: since when a cluster has been listed, without a break, with this label date
 -- (alert_label_episodes.sql); an alert about a label names its episode, so a label listed again,
 -- or renewed and set back, raises its alerts again
@@ -22,19 +22,11 @@ from what_happened_in_runs(
     (select changes_after + 1 from alert_params), (select through_run_id from alert_params)
 ) as h;
 
-create or replace temp table alert_candidates (
-    alert_key            varchar not null,
-    kind                 varchar not null,
-    cluster_id           varchar,
-    country              varchar,
-    name                 varchar,
-    portfolio            varchar,
-    website              varchar,
-    label_date           date,
-    previous_label_date  date,
-    threshold_days       integer,
-    days_left            integer,
-    renewal_closes_on    date,
-    detail               varchar,
-    event_at             timestamp  -- when the event began (a label's episode, a change's refresh)
-);
+-- a candidate has the columns of alert_log that warehouse.alerts.Candidate names ($candidate_columns,
+-- declared there once), their types alert_log's
+create or replace temp table alert_candidates as
+select
+    columns(lambda c: list_contains($candidate_columns::varchar[], c)),
+    null::timestamp as event_at  -- when the event began (a label's episode, a change's refresh)
+from alert_log
+limit 0;

@@ -19,7 +19,7 @@ create or replace macro label_status(valid_until, on_day, lapsing_days) as
 
 create or replace macro renewal_window(valid_until, on_day) as
     case
-        when valid_until::date >= on_day::date then null
+        when valid_until is null or valid_until::date >= on_day::date then null  -- no label: no window
         when on_day::date <= renewal_closes_on(valid_until) then 'open'
         else 'closed'
     end;
