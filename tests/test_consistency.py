@@ -267,6 +267,13 @@ def _build(db: Path, runs: list[tuple[list[tuple[str, bool, str, str]], bool]]) 
 @example(  # renamed and renewed in one run: the report once counted it as renamed only
     runs=[([("Alpha", False, "2018-07-02", "ICT")], True), ([("Alpha", True, "2019-07-01", "ICT")], True)]
 )
+@example(  # listed, delisted, listed again with a later date: history once called the relisting a renewal
+    runs=[
+        ([("Alpha", False, "2018-07-02", "ICT")], True),
+        ([("Bravo", False, "2018-07-02", "ICT")], True),
+        ([("Alpha", False, "2019-07-01", "ICT"), ("Bravo", False, "2018-07-02", "ICT")], True),
+    ]
+)
 def test_random_histories_give_one_answer(runs: list[tuple[list[tuple[str, bool, str, str]], bool]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "w.duckdb"

@@ -111,6 +111,8 @@ def _changes(version: dict[str, Any]) -> Text:
     for what in version["what_changed"]:
         if what == "listed":
             parts.append("listed")
+        elif what == "relisted":
+            parts.append(f"listed again (its label was {version['prev_valid_until']})")
         elif what == "renewed":
             parts.append(f"renewed (was {version['prev_valid_until']})")
         elif what == "valid_until":

@@ -1,7 +1,9 @@
 -- Every version of the clusters in $cluster_ids, oldest first, with what each one changed (a label
 -- date moved later: `renewed`, by is_renewal, warehouse/semantics/renewal.sql; another name key:
 -- `renamed`, by is_rename, rename.sql), and its label's
--- status on the day $today (label_status; NULL without a day).
+-- status on the day $today (label_status; NULL without a day). A version that opens after a gap (the
+-- cluster was delisted, then listed again) is `relisted` and nothing else: what_happened.sql calls
+-- that run's change an addition, not a renewal or a rename, and so does every surface.
 with versions as (
     select h.*, v.name_key
     from cluster_history as h
@@ -19,6 +21,7 @@ compared as (
         versions.*,
         coalesce(sources.source_from, 'crawl') as source_from,
         row_number() over w as version,
+        lag(valid_to) over w as prev_valid_to,
         lag(name) over w as prev_name,
         lag(name_key) over w as prev_name_key,
         lag(portfolio) over w as prev_portfolio,
@@ -52,7 +55,7 @@ final as (
         prev_valid_until,
         prev_country,
         case when $today::date is not null then label_status(valid_until, $today::date, 0) end as label_status,
-        case when version = 1 then ['listed'] else list_filter(
+        case when version = 1 then ['listed'] when prev_valid_to < valid_from then ['relisted'] else list_filter(
             [
                 -- a rename (rename.sql: another name key), or the same name written otherwise
                 case
