@@ -55,18 +55,20 @@ def test_settle_without_a_time_stamps_now_and_touches_only_its_run(con: duckdb.D
     other = begin_run(con, "http://a/", T0, 1)
     run_id = begin_run(con, "http://a/", T0, 2)
     before = utcnow()
-    settle_run(con, run_id, "ok", RunFigures(added=3, new_portfolios=[]))
+    settle_run(con, run_id, "ok", RunFigures(rows_loaded=3, new_portfolios=[]))
     after = utcnow()
     row = run_row(con, run_id)
     assert row["finished_at"] is not None and before <= row["finished_at"] <= after
-    assert (row["status"], row["added"], row["message"], row["new_portfolios"]) == ("ok", 3, None, [])
+    assert (row["status"], row["rows_loaded"], row["message"], row["new_portfolios"]) == ("ok", 3, None, [])
+    assert row["added"] == 0  # settled, and no change recorded
     untouched = run_row(con, other)
-    assert (untouched["status"], untouched["finished_at"], untouched["added"]) == ("running", None, None)
+    assert (untouched["status"], untouched["finished_at"], untouched["rows_loaded"]) == ("running", None, None)
+    assert untouched["added"] is None  # no figure while it runs
 
 
 def test_abandon_fails_only_the_runs_left_running(con: duckdb.DuckDBPyConnection) -> None:
     settled = begin_run(con, "http://a/", T0, 1)
-    settle_run(con, settled, "ok", RunFigures(added=1), finished_at=T0)
+    settle_run(con, settled, "ok", RunFigures(rows_loaded=1), finished_at=T0)
     left = [begin_run(con, "http://a/", T0 + dt.timedelta(days=d), 2) for d in (1, 2)]
 
     assert abandon_running(con) == left
