@@ -111,6 +111,9 @@ def test_both_names_listed_again_breaks_the_link(con: duckdb.DuckDBPyConnection,
     assert figures["added"] == 1
     # the history now reads: Digin left at T1 and came back at T2; the other name is new at T1
     assert changes(con, 2) == [("added", None, "Digital Innovation North"), ("removed", "Digin", None)]
+    # run 2's figures count its changes as the history now has them: no rename (one answer, issue 21)
+    counted = con.execute("select added, changed, removed, renamed from crawl_runs where run_id = 2").fetchall()
+    assert counted == [(1, 0, 1, 0)]
 
 
 def test_programme_prefix_is_dropped_for_the_name_score() -> None:
