@@ -10,7 +10,8 @@
 -- change kind (ecei/change_kinds.py, change_of in what_happened.sql) is one line below.
 -- A running run has every figure NULL.
 
--- The number of run's changes of one kind. `counts` is a run's {settled, recorded, counted}:
+-- How many changes of one kind a run made (private: no comment, so `ecei sql --views` does not list
+-- it; an analyst reads the view's columns). `counts` is a run's {settled, recorded, counted}:
 -- settled, whether its figures were recorded (not while running, nor when abandoned); recorded,
 -- the counts stored by a run from before migration 016 whose changes count otherwise (kept as it
 -- showed them: NULL for a kind it did not count); counted, its rows of `changes` by kind.
@@ -67,7 +68,5 @@ select
     new_portfolios  -- portfolio categories no earlier version had
 from runs_counted;
 
-comment on macro run_change_count is
-    'How many changes of one kind a run made (its rows of cluster_changes of that kind), from a run''s {settled, recorded, counted}; NULL while it runs.';
 comment on view run_figures is
     'A run''s figures, one row per run, in the order every summary shows them: pages fetched and failed, countries loaded, listed and stated, rows seen and the stated total, rows loaded, duplicate and rejected, websites unusable, clusters added, changed, removed and renamed (its rows of cluster_changes by kind), new portfolios.';
