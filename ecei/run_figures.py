@@ -4,15 +4,16 @@
 
 Their values are defined in SQL, warehouse/semantics/run_figures.sql (the `run_figures` view, one
 row per run, which `crawl_runs` shows); this module names them, orders them and heads them. A
-figure reads one or more columns of that view, which are also the fields of
-`warehouse.runs.RunFigures` of the same names, so a figure reads a row of the view as it reads a
-run's figures in memory. Every field of RunFigures is read by a figure (tests hold the view's
-columns to `fields()`, in order).
+figure reads one or more columns of that view. What a run saw is also the fields of
+`warehouse.runs.RunFigures` of the same names (what the run records); what it changed is counted by
+the view from its changes, one column per change kind (ecei/change_kinds.py), and a run not recorded
+(busy, refused) changed nothing (`counted`). Tests hold the view's columns to `fields()`, in order.
 
 Adding a figure made of what a run records: its column in run_figures.sql and its RunFigure here
 (and its line in tests/ecei/test_run_figures.py); every surface then shows it. A count the run
 must record as well also needs its column in `runs` (a numbered migration), its RunFigures field
-and line of warehouse/runs_settle.sql, and the code that counts it.
+and line of warehouse/runs_settle.sql, and the code that counts it. A change kind needs nothing
+here: CHANGES reads every kind change_kinds.py declares.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ from warehouse.runs import RunFigures
 Figures = RunFigures | Mapping[str, Any]
 
 
+def counted(figures: RunFigures) -> dict[str, Any]:
+    """The figures of a run the warehouse did not record (busy, refused), as a row of the view has
+    them (`fields()`, in order): what it counted, and no change of any kind."""
+    values = {**asdict(figures), **{name: 0 for name in change_kinds.names()}}
+    return {name: values[name] for name in fields()}
+
+
 def _values(figures: Figures) -> Mapping[str, Any]:
-    return asdict(figures) if isinstance(figures, RunFigures) else figures
+    return counted(figures) if isinstance(figures, RunFigures) else figures
 
 
 def _text(value: Any) -> str:
@@ -42,7 +50,7 @@ def _text(value: Any) -> str:
 @dataclass(frozen=True)
 class RunFigure:
     label: str
-    fields: tuple[str, ...]  # RunFigures fields (crawl_runs columns), shown joined by " / "
+    fields: tuple[str, ...]  # run_figures (and crawl_runs) columns, shown joined by " / "
     optional: bool = False  # shown only when it has a value (a list that is not empty)
     brief: bool = False  # part of the one-line summary of a run
 

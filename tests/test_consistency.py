@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from ecei import change_kinds
 from ecei.alerts.run import run_alerts
 from ecei.cli.changes import document
 from ecei.history.changes import changes
@@ -40,7 +41,9 @@ from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.db import connect, open_when_free
 from warehouse.query import run_query
 
-QUESTIONS = ("added", "changed", "removed", "renamed", "renewed")
+# every change kind (ecei/change_kinds.py), then the renewals counted apart
+KINDS = change_kinds.names()
+QUESTIONS = (*KINDS, change_kinds.RENEWED.name)
 Answers = dict[str, dict[Any, Any]]  # surface -> question -> its answer
 
 
@@ -63,9 +66,9 @@ def per_run(db: Path, alerts_copy: Path, today: dt.date) -> Answers:
     run_of = {stamp(at): run_id for run_id, at in runs}
     found: Answers = {}
 
-    _, rows = run_query(db, "select run_id, added, changed, removed, renamed from crawl_runs", 5)
+    _, rows = run_query(db, f"select run_id, {', '.join(KINDS)} from crawl_runs", 5)
     found["run figures (crawl_runs)"] = {
-        (r[0], q): n for r in rows for q, n in zip(QUESTIONS[:4], r[1:], strict=True) if r[0] in run_of.values()
+        (r[0], q): n for r in rows for q, n in zip(KINDS, r[1:], strict=True) if r[0] in run_of.values()
     }
 
     _, rows = run_query(db, "select run_id, change, renewed from cluster_changes", 5)
@@ -122,17 +125,21 @@ def per_run(db: Path, alerts_copy: Path, today: dt.date) -> Answers:
     return found
 
 
-_SUMMARY = re.compile(r"(\d+) added, (\d+) changed, (\d+) removed, (\d+) renamed(?: \((\d+) renewed\))?")
+# the sentence: `N added, N changed, N removed, N renamed (N renewed)`, a count a kind in their order
+_SUMMARY = re.compile(
+    ", ".join(rf"(\d+) {re.escape(k.label)}" for k in change_kinds.KINDS)
+    + rf"(?: \((\d+) {re.escape(change_kinds.RENEWED.label)}\))?"
+)
 
 
 def _changes_md_counts(run_id: int, text: str) -> dict[tuple[int, str], int]:
     """The counts a CHANGES.md states in its sentence, and its lines: a section a kind, `(renewed)` marks."""
     match = _SUMMARY.search(text)
-    stated = [int(g or 0) for g in match.groups()] if match else [0] * 5
+    stated = [int(g or 0) for g in match.groups()] if match else [0] * len(QUESTIONS)
     counted: dict[tuple[int, str], int] = {(run_id, q): n for q, n in zip(QUESTIONS, stated, strict=True)}
-    for kind in QUESTIONS[:4]:
-        sections = re.search(rf"^## {kind.capitalize()} \((\d+)\)$", text, re.MULTILINE)
-        assert (int(sections.group(1)) if sections else 0) == counted[(run_id, kind)], (kind, text)
+    for kind in change_kinds.KINDS:
+        sections = re.search(rf"^## {re.escape(kind.heading)} \((\d+)\)$", text, re.MULTILINE)
+        assert (int(sections.group(1)) if sections else 0) == counted[(run_id, kind.name)], (kind, text)
     assert text.count("(renewed)") == counted[(run_id, "renewed")], text  # a line's mark, one a renewal
     return counted
 
@@ -230,7 +237,7 @@ def test_the_terminal_says_what_the_others_say(demo: tuple[Path, Path]) -> None:
     said = _SUMMARY.search(done.stderr + done.stdout)
     assert said is not None
     _, rows = run_query(db, "select count(*) filter (where renewed) from what_happened_in_runs(3, 3)", 5)
-    assert int(said.group(5)) == rows[0][0] == 7
+    assert int(said.group(len(QUESTIONS))) == rows[0][0] == 7  # the renewals, after every kind
 
 
 @pytest.mark.parametrize("day", [dt.date(2021, 9, 20), dt.date(2018, 6, 16), dt.date(2021, 3, 18)])

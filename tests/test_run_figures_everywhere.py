@@ -135,8 +135,10 @@ def test_refresh_shows_the_run_as_recorded(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert {name: document[name] for name in run_figures.fields()} == defined(db)[document["run_id"]]
-    # its summary: a row per figure, in order
-    done = ecei("refresh", "--demo", "--demo-snapshot", "2021-09", "--db", str(db), env=plain_env())
+    # its summary: a row per figure, in order (wide enough that no label wraps beside the file's path,
+    # however many change kinds the label of the changes names)
+    wide = {**plain_env(), "COLUMNS": "250"}
+    done = ecei("refresh", "--demo", "--demo-snapshot", "2021-09", "--db", str(db), env=wide)
     assert done.returncode == 0, done.stderr
     rows = [tuple(r) for r in table_rows(done.stdout)[1]]
     recorded = defined(db)[2]

@@ -13,7 +13,8 @@ from warehouse.db import sql_file
 
 @dataclass
 class RunFigures:
-    """What one crawl saw; rows_seen = rows_loaded + rows_duplicate + rows_rejected."""
+    """What one crawl saw; rows_seen = rows_loaded + rows_duplicate + rows_rejected. What it changed
+    is not counted here: the `run_figures` view counts a run's rows of `changes` by kind."""
 
     pages_fetched: int = 0
     pages_failed: int = 0
@@ -26,10 +27,6 @@ class RunFigures:
     rows_duplicate: int = 0
     rows_rejected: int = 0
     websites_invalid: int = 0
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    renamed: int = 0
     new_portfolios: list[str] = field(default_factory=list)
 
 

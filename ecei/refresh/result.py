@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from ecei import run_figures
 from ecei.outcome import Status
 from warehouse.runs import RunFigures
 
@@ -27,4 +28,4 @@ class RefreshResult:
 
     def shown_figures(self) -> Mapping[str, Any]:
         """The figures a summary shows: the run as recorded, or what was counted when none was."""
-        return self.recorded or asdict(self.figures)
+        return self.recorded or run_figures.counted(self.figures)

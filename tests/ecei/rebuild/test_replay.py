@@ -253,4 +253,4 @@ def test_relaxed_rule_gains_the_rejected_row_at_its_original_time(
     assert new == (old[0] + 1, old[1] - 1)
     # the row is added by the first run now, no longer by the second
     added = (result.runs[0].figures["added"], result.runs[1].figures["added"])
-    assert added == (first.figures.added + 1, second.figures.added - 1)
+    assert added == (first.recorded["added"] + 1, second.recorded["added"] - 1)
