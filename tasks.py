@@ -2,8 +2,8 @@
 """Everything a newcomer needs, with only python3 on the machine.
 
     python3 tasks.py demo    set up .venv from the lock file, build the demo warehouse ./ecei.duckdb
-    python3 tasks.py test    set up .venv from the lock file, run ruff, build the manual (docs/) in strict mode,
-                             then the whole test suite (one worker per core)
+    python3 tasks.py test    set up .venv from the lock file, run ruff and mypy, build the manual (docs/) in strict
+                             mode, then the whole test suite (one worker per core)
     python3 tasks.py lock    re-resolve requirements.lock from pyproject.toml (maintainers only)
 
 The virtual environment is rebuilt only when requirements.lock or pyproject.toml change.
@@ -77,6 +77,9 @@ def demo() -> int:
 def test(extra: list[str]) -> int:
     bootstrap()
     code = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT).returncode
+    if code != 0:
+        return code
+    code = subprocess.run([str(BIN / "mypy")], cwd=ROOT).returncode  # strict, as [tool.mypy] in pyproject.toml says
     if code != 0:
         return code
     code = docs()

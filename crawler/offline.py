@@ -8,7 +8,7 @@ HttpError middleware would send it, a stored download error as the failure it wa
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ class StoredFailure(Exception):
     """A download error as the archive recorded it (its message is what the crawl reported)."""
 
 
-def drain(agen: AsyncIterator[Any]) -> list[Any]:
+def drain(agen: AsyncGenerator[Any, None]) -> list[Any]:
     # the spider's start() and its country callback (which parses in this process when it has no
     # parse workers) yield without awaiting anything: step them by hand, so that a replay needs no
     # event loop (and works inside one, e.g. a Prefect flow)
@@ -62,10 +62,13 @@ def _response(request: scrapy.Request, answer: StoredAnswer) -> Response:
     return cls(url=answer.url, status=answer.status or 200, headers=headers, body=body, request=request)
 
 
-def _failure(request: scrapy.Request, exc: Exception) -> Failure:
+def _failed(request: scrapy.Request, exc: Exception) -> Any:
+    """What the request's errback makes of the failure; nothing without one (Scrapy only logs it)."""
+    if request.errback is None:
+        return ()
     failure = Failure(exc)
     failure.request = request  # type: ignore[attr-defined]  # as Scrapy's engine sets it
-    return failure
+    return request.errback(failure)
 
 
 def crawl_stored(
@@ -86,18 +89,18 @@ def crawl_stored(
         stored = answer(request.url)
         try:
             if stored is None:
-                if missing is None or request.errback is None:
+                if missing is None:
                     continue
-                out: Iterable[Any] = request.errback(_failure(request, StoredFailure(missing)))
+                out: Iterable[Any] = _failed(request, StoredFailure(missing))
             elif stored.status is None:
-                out = request.errback(_failure(request, StoredFailure(stored.error or "no answer")))
+                out = _failed(request, StoredFailure(stored.error or "no answer"))
             elif 200 <= stored.status < 300:
                 assert request.callback is not None
                 out = request.callback(_response(request, stored), **request.cb_kwargs)
             else:
                 response = _response(request, stored)
-                out = request.errback(_failure(request, HttpError(response, "Ignoring non-200 response")))
-            if isinstance(out, AsyncIterator):
+                out = _failed(request, HttpError(response, "Ignoring non-200 response"))
+            if isinstance(out, AsyncGenerator):
                 out = drain(out)
             for thing in out or ():
                 if isinstance(thing, scrapy.Request):

@@ -252,7 +252,8 @@ def _document(html: bytes, url: str) -> etree._Element | None:
 
 def _own_rows(table: etree._Element) -> list[etree._Element]:
     # the table's own rows only: a table nested in a cell keeps its rows to itself
-    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    rows: list[etree._Element] = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    return rows
 
 
 # where the header is looked for: a proxy object for each of a large table's rows costs time
@@ -381,12 +382,10 @@ def _rows_as_text(doc: etree._Element, table: int, skip: int, columns: list[str]
             texts, linked, href = line.partition(_LINK)
             if linked and (_LINK in href or _CELL in href):
                 return None
-            values: list[str | None] = texts.split(_CELL)  # type: ignore[assignment]
-            values[-1] = None  # the last cell's separator ends the list: a cell past the row's end is None
-            if len(values) <= width:
-                values.extend([None] * (width + 1 - len(values)))
+            cells = texts.split(_CELL)[:-1]  # the last cell's separator ends the list
+            values: list[str | None] = [*cells, *[None] * (width - len(cells))]  # a cell past the row's end is None
             name, portfolio, shown, until = cells_in_order(values)
-            parsed.append(RawRow(number, name, portfolio, shown, href if linked else None, until, values[width:-1]))
+            parsed.append(RawRow(number, name, portfolio, shown, href if linked else None, until, cells[width:]))
     return parsed
 
 

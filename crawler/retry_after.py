@@ -56,6 +56,7 @@ class RetryAfterMiddleware(RetryMiddleware):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
+    # a coroutine, which Scrapy takes from a downloader middleware; its base class declares a plain method
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if (
             request.meta.get("dont_retry", False)
@@ -81,7 +82,9 @@ class RetryAfterMiddleware(RetryMiddleware):
             return response
         if stats:
             stats.inc_value("ecei/retry_after/waits")
-            stats.inc_value("ecei/retry_after/seconds", wait)
+            # inc_value is declared for whole counts; the seconds waited are not
+            waited = stats.get_value("ecei/retry_after/seconds", 0.0) + wait
+            stats.set_value("ecei/retry_after/seconds", waited)
         logger.info(
             "Waiting %(wait).1f s (Retry-After) before retrying %(request)s", {"wait": wait, "request": request}
         )

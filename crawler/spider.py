@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ class BronzeLabelSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         self.pages.close()
 
-    async def start(self) -> AsyncIterator[Any]:
+    async def start(self) -> AsyncGenerator[Any, None]:
         yield scrapy.Request(self.start_url, callback=self.parse_overview, errback=self.page_failed, dont_filter=True)
 
     def parse_overview(self, response: Response) -> Iterator[Any]:
@@ -88,7 +88,7 @@ class BronzeLabelSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    async def parse_country(self, response: Response, link: CountryLink) -> AsyncIterator[Any]:
+    async def parse_country(self, response: Response, link: CountryLink) -> AsyncGenerator[Any, None]:
         try:
             table = await self.pages.parse_country(
                 response.body, response.url, header_charset(response), (link.name, link.country_id)
@@ -125,7 +125,7 @@ class BronzeLabelSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_country, errback=self.page_failed, cb_kwargs={"link": link})
 
     def page_failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on what it hands an errback
         link: CountryLink | None = request.cb_kwargs.get("link")
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage()

@@ -117,7 +117,7 @@ def _ago(given: str, now: dt.datetime | None) -> dt.datetime | None:
     import dateparser  # only a time ago needs it: it takes a third of a second to load
 
     base = (now or dt.datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
-    found = dateparser.parse(
+    found: dt.datetime | None = dateparser.parse(
         given,
         languages=["en"],
         settings={
@@ -157,7 +157,8 @@ def instant(con: Any, when: When, edge: Edge = Edge.END) -> dt.datetime:
         first, last = con.execute("select min(run_id), max(run_id) from crawl_runs").fetchone()
         known = "the warehouse has no runs" if first is None else f"runs are {first} to {last}"
         raise UnknownRun(f'no run {when.run_id}: {known} (see `ecei sql "select * from crawl_runs"`)')
-    return found[0]
+    started: dt.datetime = found[0]
+    return started
 
 
 def business_today(zone: str) -> dt.date:
@@ -193,7 +194,7 @@ def span(delta: dt.timedelta) -> str:
     `3 days 4 h`, `5 years 76 days` (a year is 365 days); a negative one is its length."""
     seconds = abs(int(delta.total_seconds()))
     units = (("year", 365 * 86400), ("day", 86400), ("h", 3600), ("min", 60), ("s", 1))
-    parts = []
+    parts: list[str] = []
     for name, size in units:
         count, seconds = divmod(seconds, size)
         if count or parts:

@@ -13,14 +13,16 @@ from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
-from prefect import Flow, get_run_logger, task
+from prefect import Flow, State, get_run_logger, task
 from prefect.artifacts import create_table_artifact
-from prefect.states import Completed, State
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 from pydantic import SecretStr
 
 from ecei.alerts import kinds as alert_kinds
 from ecei.alerts.run import AlertsResult, all_targets, run_alerts
 from ecei.moments import business_today
+from ecei.outcome import Status
 from ecei.settings import Settings
 from flows.catchup import superseded
 from warehouse import alerts as ledger
@@ -44,12 +46,12 @@ def _day(today: dt.date | str | None, settings: Settings) -> dt.date:
     return today if isinstance(today, dt.date) else dt.date.fromisoformat(today)
 
 
-@task(name="raise-and-deliver", retries=2, retry_delay_seconds=[30, 120], cache_policy=None)
+@task(name="raise-and-deliver", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def raise_and_deliver(
     settings: Settings, today: dt.date, thresholds: list[int], notify: list[SecretStr] | None
 ) -> AlertsResult:
     result = run_alerts(settings, today, thresholds, notify)
-    if result.status == "busy":
+    if result.status == Status.BUSY:
         raise AlertsBusy(result.message)
     return result
 
@@ -61,7 +63,7 @@ def expiring_soon(settings: Settings, today: dt.date, days: int) -> list[dict[st
     return [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]
 
 
-@task(name="publish-expiring", cache_policy=None)
+@task(name="publish-expiring", cache_policy=NO_CACHE)
 def publish_expiring(settings: Settings, today: dt.date, days: int) -> int:
     rows = expiring_soon(settings, today, days)
     create_table_artifact(
@@ -106,7 +108,8 @@ def expiry_alerts_flow(
     if skip:
         logger.info(skip)
         return Completed(name="Skipped", message=skip)
-    settings = Settings(**({"db": db_path} if db_path else {}))
+    given: dict[str, Any] = {"db": db_path} if db_path else {}  # validated (and converted) by Settings
+    settings = Settings(**given)
     # a channel Apprise cannot use, or a wrong subscriptions file, fails the run at once (Refused,
     # naming it), before the task and its retries
     all_targets(settings, notify)
@@ -129,7 +132,7 @@ def expiry_alerts_flow(
         f"alerts run {result.alert_run_id} for {day}: {len(result.raised)} new, "
         f"{result.delivered} delivered, {result.pending_after} pending"
     )
-    if result.status == "undelivered":
+    if result.status == Status.UNDELIVERED:
         logger.error(f"{line}. {result.message}")
         raise AlertsUndelivered(result.message)
     if result.message:

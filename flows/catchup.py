@@ -35,7 +35,10 @@ def later_run_due(
         flow_run_filter=FlowRunFilter(
             deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
             id=FlowRunFilterId(not_any_=[run_id]),
-            expected_start_time=FlowRunFilterExpectedStartTime(after_=expected_start + _TICK, before_=now),
+            # validated, as the API's models convert a datetime into their own type
+            expected_start_time=FlowRunFilterExpectedStartTime.model_validate(
+                {"after_": expected_start + _TICK, "before_": now}
+            ),
             state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=[StateType.CANCELLED, StateType.CANCELLING])),
         ),
         limit=1,

@@ -6,11 +6,15 @@ A failed crawl fails the flow run; a partial one completes, with a warning in th
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from typing import Any
+
+from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Completed, State
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
 from ecei import run_figures
+from ecei.outcome import Status
 from ecei.refresh.result import RefreshResult
 from ecei.refresh.run import refresh
 from ecei.settings import Settings
@@ -28,21 +32,21 @@ class RefreshBusy(RuntimeError):
 
 def flow_settings(start_url: str | None = None, db_path: str | None = None) -> Settings:
     """Settings from the environment, with the flow's parameters on top."""
-    overrides = {"start_url": start_url, "db": db_path}
+    overrides: dict[str, Any] = {"start_url": start_url, "db": db_path}  # validated (and converted) by Settings
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 # Retried only when the refresh could not start (busy) or crashed outright. A crawl that ran and
 # failed is not retried here: its pages were retried already, and the next schedule is the retry.
-@task(name="crawl-and-merge", retries=2, retry_delay_seconds=[30, 120], cache_policy=None)
+@task(name="crawl-and-merge", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def crawl_and_merge(start_url: str | None, db_path: str | None) -> RefreshResult:
     result = refresh(flow_settings(start_url, db_path))
-    if result.status == "busy":
+    if result.status == Status.BUSY:
         raise RefreshBusy(result.message)
     return result
 
 
-@task(name="publish-summary", cache_policy=None)
+@task(name="publish-summary", cache_policy=NO_CACHE)
 def publish_summary(result: RefreshResult, busy_timeout: float) -> str:
     markdown = refresh_markdown(result, busy_timeout)
     create_markdown_artifact(
@@ -66,15 +70,15 @@ def refresh_flow(start_url: str | None = None, db_path: str | None = None) -> di
         "run_id": result.run_id,
         "status": result.status,
         "message": result.message,
-        **vars(result.figures),
+        **result.shown_figures(),
     }
-    line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.figures)}"
+    line = f"refresh run {result.run_id}: {result.status}; {run_figures.one_line(result.shown_figures())}"
     for notice in result.notices:  # after the run was recorded: the run's state stays its own
         logger.warning(notice)
-    if result.status in ("failed", "refused"):  # refused: the clock is behind the last run, nothing written
+    if result.status in (Status.FAILED, Status.REFUSED):  # refused: the clock is behind the last run, nothing written
         logger.error(f"{line}: {result.message}")
         raise RefreshFailed(f"refresh run {result.run_id} {result.status}: {result.message}")
-    if result.status == "partial":
+    if result.status == Status.PARTIAL:
         logger.warning(f"{line}: {result.message}")
         return Completed(message=f"partial: {result.message}", data=summary)
     logger.info(line)

@@ -1,4 +1,5 @@
-"""Markdown for the flows' artifacts: a refresh's figures (ecei/run_figures.py), a section per change
+"""Markdown for the flows' artifacts: a refresh's figures (ecei/run_figures.py, as the warehouse records
+them: warehouse/semantics/run_figures.sql), a section per change
 kind (ecei/change_kinds.py) and the rows it rejected."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 import duckdb
 
 from ecei import change_kinds, run_figures
+from ecei.outcome import Status
 from ecei.refresh.result import RefreshResult
 from warehouse.db import open_when_free, sql_file
+from warehouse.runs import recorded_figures
 
 ROW_LIMIT = 200  # per section; the warehouse has the rest
 
@@ -56,9 +59,17 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, run_id: int) -> list[dict[s
     return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
 
 
-def _run_details(db: Path, run_id: int, busy_timeout: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+Rows = list[dict[str, Any]]
+
+
+def _recorded(db: Path, run_id: int, busy_timeout: float, details: bool) -> tuple[dict[str, Any], Rows, Rows]:
+    """The run's figures as the warehouse records them (warehouse/semantics/run_figures.sql), and with
+    `details` what it changed and rejected."""
     with closing(open_when_free(db, busy_timeout, read_only=True)) as con:
-        return _rows(con, "run_changes", run_id), _rows(con, "run_rejected", run_id)
+        figures = recorded_figures(con, run_id)
+        if not details:
+            return figures, [], []
+        return figures, _rows(con, "run_changes", run_id), _rows(con, "run_rejected", run_id)
 
 
 def shown_name(change: dict[str, Any]) -> str:
@@ -83,13 +94,17 @@ def _change_cells(c: dict[str, Any]) -> tuple[Any, ...]:
 def refresh_markdown(result: RefreshResult, busy_timeout: float = 10.0) -> str:
     """The artifact of one refresh: status, figures, then a section per change kind, then rejected."""
     parts = [f"# Refresh run {result.run_id if result.run_id is not None else '-'}: {result.status}"]
-    if result.status != "ok" and result.message:
-        sign = "Warning" if result.status == "partial" else "Error"
+    if result.status != Status.OK and result.message:
+        sign = "Warning" if result.status == Status.PARTIAL else "Error"
         parts.append(f"**{sign}:** {cell(result.message)}")
-    parts.append(table(["figure", "value"], run_figures.summary_rows(result.figures)))
-    if result.run_id is None or result.status in ("failed", "busy"):
+    if result.run_id is None:  # busy or refused: no run was recorded, its figures are those it counted
+        parts.append(table(["figure", "value"], run_figures.summary_rows(result.figures)))
         return "\n\n".join(parts)
-    changes, rejected = _run_details(Path(result.db), result.run_id, busy_timeout)
+    details = result.status not in (Status.FAILED, Status.BUSY)
+    figures, changes, rejected = _recorded(Path(result.db), result.run_id, busy_timeout, details)
+    parts.append(table(["figure", "value"], run_figures.summary_rows(figures)))
+    if not details:
+        return "\n\n".join(parts)
     for kind in change_kinds.KINDS:
         rows = [c for c in changes if c["change"] == kind.name]
         parts.append(f"## {kind.heading} ({len(rows)})")

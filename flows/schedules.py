@@ -105,7 +105,7 @@ def upcoming(settings: Settings, timeout: float = TIMEOUT) -> Schedules:
     from flows.serve import deployments
 
     schedules = Schedules(server_name(url))
-    names = [(d.flow_name, d.name) for d in deployments(settings)]
+    names = [(d.flow_name, d.name) for d in deployments(settings) if d.flow_name is not None]  # each has its flow's
     answer: list[tuple[list[str], list[ScheduledRun]]] = []
     failure: list[str] = []
 

@@ -7,6 +7,8 @@ them. Each deployment runs one flow run at a time, and a run overtaken by a late
 
 from __future__ import annotations
 
+from typing import cast
+
 from prefect import serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
@@ -29,24 +31,33 @@ def _one_at_a_time() -> ConcurrencyLimitConfig:
 def deployments(settings: Settings) -> list[RunnerDeployment]:
     """The two served deployments; their parameters stay empty so that settings (and secrets)
     come from this process's environment, never from the Prefect database."""
+    # to_deployment is declared to return a coroutine too (async_dispatch); called from sync code,
+    # as here, it returns the deployment itself
     return [
-        refresh_flow.to_deployment(
-            name=REFRESH_DEPLOYMENT,
-            schedule=Cron(settings.refresh_cron, timezone=settings.timezone),
-            concurrency_limit=_one_at_a_time(),
-            tags=["ecei"],
+        cast(
+            RunnerDeployment,
+            refresh_flow.to_deployment(
+                name=REFRESH_DEPLOYMENT,
+                schedule=Cron(settings.refresh_cron, timezone=settings.timezone),
+                concurrency_limit=_one_at_a_time(),
+                tags=["ecei"],
+            ),
         ),
-        expiry_alerts_flow.to_deployment(
-            name=ALERTS_DEPLOYMENT,
-            schedule=Cron(settings.alerts_cron, timezone=settings.timezone),
-            concurrency_limit=_one_at_a_time(),
-            tags=["ecei"],
+        cast(
+            RunnerDeployment,
+            expiry_alerts_flow.to_deployment(
+                name=ALERTS_DEPLOYMENT,
+                schedule=Cron(settings.alerts_cron, timezone=settings.timezone),
+                concurrency_limit=_one_at_a_time(),
+                tags=["ecei"],
+            ),
         ),
     ]
 
 
 def api_url() -> str | None:
-    return PREFECT_API_URL.value()
+    url: str | None = PREFECT_API_URL.value()
+    return url
 
 
 def serve_flows(settings: Settings) -> None:

@@ -173,10 +173,27 @@ class RunStage:
     def add(self, item: Any) -> dict[str, Any] | None:
         """Stage one item; returns the progress event it makes, if any."""
         if isinstance(item, OverviewItem):
-            self._page({"kind": "overview", **asdict(item)})  # type: ignore[typeddict-item]
+            self._page(
+                {
+                    "kind": "overview",
+                    "url": item.url,
+                    "stated_total": item.stated_total,
+                    "stated_countries": item.stated_countries,
+                    "countries": [asdict(c) for c in item.countries],
+                    "offsite_links": item.offsite_links,
+                }
+            )
             return {"event": "overview", "countries": len(item.countries), "stated": item.stated_total}
         if isinstance(item, PageFailure):
-            self._page({"kind": "failure", **asdict(item)})  # type: ignore[typeddict-item]
+            self._page(
+                {
+                    "kind": "failure",
+                    "url": item.url,
+                    "country_id": item.country_id,
+                    "country": item.country,
+                    "reason": item.reason,
+                }
+            )
             return {"event": "page", "url": item.url, "ok": False, "reason": item.reason}
         if isinstance(item, CountryPageItem):
             self._stage_country(item)

@@ -26,8 +26,11 @@ KIND_FOLDER = "alert_kinds"
 
 
 @dataclass
-class Alert:
-    """One alert as alert_log holds it (alert_id is None until it is recorded)."""
+class Candidate:
+    """An alert as a kind's query finds it: the columns alert_log records of it, declared here once
+    (the frame's table, alert_ledger/frame.sql, takes these names and alert_log's types; the ledger
+    records them by name). `days_left` is counted to the day it is read: the run's day for a
+    candidate, the day it was raised in alert_log."""
 
     alert_key: str
     kind: str
@@ -42,16 +45,29 @@ class Alert:
     days_left: int | None
     renewal_closes_on: dt.date | None
     detail: str | None
+
+
+@dataclass
+class Alert(Candidate):
+    """An alert as it is read on a day (`read_on`): a candidate of this run, or one of the ledger
+    (semantics/alerts_on.sql; alert_id is None until it is recorded). `days_left` and
+    `renewal_window` are the label's on `read_on`, by the macros of semantics/label_status.sql."""
+
+    read_on: dt.date | None = None
+    renewal_window: str | None = None  # open, closed; None while the label is valid
     alert_id: int | None = None
+    alert_run_id: int | None = None
+    raised_on: dt.date | None = None
     created_at: dt.datetime | None = None
     delivered_at: dt.datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+    unreached_why: str | None = None
     # channels (channel ids) that already have it
     delivered_to: set[str] = field(default_factory=set)
 
 
-_CANDIDATE_COLUMNS = [f.name for f in fields(Alert)][:13]
+CANDIDATE_COLUMNS = [f.name for f in fields(Candidate)]
 
 
 @dataclass
@@ -150,7 +166,7 @@ def candidates(
     try:
         watcher.define(con)  # the `stale` kind's rule, shared with `ecei status`
         con.execute(sql_file("alert_ledger/label_episodes.sql"))
-        con.execute(sql_file("alert_ledger/frame.sql"))
+        _statements(con, "alert_ledger/frame.sql", {"candidate_columns": CANDIDATE_COLUMNS})
         for kind in kinds:
             # a kind's query is a plain select; the frame gathers its rows by column name
             query = sql_file(f"{KIND_FOLDER}/{kind}.sql").strip().rstrip(";")
@@ -192,15 +208,18 @@ def record_alerts(
         first.setdefault(alert.alert_key, alert)  # a key given twice is one alert, as the ledger has it
     if not first:
         return
-    rows = [{c: getattr(a, c) for c in _CANDIDATE_COLUMNS} for a in first.values()]
+    rows = [{c: getattr(a, c) for c in CANDIDATE_COLUMNS} for a in first.values()]
     params = {"alerts": rows, "today": today, "alert_run_id": alert_run_id, "created_at": at}
     for key, alert_id, created_at in con.execute(sql_file("alert_ledger/record.sql"), params).fetchall():
-        first[key].alert_id, first[key].created_at = int(alert_id), created_at
+        recorded = first[key]
+        recorded.alert_id, recorded.alert_run_id, recorded.raised_on = int(alert_id), alert_run_id, today
+        recorded.created_at = created_at
 
 
-def alerts_by_id(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int]) -> dict[int, Alert]:
-    """The alerts of `alert_ids` as the ledger holds them, with who already took each."""
-    cur = con.execute(sql_file("alert_ledger/open.sql"), {"ids": list(alert_ids)})
+def alerts_by_id(con: duckdb.DuckDBPyConnection, alert_ids: Sequence[int], today: dt.date) -> dict[int, Alert]:
+    """The alerts of `alert_ids` as the ledger holds them, read on `today` (semantics/alerts_on.sql),
+    with who already took each."""
+    cur = con.execute(sql_file("alert_ledger/open.sql"), {"ids": list(alert_ids), "today": today})
     names = [d[0] for d in cur.description]
     found = {}
     for r in cur.fetchall():

@@ -80,7 +80,8 @@ class ArchivedRun:
     @property
     def finished_at(self) -> dt.datetime | None:
         if "finished_at" in self.row:
-            return self.row["finished_at"]
+            finished: dt.datetime | None = self.row["finished_at"]
+            return finished
         return max((f.fetched_at for f in self.fetches), default=self.started_at)
 
 

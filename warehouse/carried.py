@@ -24,6 +24,7 @@ from warehouse.identity import resolve_identity
 # written by the rebuild: the schema's own record, and every table the runs' pages make
 REBUILT = (
     "schema_migrations",
+    "schema_definitions",
     "runs",
     "versions",
     "changes",

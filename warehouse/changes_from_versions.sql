@@ -1,7 +1,7 @@
 -- The changes of the clusters in the temp table `touched`, derived again from their versions
 -- exactly as merge.sql writes them: a version opened in a run where none of its cluster closed is
 -- `added`, one closed where none opened is `removed`, else `changed` (or `renamed` when the name
--- key differs).
+-- key differs): change_of and change_fields, warehouse/semantics/what_happened.sql.
 
 delete from changes where cluster_id in (select cluster_id from touched);
 
@@ -45,15 +45,8 @@ select
     new_website,
     old_valid_until,
     new_valid_until,
-    case when change in ('changed', 'renamed') then list_filter(
-        [
-            case when old_name is distinct from new_name then 'name' end,
-            case when old_portfolio is distinct from new_portfolio then 'portfolio' end,
-            case when old_website is distinct from new_website then 'website' end,
-            case when old_valid_until is distinct from new_valid_until then 'valid_until' end,
-            case when old_country is distinct from country then 'country' end,
-            case when old_country_id is distinct from country_id then 'country_id' end
-        ],
-        lambda x: x is not null
+    case when change not in ('added', 'removed') then change_fields(
+        old_name, new_name, old_country, country, old_country_id, country_id,
+        old_portfolio, new_portfolio, old_website, new_website, old_valid_until, new_valid_until
     ) end as changed_columns
 from joined;

@@ -1,7 +1,44 @@
-"""Open the warehouse file and bring its schema up to date with the numbered migrations."""
+"""Open the warehouse file and bring its schema up to date: the numbered migrations, then the definitions.
+
+Two kinds of schema file, applied in this order by every writable open (`connect`):
+
+1. The numbered migrations, `migrations/NNN_*.sql`: tables, columns and data, each applied once, in
+   order, each in its own transaction, recorded in `schema_migrations`. They never create a view or a
+   macro and never call one (a fresh file gets those only after the last migration).
+2. The definitions: `semantics/*.sql` (the business words as DuckDB macros, one word per file) and
+   `views/*.sql` (the public views and table macros, one per file, each with its comment). The file
+   is the definition: each is written `create or replace ...`, and is applied again whenever its
+   text changes (its path and sha256 are recorded in `schema_definitions`, like Flyway's repeatable
+   migrations); an unchanged file is not touched. A file deleted from the folder is not dropped: a
+   numbered migration drops the object (and deletes its row of `schema_definitions`).
+
+   Order. DuckDB binds a view's or a macro's body when it is created (a name it reads must exist
+   then) and resolves the names again at each query (replacing a macro changes every view and
+   macro that calls it, without re-creating them). So a file that calls another definition
+   declares it in a comment line `-- requires: name, name` (names are file names without `.sql`,
+   unique across both folders), and the definitions are applied in a topological order of those
+   declarations, ties broken by folder (semantics before views) and then by name. Only the files
+   whose text changed are applied, in that order.
+
+   Failure. All the changed definitions are applied in one transaction with their ledger rows: a
+   file that does not apply (a syntax error, a name it reads that does not exist) rolls every one
+   of them back, the open raises DefinitionFailed naming the file, and the warehouse is left as
+   it was (its migrations, which commit one by one, stay applied).
+
+A read-only open (`open_when_free(..., read_only=True)`) writes nothing: a file last written by an
+older version (a published copy, or a warehouse no writer has opened since the upgrade) keeps its
+definitions until the next writable open. So that a read asks the same questions as a write would,
+a read-only open whose file holds other definitions than these files (a digest differs, or the file
+predates definitions) creates every definition as a temporary object of its own connection, in the
+same order, where they shadow the file's (DuckDB resolves `temp` before `main`); the file is never
+touched. Should they not apply (a definition reads a column a pending numbered migration adds), the
+read sees the file's own definitions, as it would have before: the next writable open migrates it.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -10,6 +47,8 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+Config = dict[str, str | bool | int | float | list[str]]  # duckdb.connect's config
 
 _MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 
@@ -72,6 +111,106 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         with suppress(duckdb.Error):
             con.execute("rollback")
         raise
+
+
+# the folders of definitions, in the order their files are applied when no `requires` says otherwise
+DEFINITION_FOLDERS = ("semantics", "views")
+_REQUIRES = re.compile(r"^--\s*requires:\s*(.*)$", re.MULTILINE | re.IGNORECASE)
+
+
+class DefinitionFailed(Exception):
+    """A definition file (warehouse/semantics or warehouse/views) did not apply; nothing was changed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"the definition warehouse/{name} does not apply, the warehouse is left as it was: {reason}")
+        self.name, self.reason = name, reason
+
+
+def definitions(root: Path | None = None) -> list[tuple[str, str]]:
+    """(name, text) of every definition file, in the order they are applied (see the module's docstring).
+
+    `name` is the path under the warehouse package (`semantics/renewal.sql`); `root` is that
+    package's folder, another one in tests."""
+    base = root if root is not None else _HERE
+    files: dict[str, tuple[int, str, str]] = {}  # object name -> (folder rank, path, text)
+    for rank, folder in enumerate(DEFINITION_FOLDERS):
+        for path in sorted((base / folder).glob("*.sql")):
+            if path.stem in files:
+                raise DefinitionFailed(f"{folder}/{path.name}", f"a second file named {path.stem}")
+            files[path.stem] = (rank, f"{folder}/{path.name}", path.read_text(encoding="utf-8"))
+    requires: dict[str, set[str]] = {}
+    for stem, (_, name, text) in files.items():
+        wanted = {w.strip() for line in _REQUIRES.findall(text) for w in line.split(",") if w.strip()}
+        unknown = sorted(wanted - files.keys())
+        if unknown:
+            raise DefinitionFailed(name, f"it requires {', '.join(unknown)}, which no definition file defines")
+        requires[stem] = wanted
+    ordered: list[str] = []
+    waiting = sorted(files, key=lambda s: (files[s][0], s))
+    while waiting:
+        ready = next((s for s in waiting if requires[s] <= set(ordered)), None)
+        if ready is None:
+            raise DefinitionFailed(files[waiting[0]][1], f"its requires form a cycle among {', '.join(waiting)}")
+        ordered.append(ready)
+        waiting.remove(ready)
+    return [(files[s][1], files[s][2]) for s in ordered]
+
+
+def apply_definitions(con: duckdb.DuckDBPyConnection, root: Path | None = None) -> list[str]:
+    """Apply the definition files whose text changed since they were last applied, in one transaction;
+    returns their names. DefinitionFailed (and nothing changed) when one does not apply."""
+    con.execute(sql_file("schema_definitions.sql"))
+    applied = dict(con.execute("select name, sha256 from schema_definitions").fetchall())
+    pending = [
+        (name, text, digest) for name, text in definitions(root) if applied.get(name) != (digest := _sha256(text))
+    ]
+    if not pending:
+        return []
+    with transaction(con):
+        for name, text, digest in pending:
+            try:
+                con.execute(text)
+            except duckdb.Error as exc:
+                raise DefinitionFailed(name, _first_line(str(exc))) from exc
+            con.execute(
+                "insert or replace into schema_definitions values (?, ?, now() at time zone 'UTC')", [name, digest]
+            )
+    return [name for name, _, _ in pending]
+
+
+_DEFINE = re.compile(r"^(\s*create\s+or\s+replace\s+)(macro|view)\b", re.IGNORECASE | re.MULTILINE)
+
+
+@functools.cache
+def _digests() -> dict[str, str]:
+    """The sha256 of each definition file of this version, read once a process."""
+    return {name: _sha256(text) for name, text in definitions()}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def temporary(text: str) -> str:
+    """A definition file's statements, each creating a temporary object of the connection."""
+    return _DEFINE.sub(lambda m: f"{m.group(1)}temp {m.group(2)}", text)
+
+
+def read_definitions(con: duckdb.DuckDBPyConnection, has_definitions: bool) -> bool:
+    """On a read-only connection: when the file's definitions are not this version's, create this
+    version's as temporary objects (see the module's docstring); True when it did."""
+    held = dict(con.execute("select name, sha256 from schema_definitions").fetchall()) if has_definitions else {}
+    if held == _digests():
+        return False
+    con.execute("begin")
+    try:
+        for _, text in definitions():
+            con.execute(temporary(text))
+    except duckdb.Error:
+        con.execute("rollback")  # the file's own definitions stay what the read sees
+        return False
+    con.execute("commit")
+    return True
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -141,16 +280,20 @@ def inspect_file(path: Path | str) -> None:
 
 
 def _is_ours(con: duckdb.DuckDBPyConnection, read_only: bool) -> bool:
-    """True for a warehouse (it has the migrations' ledger), or, to write, a database with nothing in it yet."""
-    if read_only:  # a read needs the ledger alone: one catalog look instead of three, on every read command
+    """True for a warehouse (it has the migrations' ledger), or, to write, a database with nothing in it yet.
+    A read-only open also gets this version's definitions when the file holds others (read_definitions)."""
+    if read_only:  # a read needs the ledgers alone: one catalog look instead of three, on every read command
         found = con.execute(sql_file("db_ledger.sql")).fetchone()
-        return bool(found and found[0])
+        if not (found and found[0]):
+            return False
+        read_definitions(con, bool(found[1]))
+        return True
     found = con.execute(sql_file("db_objects.sql")).fetchone()
     has_ledger, objects = found if found is not None else (False, 0)
     return bool(has_ledger) or objects == 0
 
 
-def _open(path: Path, read_only: bool, config: dict[str, object] | None = None) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, read_only: bool, config: Config | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, with the ways a file can be wrong told apart from a busy file."""
     inspect_file(path)
     try:
@@ -166,6 +309,10 @@ def _open(path: Path, read_only: bool, config: dict[str, object] | None = None) 
         raise WarehouseUnreadable(path, f"damaged or truncated: {_first_line(text)}") from exc
     except duckdb.Error as exc:
         raise WarehouseUnreadable(path, f"damaged or truncated: {_first_line(str(exc))}") from exc
+    # no table is ever a Python variable of the caller (DuckDB's replacement scans): a missing view is a
+    # catalog error naming it, never a module of ours that shares its name. A setting of this connection,
+    # not of the database: another connection to the file in this process may open it with any config
+    con.execute("set python_enable_replacements = false")
     if not _is_ours(con, read_only):
         con.close()
         raise NotAWarehouse(path)
@@ -186,7 +333,12 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
         raise WarehouseReadOnly(target.parent, f"the folder cannot be made ({exc.strerror})") from exc
     con = _open(target, read_only=False)
     con.execute("set timezone = 'UTC'")
-    migrate(con)
+    try:
+        migrate(con)
+        apply_definitions(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -200,7 +352,7 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 
 
 def open_when_free(
-    path: Path | str, busy_timeout: float, read_only: bool = False, config: dict[str, object] | None = None
+    path: Path | str, busy_timeout: float, read_only: bool = False, config: Config | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying while another process holds it; WarehouseBusy after `busy_timeout` s."""
     deadline = time.monotonic() + busy_timeout

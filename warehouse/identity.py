@@ -200,12 +200,24 @@ def break_conflicts(con: duckdb.DuckDBPyConnection, run_id: int, observed_at: dt
         return 0
     decisions = [
         Decision(
-            Candidate(*r, old_site=None, new_site=None, same_portfolio=False, same_label_date=False),
+            Candidate(
+                country,
+                old_key,
+                new_key,
+                old_id,
+                new_id,
+                old_name,
+                new_name,
+                old_site=None,
+                new_site=None,
+                same_portfolio=False,
+                same_label_date=False,
+            ),
             linked=False,
             score=0.0,
             evidence=f"both names listed in run {run_id}: two clusters, not one; unlinked",
         )
-        for r in rows
+        for country, old_key, new_key, old_id, new_id, old_name, new_name in rows
     ]
     record(con, run_id, observed_at, decisions)
     resolve_identity(con)

@@ -112,11 +112,6 @@ def merge_staged(
                     f"run {run_id} is dated {observed_at}, before {closes_from[0]}, when a version it would close began"
                 )
             con.execute(sql_file("merge.sql"))
-            # each change kind is counted by the run figure of its name (ecei/change_kinds.py declares them)
-            for change, count in con.execute("select change, count(*) from outcome group by change").fetchall():
-                if not hasattr(figures, change):
-                    raise ValueError(f"no run figure counts the change kind {change!r}")
-                setattr(figures, change, count)
             if (archive := options.get("archive")) is not None:
                 archive(con)
             settle_run(con, run_id, status, figures, options.get("message"), options.get("finished_at"))

@@ -24,16 +24,10 @@ select
     o.website as new_website,
     o.old_valid_until,
     o.valid_until as new_valid_until,
-    case when o.change in ('changed', 'renamed') then list_filter(
-        [
-            case when o.old_name is distinct from o.name then 'name' end,
-            case when o.old_portfolio is distinct from o.portfolio then 'portfolio' end,
-            case when o.old_website is distinct from o.website then 'website' end,
-            case when o.old_valid_until is distinct from o.valid_until then 'valid_until' end,
-            case when o.old_country is distinct from o.country then 'country' end,
-            case when o.old_country_id is distinct from o.country_id then 'country_id' end
-        ],
-        lambda x: x is not null
+    -- the fields that differ, as warehouse/semantics/what_happened.sql lists them
+    case when o.change not in ('added', 'removed') then change_fields(
+        o.old_name, o.name, o.old_country, o.country, o.old_country_id, o.country_id,
+        o.old_portfolio, o.portfolio, o.old_website, o.website, o.old_valid_until, o.valid_until
     ) end as changed_columns
 from outcome as o
 cross join params as p;
@@ -42,7 +36,7 @@ update versions
 set
     valid_to = (select observed_at from params),
     run_to = (select run_id from params)
-where rowid in (select version_row from outcome where change in ('changed', 'renamed', 'removed'));
+where rowid in (select version_row from outcome where change <> 'added');
 
 insert into versions (
     cluster_id, country, country_id, name, portfolio, website, valid_until, row_hash,
@@ -58,4 +52,4 @@ select
     o.name_key
 from outcome as o
 cross join params as p
-where o.change in ('added', 'changed', 'renamed');
+where o.change <> 'removed';

@@ -3,4 +3,4 @@
 
 select max(v.valid_from)
 from versions as v
-where v.rowid in (select o.version_row from outcome as o where o.change in ('changed', 'renamed', 'removed'));
+where v.rowid in (select o.version_row from outcome as o where o.change <> 'added');

@@ -23,11 +23,8 @@ gone as (
 paired as (
     select
         coalesce(a.cluster_id, g.old_cluster_id) as cluster_id,
-        case
-            when g.old_cluster_id is null then 'added'
-            when a.cluster_id is null then 'removed'
-            else 'renamed'
-        end as change,
+        -- the kind by warehouse/semantics/what_happened.sql (a pair: another name key, a rename)
+        change_of(g.old_cluster_id, a.cluster_id, g.old_name_key, a.name_key) as change,
         coalesce(a.new_key, false) as new_key,
         g.version_row,
         a.country_key, a.name_key, a.country, a.country_id, a.name, a.portfolio, a.website, a.valid_until,
@@ -40,7 +37,7 @@ paired as (
 changed as (
     select
         d.old_cluster_id as cluster_id,
-        'changed' as change,
+        change_of(d.old_cluster_id, d.old_cluster_id, d.old_name_key, d.name_key) as change,
         false as new_key,
         d.version_row,
         d.country_key, d.name_key, d.country, d.country_id, d.name, d.portfolio, d.website, d.valid_until,

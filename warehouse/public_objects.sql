@@ -1,5 +1,6 @@
 -- The warehouse's public interface, as `ecei sql --views` lists it: every view, and each table and
--- table macro that carries a comment (migration 010 describes them; base tables carry none).
+-- macro (table or scalar) that carries a comment (the files of warehouse/views/ and warehouse/semantics/
+-- describe theirs, migration 010 the public tables'; base tables and private macros carry none).
 with view_list as (
     select view_name as name, 'view' as kind, comment
     from duckdb_views()
@@ -13,10 +14,13 @@ table_list as (
 ),
 
 macro_list as (
-    select function_name || '(' || array_to_string(parameters, ', ') || ')' as name, 'table macro' as kind, comment
+    select
+        function_name || '(' || array_to_string(parameters, ', ') || ')' as name,
+        if(function_type = 'table_macro', 'table macro', 'macro') as kind,
+        comment
     from duckdb_functions()
     where
-        function_type = 'table_macro' and comment is not null and not internal
+        function_type in ('table_macro', 'macro') and comment is not null and not internal
         and database_name = current_database() and schema_name = 'main'
 ),
 

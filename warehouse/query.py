@@ -15,13 +15,13 @@ from typing import Any
 
 import duckdb
 
-from warehouse.db import open_when_free
+from warehouse.db import Config, open_when_free
 
 # A SELECT may still call functions that reach outside the file (read_csv, httpfs, ...):
 # external access is switched off and the configuration locked (in `_open`) so that SET cannot undo
 # it. Nothing spills to disk either (no temp directory): a query that needs more than its memory
 # limit fails instead of writing beside the warehouse.
-_SAFE_CONFIG: dict[str, object] = {
+_SAFE_CONFIG: Config = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
@@ -148,7 +148,8 @@ def _split_broken(sql: str, error: str) -> Script:
         ends = [pos + 1 for pos, _ in duckdb.tokenize(sql) if raw[pos : pos + 1] == b";"]
     except duckdb.Error:
         ends = []
-    parts, start, before = [], 0, 0
+    parts: list[Part] = []
+    start, before = 0, 0
     for end in [*ends, len(raw)]:
         stretch = raw[start:end].decode("utf-8")
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -12,7 +13,8 @@ from warehouse.db import sql_file
 
 @dataclass
 class RunFigures:
-    """What one crawl saw; rows_seen = rows_loaded + rows_duplicate + rows_rejected."""
+    """What one crawl saw; rows_seen = rows_loaded + rows_duplicate + rows_rejected. What it changed
+    is not counted here: the `run_figures` view counts a run's rows of `changes` by kind."""
 
     pages_fetched: int = 0
     pages_failed: int = 0
@@ -25,10 +27,6 @@ class RunFigures:
     rows_duplicate: int = 0
     rows_rejected: int = 0
     websites_invalid: int = 0
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
-    renamed: int = 0
     new_portfolios: list[str] = field(default_factory=list)
 
 
@@ -37,8 +35,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.datetime, pid: int) -> int:
-    """Record a run as 'running' before its crawl starts; returns its id."""
+def begin_run(con: duckdb.DuckDBPyConnection, start_url: str, started_at: dt.datetime, pid: int | None) -> int:
+    """Record a run as 'running' before its crawl starts; returns its id (`pid` None: a replayed run
+    whose record kept none)."""
     row = con.execute(
         "insert into runs (started_at, status, start_url, pid) values (?, 'running', ?, ?) returning run_id",
         [started_at, start_url, pid],
@@ -72,6 +71,17 @@ def settle_run(
             **asdict(figures),
         },
     )
+
+
+def recorded_figures(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, Any]:
+    """Run `run_id`'s figures as the `run_figures` view (warehouse/semantics/run_figures.sql) defines
+    them, column by column in its order; KeyError when there is no such run."""
+    cur = con.execute("select * exclude (run_id) from run_figures where run_id = ?", [run_id])
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    if row is None:
+        raise KeyError(f"no run {run_id}")
+    return dict(zip(names, row, strict=True))
 
 
 def run_row(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, object]:

@@ -17,9 +17,5 @@ set
     rows_duplicate = $rows_duplicate,
     rows_rejected = $rows_rejected,
     websites_invalid = $websites_invalid,
-    added = $added,
-    changed = $changed,
-    removed = $removed,
-    renamed = $renamed,
     new_portfolios = $new_portfolios
 where run_id = $run_id;

@@ -33,29 +33,25 @@ from ecei.settings import Settings
 COMMANDS_PAGE = "reference/commands.md"
 SETTINGS_PAGE = "reference/settings.md"
 HELP_WIDTH = "100"  # columns of a command's own help text (argparse reads COLUMNS)
-# the page of the manual that shows a command at work (a group's commands share the group's)
-GUIDES = {
-    "refresh": "operator/refresh.md",
-    "sql": "analyst/query.md",
-    "link": "operator/renames.md",
-    "unlink": "operator/renames.md",
-    "replay": "operator/replay.md",
-    "backfill": "operator/backfill.md",
-    "report": "analyst/report-export.md",
-    "export": "analyst/report-export.md",
-    "release": "subscriber/releases.md",
-    "history": "analyst/clusters.md",
-    "feed": "subscriber/feeds.md",
-    "changes": "analyst/clusters.md",
-    "status": "operator/health.md",
-    "check": "operator/health.md",
-    "alerts": "subscriber/alerts.md",
-    "dismiss": "subscriber/subscriptions.md",
-    "serve": "operator/schedule.md",
-    "schedule": "operator/schedule.md",
-    "archive": "operator/archive.md",
-    "demo": "index.md",
-}
+DOCS = Path(__file__).resolve().parents[1]
+# a page names the commands it shows at work in its front matter (`commands: link, unlink`)
+_CLAIM = re.compile(r"\A---\n(?:.*\n)*?commands:\s*(.+)\n(?:.*\n)*?---\n")
+
+
+def guides() -> dict[str, str]:
+    """The page of the manual that shows each command at work (a group's commands share the group's),
+    as its front matter claims it: a new command's page says so where it is written, nowhere else."""
+    found: dict[str, str] = {}
+    for path in sorted(DOCS.rglob("*.md")):
+        claim = _CLAIM.match(path.read_text(encoding="utf-8"))
+        for name in claim.group(1).split(",") if claim else []:
+            page = path.relative_to(DOCS).as_posix()
+            if name.strip() in found:
+                raise ValueError(f"{page} and {found[name.strip()]} both claim the command {name.strip()}")
+            found[name.strip()] = page
+    return found
+
+
 INTRO = """\
 Generated at each build from the `ecei` command itself: what `ecei COMMAND --help` prints, and a link
 to the page that shows the command at work.
@@ -148,7 +144,7 @@ def _options(command: Command, ctx: Context) -> list[str]:
 
 def _section(path: str, command: Command, ctx: Context) -> list[str]:
     lines = [f"## `ecei {path}`", ""]
-    guide = GUIDES.get(path.split()[0])
+    guide = guides().get(path.split()[0])
     if guide is not None and " " not in path:
         lines += [f"At work: [{_title(guide)}](../{guide}).", ""]
     if isinstance(command, OwnArguments):

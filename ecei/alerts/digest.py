@@ -24,14 +24,14 @@ class Digest:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def _line(alert: Alert, today: dt.date) -> str:
+def _line(alert: Alert) -> str:
     e = html.escape
     kind = alert_kinds.kind_of(alert.kind)
     if not kind.about_a_cluster:
-        return f"<li>{e(kind.note(alert, today))}</li>"
+        return f"<li>{e(kind.note(alert))}</li>"
     label = alert.label_date.isoformat() if alert.label_date else "?"
     facts = [e(alert.country or "?"), e(alert.portfolio or "?"), f"label valid until {label}"]
-    note = kind.note(alert, today)
+    note = kind.note(alert)
     if note:
         facts.append(e(note))
     website = f' &middot; <a href="{e(alert.website, quote=True)}">{e(alert.website)}</a>' if alert.website else ""
@@ -42,9 +42,9 @@ def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def alert_fields(alert: Alert, today: dt.date) -> dict[str, Any]:
+def alert_fields(alert: Alert) -> dict[str, Any]:
     """One alert as the JSON members a program reads (dates YYYY-MM-DD, times as ecei.moments.stamp
-    writes them); `note` is how the alert reads in the digest of `today`."""
+    writes them); `days_left`, `renewal_window` and `note` as on the day it was read, the digest's."""
     return {
         "alert_id": alert.alert_id,
         "alert_key": alert.alert_key,
@@ -56,11 +56,12 @@ def alert_fields(alert: Alert, today: dt.date) -> dict[str, Any]:
         "website": alert.website,
         "label_date": _day(alert.label_date),
         "previous_label_date": _day(alert.previous_label_date),
-        "days_left": alert_kinds.days_left(alert, today),
+        "days_left": alert.days_left,
         "threshold_days": alert.threshold_days,
         "renewal_closes_on": _day(alert.renewal_closes_on),
+        "renewal_window": alert.renewal_window,
         "detail": alert.detail,
-        "note": alert_kinds.note(alert, today),
+        "note": alert_kinds.note(alert),
         "created_at": stamp(alert.created_at),
     }
 
@@ -70,7 +71,13 @@ def render_digest(alerts: Sequence[Alert], today: dt.date, part: int = 1, parts:
     a section per alert kind (ecei/alerts/kinds.py); every text from the warehouse is HTML-escaped.
     A message of one alert (an `each` subscriber's, or a digest that holds one) is titled by what
     happened to which cluster, so that it reads in a list of messages; the others by their count.
-    Its fields: today, and every alert's fields."""
+    Its fields: today, and every alert's fields.
+
+    Each alert must have been read on `today` (the query that loaded it counted its days left to that
+    day): a digest never says of one day what was counted for another."""
+    stray = sorted({str(a.read_on) for a in alerts if a.read_on != today})
+    if stray:
+        raise ValueError(f"a digest of {today.isoformat()} given alerts read on {', '.join(stray)}")
     count = len(alerts)
     if count == 1 and parts == 1:
         title = f"ecei-watch: {alert_kinds.headline(alerts[0])}"
@@ -80,12 +87,12 @@ def render_digest(alerts: Sequence[Alert], today: dt.date, part: int = 1, parts:
         title += f", part {part} of {parts}"
     sections = []
     for kind, of_kind in alert_kinds.by_kind(alerts):
-        items = "\n".join(_line(a, today) for a in of_kind)
+        items = "\n".join(_line(a) for a in of_kind)
         sections.append(f"<h3>{html.escape(kind.title)} ({len(of_kind)})</h3>\n<ul>\n{items}\n</ul>")
     fields: dict[str, object] = {
         "test": False,
         "today": today.isoformat(),
-        "alerts": [alert_fields(a, today) for a in alerts],
+        "alerts": [alert_fields(a) for a in alerts],
     }
     if parts > 1:
         fields |= {"part": part, "parts": parts}

@@ -67,7 +67,7 @@ class ChannelOutcome:
 
 @dataclass
 class AlertsResult:
-    status: str  # 'ok' | 'undelivered' | 'busy' | 'dry-run'
+    status: Status  # ok, undelivered, busy or dry-run
     today: dt.date
     thresholds: list[int]
     alert_run_id: int | None = None
@@ -91,9 +91,9 @@ class AlertsResult:
 
 @dataclass
 class ChannelsTest:
-    """How each configured channel took a test message: 'ok' when all did, else 'undelivered'."""
+    """How each configured channel took a test message: ok when all did, else undelivered."""
 
-    status: str
+    status: Status
     channels: list[ChannelOutcome]
 
 
@@ -158,7 +158,7 @@ def run_alerts(
     if as_of is not None and not dry_run:
         raise ValueError("as_of is for dry runs only: the ledger records what is raised from the latest list")
     found = all_targets(settings, notify)
-    result = AlertsResult("ok", today or business_today(settings.timezone), sorted(set(thresholds)))
+    result = AlertsResult(Status.OK, today or business_today(settings.timezone), sorted(set(thresholds)))
     try:
         with alerts_lock(db, settings.lock_wait):
             if dry_run:
@@ -167,7 +167,7 @@ def run_alerts(
             after_write(settings, "alerts run", alerts_raised=True)
             return written
     except (Busy, WarehouseBusy) as exc:
-        result.status, result.message = "busy", str(exc)
+        result.status, result.message = Status.BUSY, str(exc)
         return result
 
 
@@ -203,7 +203,7 @@ def _dry_run(
                 f"would raise, judged against {result.today.isoformat()}; the ledger is not consulted, "
                 "nothing recorded or sent"
             )
-    result.status = "dry-run"
+    result.status = Status.DRY_RUN
     result.pending_after = len(result.due)
     return result
 
@@ -327,7 +327,7 @@ def _unrecorded(result: AlertsResult, sent: list[Delivery], why: str) -> AlertsR
     """The deliveries are in the store but the warehouse could not take them: busy, and say so."""
     took = [d for d in sent if d.delivered]
     result.delivered_ids = {i for d in took for i in d.alert_ids}
-    result.status = "busy"
+    result.status = Status.BUSY
     result.message = (
         f"{why}. The {len(took)} messages delivered (to {', '.join(delivery_store.names(took)) or 'nobody'}) are "
         "kept in the delivery store: the next run records them in the warehouse and sends none of them again."
@@ -366,10 +366,12 @@ def _raise(
         rows += _backlog(con, settings, result, found, after)
     ledger.owe(con, rows, started)
     ledger.close_untrue(con, started)
-    result.plan = _plan(con, settings, found, started)
+    result.plan = _plan(con, settings, found, result.today, started)
     ledger.settle_alerts(con, result.unwanted)
     # due: what this run sends; with nobody configured, every pending alert, as it waits
-    result.due = _due(result) if found else list(ledger.alerts_by_id(con, ledger.pending_ids(con)).values())
+    result.due = (
+        _due(result) if found else list(ledger.alerts_by_id(con, ledger.pending_ids(con), result.today).values())
+    )
 
 
 def _backlog(
@@ -384,7 +386,7 @@ def _backlog(
             "select alert_id from alert_log where alert_key in (select unnest(?))", [sorted(current)]
         ).fetchall()
     ]
-    alerts = ledger.alerts_by_id(con, ids).values()
+    alerts = ledger.alerts_by_id(con, ids, result.today).values()
     return [
         (a.alert_id, t.key)
         for t in found
@@ -394,11 +396,13 @@ def _backlog(
     ]
 
 
-def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target], at: dt.datetime) -> Plan:
+def _plan(
+    con: duckdb.DuckDBPyConnection, settings: Settings, found: list[Target], today: dt.date, at: dt.datetime
+) -> Plan:
     """Each configured target with its messages: what it is owed and its filters choose (what they no
     longer choose is closed, saying so); a message in doubt first, whole, under its delivery id."""
     owed = ledger.outbox(con)
-    alerts = ledger.alerts_by_id(con, sorted({i for rows in owed.values() for i, _ in rows}))
+    alerts = ledger.alerts_by_id(con, sorted({i for rows in owed.values() for i, _ in rows}), today)
     plan: Plan = []
     for t in found:
         rows = [(alerts[i], d) for i, d in owed.get(t.key, []) if i in alerts]
@@ -423,10 +427,10 @@ def _settle(
     result.pending_after = ledger.count_pending(con)
     failed = [c for c in result.channels if c.error]
     if stopped:
-        result.status = "undelivered"
+        result.status = Status.UNDELIVERED
         result.message = f"{stopped}. {result.pending_after} alerts stay pending; the next run sends them."
     elif failed:
-        result.status = "undelivered"
+        result.status = Status.UNDELIVERED
         result.message = (
             f"delivery failed on {len(failed)} of {len(result.channels)} channels: "
             + "; ".join(f"{c.subscription} ({c.name}): {c.error}" for c in failed)
@@ -441,7 +445,7 @@ def _settle(
     ledger.settle_alert_run(
         con,
         result.alert_run_id,
-        "undelivered" if failed or stopped else "ok",
+        Status.UNDELIVERED if failed or stopped else Status.OK,
         len(result.raised),
         result.delivered,
         result.pending_after,

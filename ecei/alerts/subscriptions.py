@@ -146,14 +146,14 @@ class _StrictLoader(yaml.SafeLoader):
     bytes) expands to billions of values, and a subscriber needs no shared part (refused outright,
     merge keys `<<: *x` with them)."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves it unannotated
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             name = f"*{event.anchor}" if isinstance(event, yaml.AliasEvent) else f"&{event.anchor}"
             raise _Unaccepted(
                 event.start_mark.line + 1, f"{name}: anchors and aliases are not accepted; write each value out"
             )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 def _refuse_duplicates(node: yaml.Node) -> None:
@@ -183,7 +183,7 @@ def _load(text: str) -> tuple[yaml.Node | None, Any]:
         _refuse_duplicates(node)
         return node, loader.construct_document(node)
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
 
 
 def read(path: Path) -> list[tuple[Subscriber, int]]:

@@ -9,7 +9,7 @@ import typer
 from pydantic import SecretStr
 from rich.table import Table
 
-from ecei.alerts.kinds import days_left, names, note
+from ecei.alerts.kinds import names, note
 from ecei.alerts.subscriptions import NOTIFY_NAME
 from ecei.cli.kit import (
     AsOfOption,
@@ -130,7 +130,7 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
     for column in ("kind", "name", "country", "portfolio", "label date", "days left", "note", "website", "state"):
         table.add_column(column, justify="right" if column == "days left" else "left")
     for a in result.due[:SHOWN]:
-        if result.status == "dry-run":
+        if result.status == Status.DRY_RUN:
             state = "would raise" if a.alert_key in new else "pending"
         else:
             state = "delivered" if a.alert_id in result.delivered_ids else "pending"
@@ -141,8 +141,8 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
             a.country,
             a.portfolio,
             a.label_date.isoformat() if a.label_date else None,
-            None if (left := days_left(a, result.today)) is None else str(left),
-            note(a, result.today),
+            None if a.days_left is None else str(a.days_left),  # counted to result.today, as the notes
+            note(a),
             a.website,
             state,
         ]
@@ -155,7 +155,7 @@ def print_alerts(result: AlertsResult, wide: bool = False) -> None:
         by_kind = ", ".join(f"{kind} {counts[kind]:,}" for kind in names() if counts[kind])
         rest = (
             "a dry run records none of them"
-            if result.status == "dry-run"
+            if result.status == Status.DRY_RUN
             else 'the ledger holds them all: ecei sql "select * from alert_log order by alert_id desc"'
         )
         said = f"{len(result.due):,} alerts ({by_kind}); the first {SHOWN} are shown, {rest}"

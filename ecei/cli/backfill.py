@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 
@@ -22,7 +22,7 @@ from ecei.cli.kit import (
     shown,
     with_type,
 )
-from ecei.cli.replay import log_run, print_replay
+from ecei.cli.replay import log_run, print_replay, run_document
 from ecei.moments import Edge
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _wayback(chosen: Settings, since: dt.date | None, until: dt.date | None, as_
     figures = summary(result)
     if as_json:
         replayed = result.backfill.replay
-        runs = [vars(r) for r in replayed.runs] if replayed else []
+        runs = [run_document(r) for r in replayed.runs] if replayed else []
         typer.echo(json_text({**figures, "runs": runs}))
         return
     skipped = ", ".join(f"{reason}: {n}" for reason, n in sorted(figures["skipped"].items())) or "none"
@@ -161,7 +161,20 @@ def _wayback(chosen: Settings, since: dt.date | None, until: dt.date | None, as_
     print_replay(result.backfill.replay, False, "backfilled")
 
 
-def summary(result: WaybackResult) -> dict[str, object]:
+class WaybackSummary(TypedDict):
+    listed: int
+    kept_before: int
+    fetched: int
+    unchanged: int
+    skipped: dict[str, int]  # by reason
+    requests: dict[str, int]  # by kind: cdx, capture
+    refusals: int
+    new_runs: int
+    runs_partial: int
+    runs_by_year: dict[int, int]
+
+
+def summary(result: WaybackResult) -> WaybackSummary:
     """What a Wayback backfill did, as its --json output and its summary lines tell it."""
     return {
         "listed": result.listed,

@@ -13,6 +13,7 @@ from ecei.cli.changes_answer import answer
 from ecei.cli.kit import DbOption, LiveOption, when_parser
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import When
+from ecei.outputs import formats
 from ecei.outputs.csv_cells import EXCEL_HELP
 
 
@@ -35,7 +36,7 @@ def changes_command(
     country: Annotated[str | None, typer.Option(help="Only clusters in this country (name or country id)")] = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="table, csv, json or html [default: from --out's suffix, else table]"),
+        typer.Option("--format", help=f"{formats.choices(formats.CHANGES)} [default: from --out's suffix, else table]"),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of stdout (- is stdout)")

@@ -5,7 +5,6 @@ ecei.cli.changes; this module imports no typer, so that its usual forms are answ
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -32,14 +31,12 @@ from ecei.cli.kit import (
     when_parser,
 )
 from ecei.cli.tables import print_table, print_text
-from ecei.history.changes import FIELDS, ChangesResult, changes, what_happened
+from ecei.history.changes import FIELDS, ChangesResult, account_lines, account_text, changes
 from ecei.moments import When, stamp
 
 if TYPE_CHECKING:
     from ecei.outputs.csv_cells import Layout
 
-FORMATS = ("table", "csv", "json", "html")
-_SUFFIXES = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 _KIND = {k.name: k for k in change_kinds.KINDS}
 
 
@@ -104,14 +101,17 @@ FAST = Fast(
 
 
 def _format(given: str | None, output: Path | None) -> str:
+    if given is None and output is None:
+        return "table"
+    from ecei.outputs import formats  # the registry only when a format or a file is named
+
     if given is not None:
         chosen = given.strip().lower()
-        if chosen not in FORMATS:
-            raise bad_value(f"choose {', '.join(FORMATS)} (not {given!r})", "--format")
+        if chosen not in formats.CHANGES:
+            raise bad_value(f"choose {', '.join(formats.CHANGES)} (not {given!r})", "--format")
         return chosen
-    if output is not None:
-        return _SUFFIXES.get(output.suffix.lower(), "table")
-    return "table"
+    assert output is not None
+    return formats.by_suffix(output.name, formats.CHANGES) or "table"
 
 
 def _summary(result: ChangesResult) -> str:
@@ -138,7 +138,7 @@ def _value(value: Any) -> str:
 
 
 def _what(row: dict[str, Any], sep: str = "; ") -> str:
-    return what_happened(row, _value, sep=sep)
+    return account_text(row["account"], _value, sep=sep)
 
 
 def _kind(row: dict[str, Any]) -> str:
@@ -192,36 +192,22 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return stamp(value) or ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return json_text(list(value))  # a list stays a list: JSON in its cell
-    from ecei.outputs.csv_cells import csv_cell
-
-    return csv_cell(value) if isinstance(value, str) else str(value)
-
-
 def _csv(result: ChangesResult, to_file: bool, chosen: Layout | None = None) -> str:
-    """One row per cluster, each field's value before and after in columns of their own (laid out as
-    `chosen` says: default csv_cells.PLAIN)."""
+    """One row per cluster, each field's value before and after in columns of their own, written as
+    every CSV of ecei is (ecei.outputs.formats); on a terminal controls are shown, not obeyed. Laid
+    out as `chosen` says (default csv_cells.PLAIN)."""
     if chosen is None:
         from ecei.outputs.csv_cells import PLAIN
 
         chosen = PLAIN
     buffer = io.StringIO()
-    buffer.write(chosen.start)
-    writer = csv.writer(buffer, lineterminator=chosen.line_end)
-    writer.writerow(CSV_COLUMNS)
     ends = {"since_at": result.since.at, "until_at": result.until.at}
-    for row in result.changes:
-        values = [_csv_value({**row, **ends}[c]) for c in CSV_COLUMNS]
-        # on a terminal controls are shown, not obeyed; a file keeps the values as they are
-        writer.writerow(values if to_file else [visible(v) for v in values])
+    rows = [tuple({**row, **ends}[c] for c in CSV_COLUMNS) for row in result.changes]
+    from ecei.outputs import formats
+
+    writer = formats.REGISTRY["csv"].rows
+    assert writer is not None
+    writer(buffer, CSV_COLUMNS, [rows], terminal=not to_file, layout=chosen)
     return buffer.getvalue()
 
 
@@ -273,8 +259,6 @@ def _html(result: ChangesResult, to_file: bool) -> str:
         summary=_summary(result),
         sections=[(kind, rows) for kind, rows in sections if rows],
         kinds=change_kinds.SUMMARY,
-        added=change_kinds.ADDED,
-        removed=change_kinds.REMOVED,
-        renewed=change_kinds.RENEWED,
+        lines=account_lines,
         stamp=stamp,
     )

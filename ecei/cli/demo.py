@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from ecei.cli.kit import (
     DbOption,
@@ -25,9 +25,10 @@ from ecei.cli.kit import (
     usable_db,
     with_type,
 )
-from ecei.cli.tables import print_table
+from ecei.cli.tables import print_table, unbounded
 from ecei.demo.mirror import SNAPSHOTS, demo_site, serve
 from ecei.outcome import Status
+from ecei.run_figures import cells, labels
 
 demo_app = typer.Typer(
     help="The demo: a warehouse of the bundled snapshots (2016-06, 2018-10, 2021-09) at their own dates.",
@@ -60,17 +61,11 @@ def build_command(
     if replayed is None:  # cannot happen for a fresh file: every capture is new to it
         say(Status.FAILED, f"no run was built from {done.backfill.captures} captures")
         finish(Status.FAILED)
-    table = Table(
-        "run", "recorded at", "status", "rows", "added", "changed", "removed", title=cell(f"demo warehouse {path}")
-    )
+    recorded = Column("recorded at", no_wrap=True)  # a moment stays whole
+    table = Table("run", recorded, "status", *labels(), title=cell(f"demo warehouse {path}"))
     for r in replayed.runs:
-        table.add_row(
-            str(r.run_id),
-            cell(r.started_at),
-            r.status,
-            *(cell(v) for v in (r.rows_loaded, r.added, r.changed, r.removed)),
-        )
-    print_table(table)
+        table.add_row(str(r.run_id), cell(r.started_at), r.status, *(cell(v) for v in cells(r.figures)))
+    print_table(table, wide=unbounded())  # every figure is a wide table: to a file or a pipe, a line a run
     for kept in done.warcs:
         err.print(f"kept {shown(str(kept))}", highlight=False)
     err.print(

@@ -12,11 +12,12 @@ from ecei.cli.kit import DbOption, LiveOption, cell, outcomes, readable_db, sett
 from ecei.cli.tables import print_table
 from ecei.outputs.csv_cells import EXCEL_HELP
 from ecei.outputs.export import FORMATS, export_views
+from ecei.outputs.formats import REGISTRY, choices
 
 
 def export_command(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write one file per view into (created if missing)")],
-    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or json (any case)")] = "parquet",
+    fmt: Annotated[str, typer.Option("--format", help=f"{choices(FORMATS)} (any case)")] = FORMATS[0],
     db: DbOption = None,
     live: LiveOption = False,
     excel: Annotated[bool, typer.Option("--excel", help=f"With --format csv: {EXCEL_HELP}")] = False,
@@ -28,7 +29,7 @@ def export_command(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose {', '.join(FORMATS)}", param_hint="--format")
-    if excel and fmt != "csv":
+    if excel and not REGISTRY[fmt].delimited:
         raise typer.BadParameter("it lays out a CSV file: give --format csv as well", param_hint="--excel")
     chosen = settings(db=db)
     path = readable_db(chosen, live)

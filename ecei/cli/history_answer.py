@@ -92,7 +92,14 @@ def _no_such_cluster(name: str, country: str | None, result: HistoryResult) -> N
 
 
 _SEEN_BY = {"warc": "WARC files", "wayback": "web archive captures"}
-_WAS = {"name": "renamed", "portfolio": "portfolio", "website": "website", "country": "country"}
+# what report/history.sql says a version changed, and the field whose value it replaced
+_WAS = {
+    "renamed": ("renamed", "name"),
+    "name": ("name written otherwise", "name"),
+    "portfolio": ("portfolio", "portfolio"),
+    "website": ("website", "website"),
+    "country": ("country", "country"),
+}
 
 
 def _changes(version: dict[str, Any]) -> Text:
@@ -101,12 +108,15 @@ def _changes(version: dict[str, Any]) -> Text:
     for what in version["what_changed"]:
         if what == "listed":
             parts.append("listed")
+        elif what == "relisted":
+            parts.append(f"listed again (its label was {version['prev_valid_until']})")
         elif what == "renewed":
             parts.append(f"renewed (was {version['prev_valid_until']})")
         elif what == "valid_until":
             parts.append(f"label date moved earlier (was {version['prev_valid_until']})")
         else:
-            parts.append(f"{_WAS[what]} (was {version['prev_' + what] or 'none'})")
+            said, field = _WAS[what]
+            parts.append(f"{said} (was {version['prev_' + field] or 'none'})")
     return Text(visible("; ".join(parts)))
 
 

@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import decimal
-import math
-import re
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,11 +28,14 @@ from ecei.beside import live_of, published_path
 from ecei.moments import HELP as WHEN_HELP
 from ecei.moments import Edge, When, parse_when, stamp
 from ecei.outcome import Busy, Refused, Status
+
+# how every command writes a value (JSON, a terminal): ecei.outputs.cells owns the rule; named here for the commands
+from ecei.outputs.cells import json_text as json_text
+from ecei.outputs.cells import plain as plain
+from ecei.outputs.cells import visible as visible
 from warehouse.db import NotAWarehouse, WarehouseBusy, WarehouseReadOnly, WarehouseUnreadable, inspect_file
 
 if TYPE_CHECKING:
-    import json
-
     from typer._click.exceptions import BadParameter, UsageError
 
     from ecei.query_settings import QuerySettings
@@ -299,18 +298,18 @@ def reading_from(chosen: Settings | QuerySettings, path: Path) -> Settings | Que
     return chosen.model_copy(update={"db": path})
 
 
-def exit_code(status: str) -> int:
-    """The exit code of a use case's status (a plain string as well as a Status)."""
-    return EXIT_CODES[Status(status)]
+def exit_code(status: Status) -> int:
+    """The exit code of a use case's status."""
+    return EXIT_CODES[status]
 
 
-def say(status: str, message: str) -> None:
+def say(status: Status, message: str) -> None:
     """The one line that tells a person how it ended: `status: message`, coloured by the status."""
-    colour = COLOURS[Status(status)]
+    colour = COLOURS[status]
     err.print(f"[{colour}]{status}:[/{colour}] {shown(message)}", highlight=False)
 
 
-def finish(status: str) -> NoReturn:
+def finish(status: Status) -> NoReturn:
     """Leave the command with the exit code of `status`."""
     raise leave(exit_code(status))
 
@@ -350,95 +349,16 @@ def with_type(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-# What a terminal acts on instead of showing: C0 controls (ESC starts a colour or a cursor move) and
-# DEL as their Control Pictures (U+2400...), C1 controls (0x9B is CSI on its own), line separators and
-# bidirectional overrides (U+202E turns the rest of a line around) as \xNN and \uNNNN. A line break
-# stays one: query results such as EXPLAIN's hold them, and a table or CSV keeps them in their cell.
-_SHOWN: dict[int, str] = {
-    **{c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A},
-    0x7F: "\N{SYMBOL FOR DELETE}",
-    **{c: f"\\x{c:02x}" for c in range(0x80, 0xA0)},
-    **{
-        c: f"\\u{c:04x}"
-        for c in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-    },
-}
-# in JSON the same characters become escapes of the very same value (\uNNNN), not pictures
-_JSON_SHOWN: dict[int, str] = {c: f"\\u{c:04x}" for c in _SHOWN}
-# a search in C finds the rare text that needs translating: `ecei sql` writes millions of cells
-_ANY_SHOWN = re.compile("[" + "".join(re.escape(chr(c)) for c in _SHOWN) + "]")
-
-
-def visible(text: str) -> str:
-    """Text the site (or a query) wrote, made safe for a terminal: every control shown, none obeyed."""
-    return text.translate(_SHOWN) if _ANY_SHOWN.search(text) else text
-
-
 def shown(text: str) -> str:
     """Untrusted text for a message that holds markup: controls shown, markup escaped."""
     return escape(visible(text))
 
 
-def plain(value: Any) -> Any:
-    """A value as JSON holds it: a timestamp as `stamp` writes it, a day ISO, a decimal a number, a blob
-    as DuckDB writes one, anything else its text (the one rule for every --json and --format json)."""
-    """A value as JSON holds it: timestamps stamped, dates ISO, lists and structs as arrays and objects."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        # JSON has no NaN or infinity: they stay readable, as DuckDB writes them
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dt.datetime):
-        return stamp(value)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value) if value.is_finite() else str(value)
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, bytes | bytearray | memoryview):
-        return _blob(bytes(value))
-    if isinstance(value, uuid.UUID | dt.timedelta):
-        return str(value)
-    return str(value)
-
-
-def _blob(raw: bytes) -> str:
-    """A BLOB as DuckDB writes one: printable ASCII as it is, every other byte as \\xNN."""
-    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else f"\\x{b:02X}" for b in raw)
-
-
-_ENCODER: json.JSONEncoder | None = None  # made for the first JSON answer: the others never import json
-
-
-def _new_encoder() -> json.JSONEncoder:
-    global _ENCODER
-    import json
-
-    _ENCODER = json.JSONEncoder(ensure_ascii=False, default=plain)
-    return _ENCODER
-
-
-def json_text(document: Any, **dumps: Any) -> str:
-    """One JSON document whose strings carry no raw control or bidi character (they are \\u escapes)."""
-    dumps.setdefault("default", plain)
-    # json.dumps builds an encoder on every call it is given options: `ecei sql` makes millions of calls
-    if dumps == {"default": plain}:
-        found = (_ENCODER or _new_encoder()).encode(document)
-    else:
-        import json
-
-        found = json.dumps(document, ensure_ascii=False, **dumps)
-    return found.translate(_JSON_SHOWN) if _ANY_SHOWN.search(found) else found
-
-
 def first_cause(exc: BaseException) -> str:
     """The first line of what went wrong first: a failed write (a full disk) under the errors it caused."""
     seen = exc
-    while (seen.__cause__ or seen.__context__) is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    while (earlier := seen.__cause__ or seen.__context__) is not None:
+        seen = earlier
     text = str(seen).strip()
     return text.splitlines()[0] if text else type(seen).__name__
 

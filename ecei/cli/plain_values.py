@@ -39,7 +39,7 @@ class PlainValue(RuntimeParam):
                     path_type = info.path_type or (annotation if lenient_issubclass(annotation, Path) else None)
                     # as pydantic makes a Path of a text; typer's checks then find it made, and name it
                     # as given (a text the Path writes otherwise, '' or 'a//b', goes to typer's own)
-                    given = path_type(value) if lenient_issubclass(path_type, Path) else value
+                    given = path_type(value) if isinstance(path_type, type) and issubclass(path_type, Path) else value
                     if str(given) == value:
                         return coerce_cli_path(given, info, path_type=path_type, param=param, ctx=ctx)
         except (ValueError, AssertionError):
@@ -73,7 +73,7 @@ def install(command: Command) -> Command:
         _plain(found)
         return found
 
-    command.get_help_option = get_help_option  # type: ignore[method-assign]
+    command.get_help_option = get_help_option  # type: ignore[method-assign]  # this command's alone, on purpose
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
             install(sub)

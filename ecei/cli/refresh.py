@@ -30,7 +30,6 @@ from ecei.cli.kit import (
 from ecei.cli.tables import print_table
 from ecei.demo.mirror import SNAPSHOT_DATES, SNAPSHOTS
 from ecei.moments import stamp
-from ecei.outcome import Status
 from ecei.refresh.result import RefreshResult
 from ecei.refresh.run import Event, refresh
 from ecei.run_figures import summary_rows
@@ -128,7 +127,7 @@ def result_dict(result: RefreshResult) -> dict[str, Any]:
         "db": result.db,
         "message": result.message,
         "abandoned_runs": result.abandoned_runs,
-        **vars(result.figures),
+        **result.shown_figures(),
         "link_decisions": result.link_decisions,
         "notices": result.notices,
     }
@@ -136,13 +135,13 @@ def result_dict(result: RefreshResult) -> dict[str, Any]:
 
 def print_summary(result: RefreshResult) -> None:
     """The run's figures as one table, its rename decisions beneath, and how it ended."""
-    colour = COLOURS[Status(result.status)]
+    colour = COLOURS[result.status]
     table = Table(title=f"refresh run {result.run_id if result.run_id is not None else '-'}", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("status", f"[{colour}]{result.status}[/{colour}]")
     table.add_row("warehouse", result.db)
-    for label, value in summary_rows(result.figures):
+    for label, value in summary_rows(result.shown_figures()):
         table.add_row(label, cell(value))  # a new portfolio's name comes from the site: not markup
     if result.abandoned_runs:
         table.add_row("abandoned runs marked failed", ", ".join(map(str, result.abandoned_runs)))

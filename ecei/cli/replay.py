@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ecei.cli.kit import DbOption, JsonOption, err, existing_db, json_text, outcomes, settings, with_type
-from ecei.cli.tables import print_table
+from ecei.cli.kit import DbOption, JsonOption, cell, err, existing_db, json_text, outcomes, settings, with_type
+from ecei.cli.tables import print_table, unbounded
+from ecei.run_figures import cells, labels
 
 if TYPE_CHECKING:  # replay brings Scrapy with it: imported when a command runs, not for --help
     from ecei.rebuild.replay import ReplayedRun, ReplayResult
@@ -60,6 +61,11 @@ def log_run(quiet: bool) -> Callable[[ReplayedRun], None]:
     return on_run
 
 
+def run_document(run: ReplayedRun) -> dict[str, object]:
+    """One replayed run in --json: where it came from and how it ended, then every figure, flat."""
+    return {name: value for name, value in vars(run).items() if name != "figures"} | run.figures
+
+
 def print_replay(result: ReplayResult, as_json: bool, what: str) -> None:
     """The replayed runs as one table (or one JSON object), with the time it took."""
     if as_json:
@@ -69,33 +75,19 @@ def print_replay(result: ReplayResult, as_json: bool, what: str) -> None:
                     "target": str(result.target),
                     "backup": str(result.backup) if result.backup else None,
                     "seconds": round(result.seconds, 3),
-                    "runs": [vars(r) for r in result.runs],
+                    "runs": [run_document(r) for r in result.runs],
                 },
             )
         )
         return
-    table = Table(
-        "run",
-        "was",
-        "started at (UTC)",
-        "source",
-        "status",
-        "added",
-        "changed",
-        "removed",
-        "rejected",
-        title=f"{what} into {result.target}",
-    )
+    table = Table("run", "was", "started at (UTC)", "source", "status", *labels(), title=f"{what} into {result.target}")
     for r in result.runs:
-        table.add_row(
-            str(r.run_id),
-            "-" if r.old_run_id is None else str(r.old_run_id),
-            str(r.started_at)[:19],
-            r.source,
-            r.status,
-            *("" if v is None else str(v) for v in (r.added, r.changed, r.removed, r.rows_rejected)),
-        )
-    print_table(table, "`--json`")
+        was = "-" if r.old_run_id is None else str(r.old_run_id)
+        # a new portfolio's name comes from the site: a cell, not markup
+        figures = (cell(v) for v in cells(r.figures))
+        table.add_row(str(r.run_id), was, str(r.started_at)[:19], r.source, r.status, *figures)
+    # every figure is a wide table: to a file or a pipe, a line a run
+    print_table(table, "`--json`", wide=unbounded())
     err.print(
         f"{len(result.runs)} runs in {result.seconds:.2f} s"
         + (f"; old file kept as {result.backup}" if result.backup else "")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ecei.cli.kit import outcomes
-from ecei.cli.sql_formats import Batches
+from ecei.outputs.formats import Batches
 from ecei.query_settings import QuerySettings
 from warehouse.query import (
     Answer,
@@ -35,16 +35,17 @@ def answer_script(
     chosen: QuerySettings | Settings,
     path: Path,
     script: Script,
-    write: Callable[[list[str], Batches], object],
+    write: Callable[[list[str], Batches, list[str]], object],
     source: str = "",
 ) -> None:
-    """Each statement of `script` in order, its answer handed to `write` as it streams; the first
+    """Each statement of `script` in order, its answer handed to `write` as it streams (its columns,
+    rows and DuckDB types); the first
     refused or failed one ends the command with its line (naming it, when there are several)."""
     for number, part in enumerate(script.parts, 1):
         where = _where(script, number, part, source)
         with answering(chosen, path, part.placed, where) as found:
             try:
-                write(found.columns, found.batches())
+                write(found.columns, found.batches(), found.types)
             except BrokenPipeError:
                 # the reader left (`| head`): what it did not take is nobody's; no traceback at exit either
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -1,39 +1,36 @@
-"""How `ecei sql` writes a result: a table that fits the terminal, or CSV, TSV, JSON, JSON lines, Markdown.
+"""How `ecei sql` writes a result: a table that fits the terminal, or a format of ecei.outputs.formats.
 
-Every format writes a value the same way: a timestamp through `ecei.moments.stamp`
-(`2018-10-15T09:30:00Z`), a date as `2018-10-15`, a list or a struct as JSON (in JSON a real array or
-object); a CSV or TSV text cell as ecei.outputs.csv_cells writes it (safe for a spreadsheet). Rows come in
-batches as DuckDB streams them, and every format writes them as they come: only the table keeps
-some, its first and last rows. A long value is folded onto more lines of its cell; one past
-CELL_WIDTH cells a line or CELL_LINES lines is cut, marked `…`, with a line under the table saying
-so (the other formats keep every value whole). When the columns do not fit the terminal even folded,
-whole columns are left out, as DuckDB's own CLI does (the first and the last kept, the middle ones
-dropped), and a line under the table names them. Rows beyond a cap are left out the same way, first
-and last kept, with a line saying how many. Several results (a script's) follow one another through
-a Sink: a blank line between two tables or CSVs, JSON documents and JSON lines as they come.
+Its formats (FORMATS) are the registry's SQL ones; every value is written by ecei.outputs.cells' rule,
+the table's cells too. Rows come in batches as DuckDB streams them, and every format writes them as
+they come: only the table, drawn here, keeps some, its first and last rows. A long value is folded
+onto more lines of its cell; one past CELL_WIDTH cells a line or CELL_LINES lines is cut, marked `…`,
+with a line under the table saying so (the other formats keep every value whole). When the columns
+do not fit the terminal even folded, whole columns are left out, as DuckDB's own CLI does (the first
+and the last kept, the middle ones dropped), and a line under the table names them. Rows beyond a
+cap are left out the same way, first and last kept, with a line saying how many. Several results (a
+script's) follow one another through a Sink: a blank line between two tables or CSVs, JSON documents
+and JSON lines as they come.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
-from rich import box
 from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from ecei.cli.kit import json_text, plain, visible
-from ecei.outputs.csv_cells import PLAIN, Layout, csv_cell
+from ecei.outputs import formats
+from ecei.outputs.cells import Cells, text, visible
+from ecei.outputs.csv_cells import PLAIN, Layout
+from ecei.outputs.formats import Batches, Rows
 
-FORMATS = ("table", "csv", "tsv", "json", "jsonl", "markdown")
+FORMATS = formats.SQL
 # the format a file's name asks for when --format is not given
-SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".md": "markdown"}
+SUFFIXES = formats.suffixes(FORMATS)
 TERMINAL_ROWS = 40  # rows a table shows on a terminal, as DuckDB's CLI: the first 20 and the last 20
 FOLD_AT = 16  # a column is folded down to this width (or its own, if narrower) before any is dropped
 GAP = "…"  # the column (and the row, and the end of a cut value) that stands for what was left out
@@ -44,33 +41,13 @@ CELL_LINES = 50  # lines of a value (an EXPLAIN's plan is a few dozen)
 # rows a table holds when every row is asked for: past this, a table is the wrong format for them
 TABLE_MOST = 1_000
 
-Rows = Sequence[tuple[Any, ...]]
-Batches = Iterable[Rows]  # the rows as they come, a batch at a time, read once
-
-
-def text(value: Any) -> str:
-    """A value as a CSV cell or a table cell holds it (NULL is the empty string here)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple | dict):
-        import json  # only a list or a struct needs it: most answers never import it
-
-        return json.dumps(plain(value), ensure_ascii=False)
-    found = plain(value)
-    return found if isinstance(found, str) else str(found)
-
 
 def format_for(name: str | None, output: str | None) -> str:
     """The format asked for (any case), or the one an output file's suffix names, or the table."""
     if name is not None:
         return name.lower()
     if output is not None:
-        suffix = output[output.rfind(".") :].lower() if "." in output else ""
-        return SUFFIXES.get(suffix, "table")
+        return formats.by_suffix(output, FORMATS) or "table"
     return "table"
 
 
@@ -259,6 +236,9 @@ def write_table(
 ) -> int:
     """The result as a table on `console`, at its width; with `whole`, at the width the values need
     (a file has no width), every column. Returns how many rows the result had."""
+    from rich import box  # a table's drawing only when one is drawn: `ecei sql -o x.csv` starts without it
+    from rich.table import Table
+
     kept, total, top, first_only = _keep(batches, max_rows)
     cut_values = 0
     cells: list[list[str]] = []
@@ -281,10 +261,10 @@ def write_table(
         w = 1 if i is None else widths[i]
         head = GAP if i is None else fold(heads[i], w)
         table.add_column(Text(head), width=w, overflow="fold", no_wrap=False)
-    for k, r in enumerate(cells):
+    for k, row in enumerate(cells):
         if k == top:
             table.add_row(*(Text(GAP) for _ in order))
-        table.add_row(*(Text(GAP) if i is None else _cell(r[i], kept[k][i], widths[i]) for i in order))
+        table.add_row(*(Text(GAP) if i is None else _cell(row[i], kept[k][i], widths[i]) for i in order))
     if whole:
         console.width = max(console.width, sum(natural) + _chrome(len(natural)))
     console.print(table)
@@ -309,96 +289,6 @@ def _cell(shown: str, value: Any, width: int) -> Text:
     return Text(fold(shown, width), style="dim" if value is None else "")
 
 
-# --- the other formats: each row written as it comes ---
-
-
-def _delimited(value: Any) -> str | int | None:
-    """A value as a CSV or TSV cell: a text safe for a spreadsheet (ecei.outputs.csv_cells), NULL an empty cell."""
-    kind = type(value)
-    if kind is str:
-        return csv_cell(value)
-    if kind is int or value is None:
-        return value  # the csv module writes both as this module would, and sooner
-    return text(value)
-
-
-def _shown(cell: str | int | None) -> str | int | None:
-    return visible(cell) if type(cell) is str else cell
-
-
-def _quoted(cell: str | int | None, delimiter: str) -> str:
-    if type(cell) is not str:
-        return "" if cell is None else str(cell)
-    if any(c in cell for c in (delimiter, '"', "\n", "\r")):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
-
-
-def _lines(rows: list[list[Any]], delimiter: str, end: str = "\n") -> str:
-    """`rows` as CSV (or TSV) lines ending in `end`: the csv module's, unless a cell holds a bare \r,
-    which it leaves unquoted (it quotes only the line terminator, \n) and every reader takes for a
-    line's end."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator=end).writerows(rows)
-    written = buffer.getvalue()
-    if "\r" not in written.replace(end, ""):
-        return written
-    return "".join(delimiter.join(_quoted(c, delimiter) for c in r) + end for r in rows)
-
-
-def write_delimited(
-    stream: TextIO, columns: list[str], batches: Batches, delimiter: str, terminal: bool, layout: Layout = PLAIN
-) -> int:
-    """CSV or TSV with a header, laid out as `layout` says (ecei.outputs.csv_cells); on a terminal (stdout)
-    every control character shown, not obeyed."""
-    end = layout.line_end
-    stream.write(layout.start)
-    stream.write(_lines([[visible(csv_cell(c)) if terminal else csv_cell(c) for c in columns]], delimiter, end))
-    total = 0
-    for batch in batches:
-        if terminal:
-            stream.write(_lines([[_shown(_delimited(v)) for v in r] for r in batch], delimiter, end))
-        else:
-            stream.write(_lines([[_delimited(v) for v in r] for r in batch], delimiter, end))
-        total += len(batch)
-    return total
-
-
-def write_json(stream: TextIO, columns: list[str], batches: Batches, lines: bool) -> int:
-    """One JSON array of objects, or one object per line; control characters as \\u escapes."""
-    total = 0
-    if not lines:
-        stream.write("[")
-    for batch in batches:
-        records = [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in batch]
-        if lines:
-            stream.write("".join(json_text(record) + "\n" for record in records))
-        else:
-            # a batch as one array, its brackets dropped: the same text as the whole array at once
-            stream.write((", " if total else "") + json_text(records)[1:-1])
-        total += len(batch)
-    if not lines:
-        stream.write("]\n")
-    return total
-
-
-def _markdown_cell(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
-
-
-def write_markdown(stream: TextIO, columns: list[str], batches: Batches, terminal: bool) -> int:
-    """A Markdown table (GitHub's form): pipes escaped, line breaks as <br>."""
-    shown = visible if terminal else str
-    stream.write("| " + " | ".join(_markdown_cell(shown(c)) for c in columns) + " |\n")
-    stream.write("|" + "---|" * len(columns) + "\n")
-    total = 0
-    for batch in batches:
-        for r in batch:
-            stream.write("| " + " | ".join(_markdown_cell(shown(text(v))) for v in r) + " |\n")
-        total += len(batch)
-    return total
-
-
 def write_result(
     fmt: str,
     stream: TextIO,
@@ -410,27 +300,24 @@ def write_result(
     max_rows: int | None,
     hints: Hints,
     layout: Layout = PLAIN,
+    types: Sequence[str] = (),
 ) -> int:
-    """`columns` and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
+    """`columns` (of DuckDB `types`) and the rows of `batches` in `fmt`: the table on `console`, the others on `stream`;
     returns how many rows there were. `terminal` says they go to standard output: the table fits the
     console's width, and control characters are shown in every format; a file gets the whole table
     and the values as they are."""
     if fmt == "table":
         return write_table(console, columns, batches, max_rows, hints, whole=not terminal)
-    if fmt in ("csv", "tsv"):
-        return write_delimited(stream, columns, batches, "," if fmt == "csv" else "\t", terminal, layout)
-    if fmt in ("json", "jsonl"):
-        return write_json(stream, columns, batches, lines=fmt == "jsonl")
-    if fmt == "markdown":
-        return write_markdown(stream, columns, batches, terminal)
-    raise ValueError(f"unknown format {fmt!r}")
+    writer = formats.REGISTRY[fmt].rows
+    if writer is None:
+        raise ValueError(f"{fmt} is no format of a result")
+    return writer(stream, columns, batches, terminal=terminal, layout=layout, types=types)
 
 
 # --- several results, one after another ---
 
-# the formats whose results follow one another in one file and leave it a file of its kind: JSON
-# lines are lines whatever their keys; tables (text or Markdown) stand apart at a blank line
-MANY_IN_A_FILE = ("table", "jsonl", "markdown")
+# the formats whose results follow one another in one file and leave it a file of its kind
+MANY_IN_A_FILE = tuple(f.name for f in formats.pick(FORMATS) if f.many)
 
 
 @dataclass
@@ -455,9 +342,9 @@ class Sink:
         console = Console(file=stream, width=80, color_system=None, force_terminal=False, soft_wrap=False)
         return cls(fmt, stream, console, terminal=False, max_rows=None, hints=hints, results=results, layout=layout)
 
-    def write(self, columns: list[str], batches: Batches) -> int:
-        """One result after the others; returns its rows."""
-        if self.results and self.fmt not in ("json", "jsonl"):
+    def write(self, columns: list[str], batches: Batches, types: Sequence[str] = ()) -> int:
+        """One result (of DuckDB `types`, where known) after the others; returns its rows."""
+        if self.results and formats.REGISTRY[self.fmt].cells is not Cells.JSON:
             if self.fmt == "table":
                 self.console.print()
             else:
@@ -472,6 +359,7 @@ class Sink:
             max_rows=self.max_rows,
             hints=self.hints,
             layout=self.layout if not self.results else replace(self.layout, start=""),
+            types=types,
         )
         self.stream.flush()
         self.results, self.rows, self.largest = self.results + 1, self.rows + total, max(self.largest, total)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +27,9 @@ import typer
 from ecei.cli.kit import err, out, outcomes
 from ecei.cli.sql_answer import STATEMENT_BYTES, answer_script, answering
 from ecei.cli.sql_complete import DELIMITERS, Completer
-from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Batches, Hints, Sink
+from ecei.cli.sql_formats import FORMATS, SUFFIXES, TERMINAL_ROWS, Hints, Sink
 from ecei.outputs.files import STDOUT, check_output, guard, output_stream
+from ecei.outputs.formats import Batches
 from warehouse.db import sql_file
 from warehouse.query import run_query, split_script
 
@@ -110,13 +111,13 @@ class Shell:
         with self._said():
             answer_script(self.chosen, self.path, split_script(text), self.write)
 
-    def write(self, columns: list[str], batches: Batches) -> None:
+    def write(self, columns: list[str], batches: Batches, types: Sequence[str] = ()) -> None:
         """A result to the terminal, or to the file of .once or .output."""
         target = self.once or self.output
         if target is None:
             if self._screen is None:
                 self._screen = Sink(self.fmt, sys.stdout, out, True, self.max_rows, HINTS)
-            self._screen.write(columns, batches)
+            self._screen.write(columns, batches, types)
             return
         once, self.once = self.once is not None, None  # .once is spent, whether the result comes or not
         after = not once and self.kept
@@ -128,7 +129,7 @@ class Shell:
                     shutil.copyfileobj(held, stream)
                     earlier = 1
             sink = Sink.to_file(fmt, stream, HINTS, results=earlier)
-            rows = sink.write(columns, batches)
+            rows = sink.write(columns, batches, types)
         self.kept = self.kept or not once
         said = f"{rows:,} row{'' if rows == 1 else 's'} {'added' if after else 'written'} to {target}"
         err.print(said, highlight=False, markup=False)
@@ -205,10 +206,11 @@ class Shell:
         if not target.parent.is_dir():
             self._wrong(f"{option} {name}: there is no folder {target.parent}")
             return None
+        checked = None  # stays None when refused: _said swallows the exit (mypy cannot see it do so)
         with self._said(), outcomes():
             check_output(target, self.guarded, option)
-            return target
-        return None
+            checked = target
+        return checked
 
     def help(self, rest: str) -> bool:
         out.print(help_text(self), highlight=False, markup=False, soft_wrap=True)

@@ -102,7 +102,8 @@ def _refresh_lines(result: StatusResult) -> list[str]:
     lines = [
         f"run {run['run_id']}: {run['status']}, started {stamp(started)} ({_ago(started, result.checked_at)}){took}"
     ]
-    lines.append(run_figures.one_line(run))
+    # the brief figures on one line, on purpose: --json has every one
+    lines.append(f"{run_figures.one_line(run)} (the brief figures: --json has every one)")
     if run.get("source") in _SOURCES:
         lines.append(f"from: {_SOURCES[run['source']]} {run.get('source_name') or ''}".rstrip())
     if run["message"]:

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from io import BufferedIOBase
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import urlsplit
 
 # a reserved name (RFC 2606): it never resolves, so nothing recorded under it can be a real site's
@@ -97,14 +97,17 @@ class Mirror:
     @property
     def base_url(self) -> str:
         assert self.server is not None
-        return f"http://{self.server.server_address[0]}:{self.server.server_port}"
+        host = self.server.server_address[0]
+        assert isinstance(host, str)  # bytes only for a socket family other than the IPv4 one served on
+        return f"http://{host}:{self.server.server_port}"
 
     @property
     def start_url(self) -> str:
         return self.base_url + OVERVIEW_PATH
 
     def routes(self) -> dict[str, str]:
-        return json.loads((self.folder / "routes.json").read_text())
+        routes: dict[str, str] = json.loads((self.folder / "routes.json").read_text())
+        return routes
 
     def switch(self, folder: Path) -> None:
         """Serve another snapshot from the same address."""
@@ -121,10 +124,10 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             mirror.requests.append(self.path)
             fault = mirror.faults.get(self.path)
             if fault is not None and fault.times is not None:
-                if fault.times <= 0:
-                    fault = None
-                else:
+                if fault.times > 0:
                     fault.times -= 1
+                else:
+                    fault = None
             if fault is not None and fault.hang:
                 time.sleep(3600)
                 return
@@ -168,7 +171,7 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def trickle(out: BinaryIO, body: bytes, interval: float, stopping: threading.Event) -> bool:
+def trickle(out: BufferedIOBase, body: bytes, interval: float, stopping: threading.Event) -> bool:
     """Write `body` one byte every `interval` seconds, so that no read timeout ever fires; False when
     stopped or when the client gave up first."""
     for byte in body:

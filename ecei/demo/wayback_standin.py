@@ -134,7 +134,9 @@ class StandIn:
     @property
     def base_url(self) -> str:
         assert self.server is not None
-        return f"http://{self.server.server_address[0]}:{self.server.server_port}"
+        host = self.server.server_address[0]
+        assert isinstance(host, str)  # bytes only for a socket family other than the IPv4 one served on
+        return f"http://{host}:{self.server.server_port}"
 
     def requested(self, kind: str) -> list[str]:
         return [path for _, k, path in self.arrivals if k == kind]
@@ -170,7 +172,7 @@ class StandIn:
     def capture(self, ts: str, original: str) -> ArchivedCapture | None:
         exact = [c for c in self.captures if c.timestamp == ts and c.original == original]
         same = [c for c in self.captures if c.timestamp == ts and surt(c.original) == surt(original)]
-        return (exact or same or [None])[0]
+        return next(iter(exact or same), None)
 
 
 def _passes(row: dict[str, str], rule: str) -> bool:

@@ -3,7 +3,9 @@ point and the list at another, cluster by cluster, with the fields that changed,
 
 Each point is resolved by ecei.moments (a day, a timestamp or a run id) into the instant whose list
 `clusters_as_of` gives; a cluster missed by a partial run in between is still listed (a partial run
-closes nothing), so it is not removed. The change kinds are ecei.change_kinds'.
+closes nothing), so it is not removed. What happened to each cluster (its kind, `renewed`, the fields
+and the words) is the table macro what_happened (warehouse/semantics/what_happened.sql); the kinds'
+names and order are ecei.change_kinds'.
 """
 
 from __future__ import annotations
@@ -106,26 +108,34 @@ def changes(
     return ChangesResult(Status.OK, start, end, ids, names, rows)
 
 
-def what_happened(
-    row: Row,
+def account_lines(account: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The parts of a change's `account` (warehouse/semantics/what_happened.sql), cut into its lines at
+    each `break` part: a field a line for a change, one line for an addition or a removal."""
+    lines: list[list[dict[str, Any]]] = [[]]
+    for part in account:
+        if part["part"] == "break":
+            lines.append([])
+        else:
+            lines[-1].append(part)
+    return lines
+
+
+def account_text(
+    account: list[dict[str, Any]],
     value: Callable[[Any], str] = str,
     field: Callable[[str], str] = str,
     arrow: str = "->",
     sep: str = "; ",
 ) -> str:
-    """What happened to one cluster of `changes_between`, in words: one sentence for the terminal,
-    the HTML page and a release's CHANGES.md alike, each writing values (`value`) and field names
-    (`field`) its own way."""
-    if row["change"] == change_kinds.ADDED.name:
-        return f"listed: {value(row['new_portfolio'])}, label valid until {value(row['new_valid_until'])}"
-    if row["change"] == change_kinds.REMOVED.name:
-        return (
-            f"no longer listed (was {value(row['old_portfolio'])}, label valid until {value(row['old_valid_until'])})"
-        )
-    parts = []
-    for name in row["changed_fields"]:
-        part = f"{field(name)}: {value(row['old_' + name])} {arrow} {value(row['new_' + name])}"
-        if name == "valid_until" and row["renewed"]:
-            part += f" ({change_kinds.RENEWED.label})"
-        parts.append(part)
-    return sep.join(parts)
+    """What happened to one cluster, in words: the account what_happened.sql wrote, each surface
+    writing values (`value`: a value, a value before or after) and field names (`field`) its own way.
+    It decides nothing: which kind, which fields and whether renewed are the SQL's."""
+    written: dict[str, Callable[[Any], str]] = {
+        "text": str,
+        "field": field,
+        "value": value,
+        "old": value,
+        "new": value,
+        "arrow": lambda _: arrow,
+    }
+    return sep.join("".join(written[p["part"]](p["text"]) for p in line) for line in account_lines(account))

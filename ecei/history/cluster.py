@@ -22,16 +22,18 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 
 
-def label_words(valid_until: dt.date, today: dt.date) -> str:
-    """A label as of `today`: valid through its date, lapsed after it."""
-    if valid_until < today:
+def label_words(valid_until: dt.date, status: str | None) -> str:
+    """A label in words by its status on a day (label_status, warehouse/semantics/label_status.sql):
+    lapsed after its date, valid through it."""
+    if status == "lapsed":
         return f"lapsed on {valid_until.isoformat()}"
     return f"valid until {valid_until.isoformat()}"
 
 
-def cluster_versions(con: duckdb.DuckDBPyConnection, cluster_ids: list[str]) -> list[Row]:
-    """Every version of these clusters, oldest first, with what each version changed."""
-    cur = con.execute(sql_file("report/history.sql"), {"cluster_ids": cluster_ids})
+def cluster_versions(con: duckdb.DuckDBPyConnection, cluster_ids: list[str], today: dt.date | None = None) -> list[Row]:
+    """Every version of these clusters, oldest first, with what each version changed and its label's
+    status on `today` (`label_status`; None without a day)."""
+    cur = con.execute(sql_file("report/history.sql"), {"cluster_ids": cluster_ids, "today": today})
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]
 
@@ -71,8 +73,8 @@ def history(
         ids = found.cluster_ids
         if not ids:
             return HistoryResult(Status.FAILED, day, nearest=found.candidates, how=found.how)
-        versions = cluster_versions(con, ids)
+        versions = cluster_versions(con, ids, day)
     for v in versions:
-        v["label"] = label_words(v["valid_until"], day)
+        v["label"] = label_words(v["valid_until"], v["label_status"])
     timelines = [Timeline(i, [v for v in versions if v["cluster_id"] == i]) for i in ids]
     return HistoryResult(Status.OK, day, timelines, found.candidates, found.how)

@@ -55,9 +55,10 @@ def search_key(text: str) -> str:
 
 def known_countries(con: Any) -> list[tuple[str, str]]:
     """(country, country_id) of every country the warehouse ever listed, by name."""
-    return con.execute(
+    found: list[tuple[str, str]] = con.execute(
         "select distinct country, country_id from cluster_history order by country, country_id"
     ).fetchall()
+    return found
 
 
 def resolve_country(con: Any, given: str, countries: list[tuple[str, str]] | None = None) -> list[str]:

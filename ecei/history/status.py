@@ -79,7 +79,9 @@ def _last_run(con: Any) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True)) if row is not None else None
 
 
-def _channels(con: Any, db: Path, settings: Settings | QuerySettings) -> tuple[int, list[ChannelPending], list[str]]:
+def _channels(
+    con: Any, db: Path, settings: Settings | QuerySettings, today: dt.date
+) -> tuple[int, list[ChannelPending], list[str]]:
     """How many alerts are pending, and what each recipient is owed (alert_outbox): each configured
     one (ECEI_NOTIFY's, then ECEI_SUBSCRIPTIONS'), as the next run will count it (its filters, its
     former names, the deliveries the store holds), then those the ledger knows and nothing configures.
@@ -91,7 +93,7 @@ def _channels(con: Any, db: Path, settings: Settings | QuerySettings) -> tuple[i
     refused = ledger.refused(con)
     known = {o.recipient: o for o in ledger.owed_by_recipient(con)}
     owed_ids = sorted({i for rows in outbox.values() for i, _ in rows})
-    alerts = ledger.alerts_by_id(con, owed_ids) if found and owed_ids else {}  # only the filters read them
+    alerts = ledger.alerts_by_id(con, owed_ids, today) if found and owed_ids else {}  # only the filters read them
     waiting = ledger.count_pending(con)
     channels, claimed = [], set()
     if found:
@@ -141,9 +143,9 @@ def status(settings: Settings | QuerySettings, read_from: Path | None = None) ->
         result.last_run = _last_run(con)
         result.watcher = watcher_state(con, result.today, settings.stale_days)
         try:
-            result.pending, result.channels, result.warnings = _channels(con, db, settings)
+            result.pending, result.channels, result.warnings = _channels(con, db, settings, result.today)
         except Refused as exc:
-            unusable_file = str(exc)
+            unusable_file: str | None = str(exc)
         else:
             unusable_file = None
     failing = [c for c in result.channels if c.failed and c.configured]

@@ -1,11 +1,12 @@
 """Export every public view of the warehouse, one file per view, written by DuckDB itself.
 
-Timestamps carry their zone in every format: CSV and JSON write them as ecei writes every timestamp
-(ecei.moments.stamp: `2018-10-15T09:30:00Z`, UTC to the second); Parquet keeps a real type,
-TIMESTAMP WITH TIME ZONE, the warehouse's naive UTC values read as UTC. A list in a CSV cell is
-written as JSON (`["ICT","Health"]`), as `ecei changes` writes one, not as DuckDB's `[ICT, Health]`.
-A text in a CSV cell that a spreadsheet would run as a formula is written as ecei.outputs.csv_cells says, and
-so is the layout of a CSV file (`excel`: a byte-order mark first and CRLF line ends).
+The formats are the registry's EXPORT ones (ecei.outputs.formats), each written by DuckDB's COPY
+from a select that shapes every value as ecei writes it everywhere (ecei.outputs.cells): in CSV and
+JSON a timestamp as `2018-10-15T09:30:00Z` (UTC to the second), a list or a struct in a CSV cell as
+JSON (`["ICT","Health"]`), a text in a CSV cell safe for a spreadsheet (ecei.outputs.csv_cells);
+Parquet keeps real types, a timestamp as TIMESTAMP WITH TIME ZONE (the warehouse's naive UTC values
+read as UTC). How a CSV file is laid out is csv_cells' too (`excel`: a byte-order mark first and CRLF
+line ends).
 """
 
 from __future__ import annotations
@@ -13,23 +14,16 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from ecei.outputs.csv_cells import Layout, csv_cell_sql, layout
+from ecei.outputs import formats
+from ecei.outputs.cells import columns_as, quoted
+from ecei.outputs.csv_cells import Layout, layout
 from ecei.outputs.files import check_folder, check_output, guard, output_file
 from warehouse.db import open_when_free, transaction
 
-FORMATS: dict[str, tuple[str, str]] = {
-    # format -> (file suffix, the COPY options)
-    "parquet": ("parquet", "format parquet, compression zstd"),
-    "csv": ("csv", "format csv, header true"),
-    "json": ("json", "format json, array true"),
-}
-# ecei.moments.stamp as a DuckDB format: stamp() drops the fraction of a second, and so does %S
-STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_TIMESTAMPS = ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+FORMATS = formats.EXPORT
 
 
 @dataclass(frozen=True)
@@ -47,31 +41,10 @@ def public_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def view_select(con: duckdb.DuckDBPyConnection, view: str, fmt: str) -> str:
-    """`select ... from <view>` with each timestamp column as the format writes it (see the module)."""
-    described = con.execute(f"describe select * from {_quoted(view)}").fetchall()
-    return f"select {columns_as(described, fmt)} from {_quoted(view)}"
-
-
-def columns_as(described: list[tuple[Any, ...]], fmt: str) -> str:
-    """The select list that writes the columns `described` (DESCRIBE's rows) as `fmt` does."""
-    columns = []
-    for name, column_type, *_ in described:
-        column = _quoted(name)
-        if column_type in _TIMESTAMPS and fmt == "parquet":
-            column = f"{column}::timestamptz as {column}"  # the session's zone is UTC
-        elif column_type in _TIMESTAMPS:
-            column = f"strftime({column}, '{STAMP_FORMAT}') as {column}"
-        elif fmt == "csv" and column_type.endswith("[]"):
-            column = f"to_json({column})::varchar as {column}"  # a list stays a list in a cell: JSON
-        elif fmt == "csv" and column_type == "VARCHAR":
-            column = f"{csv_cell_sql(column)} as {column}"  # a text a spreadsheet would run: ecei.outputs.csv_cells
-        columns.append(column)
-    return ", ".join(columns)
+    """`select ... from <view>` with each value as the format writes it (ecei.outputs.cells)."""
+    described = con.execute(f"describe select * from {quoted(view)}").fetchall()
+    return f"select {columns_as(described, formats.REGISTRY[fmt].cells)} from {quoted(view)}"
 
 
 def _begin_with(path: Path, start: str) -> None:
@@ -89,15 +62,16 @@ def _begin_with(path: Path, start: str) -> None:
 
 
 def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float, excel: bool = False) -> list[Exported]:
-    """Write `<view>.<suffix>` into `out_dir` for every public view; returns what was written. `excel`
-    lays a CSV out for a spreadsheet (ecei.outputs.csv_cells.layout)."""
+    """Write `<view><suffix>` (`clusters_current.csv`) into `out_dir` for every public view; returns
+    what was written. `excel` lays a CSV out for a spreadsheet (ecei.outputs.csv_cells.layout)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if excel and fmt != "csv":
+    chosen_format = formats.REGISTRY[fmt]
+    if excel and not chosen_format.delimited:
         raise ValueError("excel lays out a CSV file: only with the csv format")
-    suffix, options = FORMATS[fmt]
+    suffix, options = chosen_format.suffix, chosen_format.copy or ""
     chosen: Layout = layout(excel)
-    if fmt == "csv":
+    if chosen_format.delimited:
         options += f", {chosen.copy_options()}"
     guarded = guard(db)
     check_folder(out_dir, guarded, "OUT_DIR")
@@ -108,14 +82,14 @@ def export_views(db: Path | str, out_dir: Path, fmt: str, busy_timeout: float, e
         written = []
         views = public_views(con)
         for view in views:  # every file checked before the first is written: refused means nothing written
-            check_output(out_dir / f"{view}.{suffix}", guarded, "OUT_DIR")
+            check_output(out_dir / f"{view}{suffix}", guarded, "OUT_DIR")
         with transaction(con):  # one snapshot: the files agree with each other
             for view in views:
-                target = out_dir / f"{view}.{suffix}"
+                target = out_dir / f"{view}{suffix}"
                 with output_file(target, guarded, "OUT_DIR") as partial:
                     # the view's name and columns come from the catalog; the path is a parameter
                     con.execute(f"copy ({view_select(con, view, fmt)}) to $path ({options})", {"path": str(partial)})
-                    _begin_with(partial, chosen.start if fmt == "csv" else "")
+                    _begin_with(partial, chosen.start if chosen_format.delimited else "")
                 (rows,) = con.execute("select count(*) from query_table(?)", [view]).fetchone() or (0,)
                 written.append(Exported(view, target, rows))
         return written

@@ -26,6 +26,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 
 from ecei import change_kinds
 from ecei.alerts import kinds as alert_kinds
+from ecei.history.changes import account_text
 from ecei.moments import business_today, stamp
 from ecei.outcome import Status
 from ecei.outputs.files import Guard, check_folder, check_output, guard, write_output
@@ -125,31 +126,26 @@ def _value(value: Any) -> str:
 
 
 def change_title(row: Row) -> str:
-    """`Norway: Artic Maritime Cluster changed (valid_until)`, `Spain: X renamed to Y`."""
-    kind = _KIND[row["change"]].label
-    where = f"{row['country']}: "
-    if row["change"] == change_kinds.RENAMED.name:
-        return xml_text(f"{where}{row['old_name']} {kind} to {row['new_name']}")
-    if row["change"] == change_kinds.CHANGED.name and row["changed_columns"]:
-        return xml_text(f"{where}{row['name']} {kind} ({', '.join(row['changed_columns'])})")
-    return xml_text(f"{where}{row['name']} {kind}")
+    """`Norway: Artic Maritime Cluster changed (valid_until)`, `Spain: New Name renamed (name)`: the
+    kind and the fields as what_happened.sql decided them."""
+    fields = f" ({', '.join(row['changed_fields'])})" if row["changed_fields"] else ""
+    return xml_text(f"{row['country']}: {row['name']} {_KIND[row['change']].label}{fields}")
 
 
 def change_content(row: Row) -> str:
-    """The change as a small HTML table: each field before and after, the changed ones marked."""
-    changed = set(row["changed_columns"] or [])
+    """The change in words (its account, warehouse/semantics/what_happened.sql), then a small HTML
+    table: each field before and after (none on the side a cluster was not listed), the changed ones marked."""
+    changed = set(row["changed_fields"])
     lines = [
         f"<p>{html.escape(_KIND[row['change']].heading)} in run {row['run_id']} "
         f"({html.escape(stamp(row['changed_at']) or '')}), cluster {html.escape(xml_text(row['cluster_id']))}</p>",
+        f"<p>{html.escape(account_text(row['account'], _value))}</p>",
         "<table><tr><th>field</th><th>before</th><th>after</th></tr>",
     ]
     for name in FIELDS:
-        before = row[f"old_{name}"] if row["change"] != change_kinds.ADDED.name else None
-        after = row[f"new_{name}"] if row["change"] != change_kinds.REMOVED.name else None
         mark = " (changed)" if name in changed else ""
-        lines.append(
-            f"<tr><td>{name}{mark}</td><td>{html.escape(_value(before))}</td><td>{html.escape(_value(after))}</td></tr>"
-        )
+        before, after = _value(row[f"old_{name}"]), _value(row[f"new_{name}"])
+        lines.append(f"<tr><td>{name}{mark}</td><td>{html.escape(before)}</td><td>{html.escape(after)}</td></tr>")
     lines.append("</table>")
     return "\n".join(lines)
 
@@ -160,10 +156,11 @@ def alert_title(alert: Alert) -> str:
     return xml_text(f"{kind.title}: {about}")
 
 
-def alert_content(alert: Alert, today: dt.date) -> str:
-    """An alert's facts as the feed is written on `today` (a renewal window past is said to have closed)."""
+def alert_content(alert: Alert) -> str:
+    """An alert's facts as read on the day the feed is written (feeds/alerts.sql: a renewal window
+    past is said to have closed)."""
     kind = alert_kinds.kind_of(alert.kind)
-    facts = [("note", kind.note(alert, today))]
+    facts: list[tuple[str, object]] = [("note", kind.note(alert))]
     if kind.about_a_cluster:
         facts += [
             ("cluster", alert.cluster_id),
@@ -217,7 +214,7 @@ def _change_entry(fg: FeedGenerator, row: Row, links: FeedLinks) -> FeedEntry:
     return fe
 
 
-def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks, today: dt.date) -> FeedEntry:
+def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks) -> FeedEntry:
     fe = fg.add_entry(order="append")
     at = alert.created_at or _EPOCH
     fe.id(alert_id(alert))
@@ -226,7 +223,7 @@ def _alert_entry(fg: FeedGenerator, alert: Alert, links: FeedLinks, today: dt.da
     fe.published(_utc(at))
     fe.link(href=links.report_url, rel="alternate", type="text/html")
     fe.category(term=alert.kind, label=alert_kinds.kind_of(alert.kind).title)
-    fe.content(alert_content(alert, today), type="html")
+    fe.content(alert_content(alert), type="html")
     return fe
 
 
@@ -243,19 +240,25 @@ def write_atomically(path: Path, body: bytes, guarded: Guard | None = None) -> N
 
 
 def write_feeds(
-    settings: Settings, folder: Path, links: FeedLinks | None = None, most: int | None = None
+    settings: Settings,
+    folder: Path,
+    links: FeedLinks | None = None,
+    most: int | None = None,
+    today: dt.date | None = None,
 ) -> FeedsResult:
     """Write every feed into `folder` from the warehouse opened read-only: changes.atom,
-    alerts.atom and country-<slug>.atom, each with the latest `most` entries."""
+    alerts.atom and country-<slug>.atom, each with the latest `most` entries; the alerts read on
+    `today` (default: today in ECEI_TIMEZONE)."""
     began = time.monotonic()
     links = links or FeedLinks(settings.feeds_report_url, settings.feeds_url)
     most = most if most is not None else settings.feeds_limit
+    today = today or business_today(settings.timezone)  # the day the alerts are read on
     with closing(open_when_free(settings.db, settings.busy_timeout, read_only=True)) as con:
         last = _rows(con, "last_run")[0]["last_at"] or _EPOCH
         every = _rows(con, "changes", {"country_ids": None, "most": most})
         countries = [(r["country_id"], r["country"]) for r in _rows(con, "countries")]
         per_country = {cid: _rows(con, "changes", {"country_ids": [cid], "most": most}) for cid, _ in countries}
-        alerts = [Alert(**r) for r in _rows(con, "alerts", {"most": most})]
+        alerts = [Alert(**r) for r in _rows(con, "alerts", {"most": most, "today": today})]
 
     built: list[tuple[str, str, FeedGenerator, int]] = []
     fg = _feed("changes", "ECEI clusters: every change", _about(most), links.feed(CHANGES_FILE), links.report_url, last)
@@ -286,9 +289,8 @@ def write_feeds(
         links.report_url,
         max(last, newest_alert),
     )
-    today = business_today(settings.timezone)
     for alert in alerts:
-        _alert_entry(fg, alert, links, today)
+        _alert_entry(fg, alert, links)
     built.append((ALERTS_FILE, "alerts", fg, len(alerts)))
 
     written = []

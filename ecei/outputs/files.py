@@ -24,10 +24,10 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
 from ecei.beside import live_of, published_path
 from ecei.durable import sync_folder, umask
@@ -172,10 +172,24 @@ def output_file(
     sync_folder(target.parent)
 
 
+@overload
+def output_stream(
+    target: Path | str, guard: Guard, option: str, binary: Literal[False] = False, make_folder: bool = False
+) -> AbstractContextManager[TextIO]: ...
+@overload
+def output_stream(
+    target: Path | str, guard: Guard, option: str, binary: Literal[True], make_folder: bool = False
+) -> AbstractContextManager[BinaryIO]: ...
+@overload
+def output_stream(
+    target: Path | str, guard: Guard, option: str, binary: bool, make_folder: bool = False
+) -> AbstractContextManager[IO[Any]]: ...
+
+
 @contextmanager
 def output_stream(
     target: Path | str, guard: Guard, option: str, binary: bool = False, make_folder: bool = False
-) -> Iterator[IO[Any]]:
+) -> Iterator[Any]:  # the overloads above say which stream: text, or bytes when `binary`
     """A stream to write the output to: standard output for `-`, else a file of output_file."""
     if str(target) == STDOUT:
         yield sys.stdout.buffer if binary else sys.stdout

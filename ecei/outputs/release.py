@@ -1,7 +1,7 @@
 """A release: the current list and the full history as files anyone can take away, in one dated folder.
 
 `OUT_DIR/<day>/` holds `clusters_current` and `cluster_history` as CSV and Parquet (written by DuckDB
-from a read-only snapshot, timestamps as ecei.outputs.export writes them), a Frictionless `datapackage.json`
+from a read-only snapshot, every value as ecei.outputs.cells says), a Frictionless `datapackage.json`
 describing each file (its Table Schema, size and sha256), a `CHANGES.md` since the previous release
 in OUT_DIR, and `SHA256SUMS` for `sha256sum -c`.
 
@@ -33,11 +33,12 @@ from typing import Any
 
 from ecei import change_kinds
 from ecei.durable import umask
-from ecei.history.changes import ChangesResult, Point, changes_between, what_happened
+from ecei.history.changes import ChangesResult, Point, account_text, changes_between
 from ecei.moments import stamp
 from ecei.outcome import Refused, Status
+from ecei.outputs import formats
+from ecei.outputs.cells import STAMP_FORMAT, columns_as, quoted
 from ecei.outputs.csv_cells import NOTE as CSV_NOTE
-from ecei.outputs.export import FORMATS, columns_as
 from ecei.outputs.files import check_folder, guard
 from ecei.settings import Settings
 from warehouse.db import open_when_free, sql_file, transaction
@@ -76,8 +77,8 @@ TABLES: tuple[Table, ...] = (
         "Every version of every cluster ever listed (valid_to empty: the current version).",
     ),
 )
-# the file formats of a release, with their media types (ecei.outputs.export owns how each is written)
-MEDIA_TYPES: dict[str, str] = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+# the file formats of a release (ecei.outputs.formats: their suffixes, media types and COPY options)
+FORMATS = formats.RELEASE
 
 # DuckDB's column types as Table Schema types (https://specs.frictionlessdata.io/table-schema/#types)
 _FIELD_TYPES: dict[str, str] = {
@@ -162,11 +163,9 @@ def previous_release(out_dir: Path, day: dt.date) -> Previous | None:
 
 
 def _field_type(duckdb_type: str) -> str:
-    return _FIELD_TYPES.get(duckdb_type, "array" if duckdb_type.endswith("[]") else "string")
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    if duckdb_type.startswith(("STRUCT(", "MAP(")):
+        return "object"  # JSON in a CSV cell (ecei.outputs.cells)
+    return _FIELD_TYPES.get(duckdb_type, "array" if duckdb_type.endswith("]") else "string")
 
 
 def _schema(described: list[tuple[Any, ...]], table: Table) -> dict[str, Any]:
@@ -175,7 +174,7 @@ def _schema(described: list[tuple[Any, ...]], table: Table) -> dict[str, Any]:
     for name, kind, *_ in described:
         entry: dict[str, Any] = {"name": name, "type": _field_type(kind)}
         if entry["type"] == "datetime":
-            entry["format"] = "%Y-%m-%dT%H:%M:%SZ"  # as ecei.moments.stamp writes it: UTC to the second
+            entry["format"] = STAMP_FORMAT  # as ecei.moments.stamp writes it: UTC to the second
         if name in table.key:
             entry["constraints"] = {"required": True}
         fields.append(entry)
@@ -192,24 +191,23 @@ def _write_tables(con: Any, folder: Path, at: dt.datetime, day: dt.date) -> tupl
         described = con.execute(f"describe {query}", params).fetchall()
         (rows,) = con.execute(f"select count(*) from ({query})", params).fetchone()
         schema = _schema(described, table)
-        order = ", ".join(_quoted(k) for k in table.key)  # a stable order: the same data, the same bytes
-        for fmt in MEDIA_TYPES:
-            suffix, options = FORMATS[fmt]
-            path = folder / f"{table.stem}.{suffix}"
-            select = f"select {columns_as(described, fmt)} from ({query}) order by {order}"
-            con.execute(f"copy ({select}) to $path ({options})", {**params, "path": str(path)})
+        order = ", ".join(quoted(k) for k in table.key)  # a stable order: the same data, the same bytes
+        for fmt in formats.pick(FORMATS):
+            path = folder / f"{table.stem}{fmt.suffix}"
+            select = f"select {columns_as(described, fmt.cells)} from ({query}) order by {order}"
+            con.execute(f"copy ({select}) to $path ({fmt.copy})", {**params, "path": str(path)})
             digest, size = sha256_of(path), path.stat().st_size
             files.append(Released(path.name, rows, size, digest))
             resource: dict[str, Any] = {
-                "name": f"{table.stem}-{fmt}",
-                "title": f"{table.stem} ({fmt.upper()})",
+                "name": f"{table.stem}-{fmt.name}",
+                "title": f"{table.stem} ({fmt.name.upper()})",
                 # the CSV's text cells are made safe for a spreadsheet (ecei.outputs.csv_cells): its readers are told
-                "description": f"{table.description} {CSV_NOTE}" if fmt == "csv" else table.description,
+                "description": f"{table.description} {CSV_NOTE}" if fmt.delimited else table.description,
                 "path": path.name,
                 "type": "table",
                 "profile": "tabular-data-resource",
-                "format": fmt,
-                "mediatype": MEDIA_TYPES[fmt],
+                "format": fmt.name,
+                "mediatype": fmt.media_type,
                 "encoding": "utf-8",
                 "bytes": size,
                 "hash": f"sha256:{digest}",
@@ -220,7 +218,7 @@ def _write_tables(con: Any, folder: Path, at: dt.datetime, day: dt.date) -> tupl
 
 
 def _package(
-    day: dt.date, at: dt.datetime, run_id: int, start_url: str, resources: list[dict], rows: int
+    day: dt.date, at: dt.datetime, run_id: int, start_url: str, resources: list[dict[str, Any]], rows: int
 ) -> dict[str, Any]:
     return {
         "name": NAME,
@@ -267,7 +265,7 @@ def md(value: Any) -> str:
 
 def _what(row: dict[str, Any]) -> str:
     """What happened to one cluster, in Markdown."""
-    return what_happened(row, md, field=lambda name: f"`{name}`", arrow="→")
+    return account_text(row["account"], md, field=lambda name: f"`{name}`", arrow="→")
 
 
 def changes_text(

@@ -120,7 +120,7 @@ def collect(
         lapsed=_rows(con, "lapsed_by_year", on_day),
         runs=_rows(con, "recent_runs", recent),
         change_summary=change_summary(_rows(con, "change_summary", recent)),
-        changes=_rows(con, "recent_changes", {**recent, "limit": CHANGES_LIMIT}),
+        changes=_rows(con, "recent_changes", {**recent, "limit": CHANGES_LIMIT, "kinds": change_kinds.names()}),
         quarantine=_rows(con, "last_quarantine", at),
     )
     if as_of is None:
@@ -134,7 +134,8 @@ def collect(
 
 def _plain(fig: go.Figure) -> dict[str, Any]:
     # plotly's JSON (validated, dates and numbers as plotly.js expects), back as plain data for |tojson
-    return json.loads(fig.to_json())
+    plain: dict[str, Any] = json.loads(fig.to_json())
+    return plain
 
 
 def _empty_note(fig: go.Figure, text: str) -> None:

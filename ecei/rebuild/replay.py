@@ -31,7 +31,7 @@ from crawler.items import CountryPageItem
 from crawler.offline import StoredAnswer, crawl_stored
 from ecei.alerts.run import settle_deliveries
 from ecei.locks import alerts_lock, refresh_lock
-from ecei.outcome import Refused
+from ecei.outcome import Refused, Status
 from ecei.query_settings import not_local
 from ecei.refresh.aftermath import after_write
 from ecei.refresh.completeness import assess
@@ -52,7 +52,7 @@ from warehouse.archive import (
 )
 from warehouse.carried import Carried, apply_decisions, carry_ledger, read_carried
 from warehouse.db import connect, open_when_free
-from warehouse.runs import begin_run
+from warehouse.runs import begin_run, recorded_figures
 from warehouse.wayback import copy_captures
 
 
@@ -62,12 +62,9 @@ class ReplayedRun:
     old_run_id: int | None
     started_at: Any
     source: str
-    status: str
-    added: int | None = None
-    changed: int | None = None
-    removed: int | None = None
-    rows_loaded: int | None = None
-    rows_rejected: int | None = None
+    status: Status
+    # every figure, as the rebuilt file records them (warehouse/semantics/run_figures.sql)
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,9 +115,10 @@ def _replay_run(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> ReplayedRun:
     if not run.archived:
-        # a run with nothing archived (abandoned, or from before the archive) stays as it was
+        # a run with nothing archived (abandoned, or from before the archive) stays as it was; it loaded
+        # nothing (rebuild refuses one that did): it failed, or died running (the refresh lock is ours)
         new_id = copy_run(con, run.row)
-        return ReplayedRun(new_id, run.run_id, run.started_at, "kept", run.row.get("status", "failed"))
+        return ReplayedRun(new_id, run.run_id, run.started_at, "kept", Status.FAILED, recorded_figures(con, new_id))
     new_id = begin_run(con, run.start_url, run.started_at, run.row.get("pid"))
     missing = _NOT_CAPTURED.get(run.source)
     items, layout_error = crawl_stored(run.start_url, _answers(run, body), missing)
@@ -142,21 +140,10 @@ def _replay_run(
 
     try:
         # a merge that raises stops the whole replay: its half-built file is never swapped in
-        figures = load_run(con, new_id, run.started_at, stage, verdict, archive, run.finished_at)
+        load_run(con, new_id, run.started_at, stage, verdict, archive, run.finished_at)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return ReplayedRun(
-        new_id,
-        run.run_id,
-        run.started_at,
-        run.source,
-        verdict.status,
-        figures.added,
-        figures.changed,
-        figures.removed,
-        figures.rows_loaded,
-        figures.rows_rejected,
-    )
+    return ReplayedRun(new_id, run.run_id, run.started_at, run.source, verdict.status, recorded_figures(con, new_id))
 
 
 def _order(run: ArchivedRun) -> tuple[Any, int, int]:
@@ -175,7 +162,7 @@ def rebuild(
     """Build a fresh warehouse at `target` from `runs` (replayed in time order), with the bodies of
     `source`'s archive and `bodies`, and what is `carried` from the old file; each run judged with
     the share of rejected rows allowed."""
-    unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in ("ok", "partial")]
+    unreplayable = [r.run_id for r in runs if not r.archived and r.row.get("status") in (Status.OK, Status.PARTIAL)]
     if unreplayable:
         raise Refused(
             f"runs {', '.join(map(str, unreplayable))} loaded rows but have no archived pages "

@@ -130,6 +130,9 @@ class _Fetcher:
         archive_url = self.client.capture_url(row)
         key = (_page_key(row, kind), row.digest)
         body: bytes | None = None
+        sha: str | None
+        content_type: str | None
+        skipped: str | None  # why the capture is not used; None: it is
         status = int(row.statuscode) if row.statuscode.isdigit() else None
         if status is not None and 300 <= status < 400:
             sha, content_type, skipped = None, None, f"redirect ({status})"  # no need to read it

@@ -18,6 +18,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import Message
+from typing import Protocol
 from urllib.parse import urlencode
 
 from crawler.retry_after import retry_after_seconds
@@ -49,6 +51,12 @@ class CdxRow:
     @property
     def captured_at(self) -> dt.datetime:
         return dt.datetime.strptime(self.timestamp.ljust(14, "0")[:14], "%Y%m%d%H%M%S")
+
+
+class _Readable(Protocol):
+    """An answer's body as urllib gives it: a reply, or an HTTPError (which is one too)."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 @dataclass
@@ -143,8 +151,8 @@ class ArchiveClient:
             reason = getattr(exc, "reason", exc)
             raise ArchiveError(f"{self.base} cannot be reached ({reason})") from exc
 
-    def _read(self, reply: object, url: str) -> bytes:
-        body = reply.read(self.max_bytes + 1)  # type: ignore[attr-defined]
+    def _read(self, reply: _Readable, url: str) -> bytes:
+        body = reply.read(self.max_bytes + 1)
         if len(body) > self.max_bytes:
             raise ArchiveError(f"{url} is larger than {self.max_bytes} bytes (ECEI_MAX_PAGE_BYTES)")
         return body
@@ -198,5 +206,5 @@ def parse_cdx_json(body: bytes) -> tuple[list[CdxRow], str | None]:
     return [CdxRow(*(str(r[i]) for i in at)) for r in rest if r], resume
 
 
-def _headers(headers: object) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()} if headers is not None else {}  # type: ignore[attr-defined]
+def _headers(headers: Message | None) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()} if headers is not None else {}

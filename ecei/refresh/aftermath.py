@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # the outcomes of a refresh that wrote to the warehouse: a failed run's record is news too
-_WROTE = {"ok", "partial", "failed"}
+_WROTE = {Status.OK, Status.PARTIAL, Status.FAILED}
 
 
 def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
@@ -45,7 +45,7 @@ def after_refresh(settings: Settings, result: RefreshResult) -> list[str]:
     return problems
 
 
-def _ping(settings: Settings, status: str) -> list[str]:
+def _ping(settings: Settings, status: Status) -> list[str]:
     # each step on its own: a ping that breaks never skips the feeds, nor changes how the run ended
     assert settings.healthcheck_url is not None
     url = settings.healthcheck_url.get_secret_value()

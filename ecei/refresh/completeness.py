@@ -43,9 +43,9 @@ def assess(
     """Judge the crawl staged in `stage`, given how it ended (its summary) and, if its process
     crashed, why. More than `max_rejected_share` of the rows seen quarantined is partial."""
     pages = Stage(stage).read_pages()
-    overview: OverviewRecord | None = next((p for p in pages if p["kind"] == "overview"), None)  # type: ignore[misc]
-    countries: list[CountryRecord] = [p for p in pages if p["kind"] == "country"]  # type: ignore[misc]
-    failures: list[FailureRecord] = [p for p in pages if p["kind"] == "failure"]  # type: ignore[misc]
+    overview: OverviewRecord | None = next((p for p in pages if p["kind"] == "overview"), None)
+    countries: list[CountryRecord] = [p for p in pages if p["kind"] == "country"]
+    failures: list[FailureRecord] = [p for p in pages if p["kind"] == "failure"]
     figures = RunFigures(
         pages_fetched=(1 if overview else 0) + len(countries),
         pages_failed=len(failures),

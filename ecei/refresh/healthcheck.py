@@ -29,7 +29,7 @@ def unusable(url: str) -> str | None:
     return None
 
 
-def ping_url(base: str, status: str) -> str | None:
+def ping_url(base: str, status: Status) -> str | None:
     """The URL a refresh that ended `status` pings, or None for one that pings nothing."""
     if status == Status.OK:
         return base
@@ -48,7 +48,7 @@ def shown(url: str) -> str:
     return f"{split.scheme}://{split.netloc.rpartition('@')[2]}"
 
 
-def ping(base: str, status: str, timeout: float) -> str | None:
+def ping(base: str, status: Status, timeout: float) -> str | None:
     """Ping for a refresh that ended `status`; None when the monitor took it (or nothing was due),
     else why not, in a line that shows no secret. Never raises: the run is recorded already."""
     problem = unusable(base)

@@ -29,7 +29,7 @@ from crawler.config import CrawlConfig
 from ecei.demo.mirror import demo_mismatch
 from ecei.locks import refresh_lock
 from ecei.moments import stamp
-from ecei.outcome import Busy
+from ecei.outcome import Busy, Status
 from ecei.refresh.aftermath import after_refresh, after_write
 from ecei.refresh.completeness import Verdict, assess
 from ecei.refresh.result import RefreshResult
@@ -39,7 +39,7 @@ from warehouse.archive import ArchivedRun, Fetch, store_bodies, store_run_archiv
 from warehouse.db import WarehouseBusy, open_when_free, transaction
 from warehouse.identity import run_decisions
 from warehouse.merge import last_run_start, merge_run
-from warehouse.runs import RunFigures, abandon_running, begin_run, settle_run, utcnow
+from warehouse.runs import RunFigures, abandon_running, begin_run, recorded_figures, settle_run, utcnow
 
 _LOG_TAIL = 2000
 
@@ -174,12 +174,12 @@ def refresh(
             except Exception as exc:
                 # the merge could not write (a full disk): its run is settled failed, and the world
                 # outside hears so (the healthcheck's /fail, the copy) before the error goes up
-                after_refresh(settings, RefreshResult("failed", None, RunFigures(), str(exc), db=str(db)))
+                after_refresh(settings, RefreshResult(Status.FAILED, None, RunFigures(), str(exc), db=str(db)))
                 raise
             result.notices = after_refresh(settings, result)
             return result
     except (Busy, WarehouseBusy) as exc:
-        return RefreshResult("busy", None, RunFigures(), str(exc), db=str(db))
+        return RefreshResult(Status.BUSY, None, RunFigures(), str(exc), db=str(db))
 
 
 def _refresh_locked(
@@ -191,11 +191,11 @@ def _refresh_locked(
         last = last_run_start(con)
         if last is not None and started_at <= last:
             behind = _clock_behind(started_at, last) if observed_at is None else _dated_behind(started_at, last)
-            return RefreshResult("refused", None, RunFigures(), behind, db=str(db))
+            return RefreshResult(Status.REFUSED, None, RunFigures(), behind, db=str(db))
         crawled = [row[0] for row in con.execute("select distinct start_url from runs").fetchall()]
         mixed = demo_mismatch(db, crawled, settings.start_url)
         if mixed is not None:
-            return RefreshResult("refused", None, RunFigures(), mixed, db=str(db))
+            return RefreshResult(Status.REFUSED, None, RunFigures(), mixed, db=str(db))
         abandoned = abandon_running(con)
         run_id = begin_run(con, settings.start_url, started_at, os.getpid())
     after_write(settings, f"start of refresh run {run_id}")  # readers see it running
@@ -211,7 +211,8 @@ def _refresh_locked(
                 con, run_id, started_at, stage, verdict, archive, finished_at, before_commit=_merge_hold(settings)
             )
             links = run_decisions(con, run_id)
-    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links)
+            recorded = recorded_figures(con, run_id)
+    return RefreshResult(verdict.status, run_id, figures, verdict.message, abandoned, str(db), links, recorded=recorded)
 
 
 def _clock_behind(now: dt.datetime, last: dt.datetime) -> str:
@@ -270,7 +271,7 @@ def load_run(
 ) -> RunFigures:
     """Write the judged run: merge it, or settle it as failed. Either way its fetched pages are
     archived with it, a failed run's included: they are what explains the failure."""
-    if verdict.status == "failed":
+    if verdict.status == Status.FAILED:
         _settle_failed(con, run_id, verdict.figures, verdict.message, archive, finished_at)
         return verdict.figures
     staged = Stage(stage)
@@ -281,7 +282,7 @@ def load_run(
             started_at,
             staged.rows,
             staged.rejected,
-            complete=verdict.status == "ok",
+            complete=verdict.status == Status.OK,
             status=verdict.status,
             figures=verdict.figures,
             message=verdict.message,
@@ -307,8 +308,8 @@ def _settle_failed(
         try:
             with transaction(con):
                 archive(con)
-                settle_run(con, run_id, "failed", figures, message, finished_at)
+                settle_run(con, run_id, Status.FAILED, figures, message, finished_at)
             return
         except Exception as exc:  # the run must be settled even when its pages cannot be kept
             message = f"{message or 'failed'}; its pages could not be archived: {exc}"
-    settle_run(con, run_id, "failed", figures, message, finished_at)
+    settle_run(con, run_id, Status.FAILED, figures, message, finished_at)

@@ -30,11 +30,10 @@ from ecei.cli.sql_formats import (
     fit,
     fold,
     format_for,
-    plain,
-    text,
     write_result,
     write_table,
 )
+from ecei.outputs.cells import plain, text
 
 VALUES = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from([" ", "\n", "界", "\u0301"]))
 
@@ -73,7 +72,7 @@ def test_values_as_text_and_as_json() -> None:
     at = dt.datetime(2018, 10, 15, 9, 30, 0, 250000)
     zoned = dt.datetime(2018, 10, 15, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert text(at) == text(zoned) == plain(at) == "2018-10-15T09:30:00Z"
-    assert text([at, None]) == '["2018-10-15T09:30:00Z", null]'
+    assert text([at, None]) == '["2018-10-15T09:30:00Z",null]'  # compact, as DuckDB's to_json writes it
     assert plain({"k": [dt.date(2018, 1, 2)]}) == {"k": ["2018-01-02"]}
     assert text(True) == "true" and text(None) == "" and plain(None) is None
     assert plain(decimal.Decimal("1.50")) == 1.5 and plain(float("nan")) == "nan"

@@ -102,7 +102,7 @@ def test_bodies_are_copied_from_another_warehouse_once(con: duckdb.DuckDBPyConne
 def test_a_run_is_copied_verbatim_under_a_new_id(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     with connect(tmp_path / "source.duckdb") as other:
         run_id = begin_run(other, "http://x/there", T0, 1)
-        settle_run(other, run_id, "partial", RunFigures(added=4, new_portfolios=["ICT"]), "Norway incomplete", T0)
+        settle_run(other, run_id, "partial", RunFigures(rows_loaded=4, new_portfolios=["ICT"]), "Norway incomplete", T0)
         cur = other.execute("select * from runs where run_id = ?", [run_id])
         names = [d[0] for d in cur.description]
         original = dict(zip(names, cur.fetchone(), strict=True))

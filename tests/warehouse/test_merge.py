@@ -29,7 +29,7 @@ def history(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
 
 def test_first_run_opens_a_version_per_cluster(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     figures = merge(con, tmp_path, [row("A"), row("B")], T0)
-    assert (figures.added, figures.changed, figures.removed) == (2, 0, 0)
+    assert (figures["added"], figures["changed"], figures["removed"]) == (2, 0, 0)
     assert history(con) == [("A", dt.date(2025, 1, 1), T0, None), ("B", dt.date(2025, 1, 1), T0, None)]
 
 
@@ -37,7 +37,7 @@ def test_change_closes_and_opens(con: duckdb.DuckDBPyConnection, tmp_path: Path)
     t1 = T0 + dt.timedelta(days=1)
     merge(con, tmp_path, [row("A"), row("B")], T0)
     figures = merge(con, tmp_path, [row("A", "2028-01-01"), row("B")], t1)
-    assert (figures.added, figures.changed, figures.removed) == (0, 1, 0)
+    assert (figures["added"], figures["changed"], figures["removed"]) == (0, 1, 0)
     assert history(con) == [
         ("A", dt.date(2025, 1, 1), T0, t1),
         ("A", dt.date(2028, 1, 1), t1, None),
@@ -53,7 +53,7 @@ def test_complete_run_closes_the_absent(con: duckdb.DuckDBPyConnection, tmp_path
     t1 = T0 + dt.timedelta(days=1)
     merge(con, tmp_path, [row("A"), row("B")], T0)
     figures = merge(con, tmp_path, [row("A")], t1)
-    assert figures.removed == 1
+    assert figures["removed"] == 1
     assert ("B", dt.date(2025, 1, 1), T0, t1) in history(con)
 
 
@@ -61,7 +61,7 @@ def test_partial_run_closes_nothing(con: duckdb.DuckDBPyConnection, tmp_path: Pa
     t1 = T0 + dt.timedelta(days=1)
     merge(con, tmp_path, [row("A"), row("B")], T0)
     figures = merge(con, tmp_path, [row("A", "2030-01-01")], t1, complete=False)
-    assert (figures.changed, figures.removed) == (1, 0)
+    assert (figures["changed"], figures["removed"]) == (1, 0)
     assert ("B", dt.date(2025, 1, 1), T0, None) in history(con)
 
 
@@ -72,7 +72,7 @@ def test_a_complete_run_keeps_open_the_clusters_whose_rows_it_quarantined(
     merge(con, tmp_path, [row("A"), row("Nce B"), row("C")], T0)
     # B's row was on the page (its name spelled otherwise) but rejected; C's row had no name at all
     figures = merge(con, tmp_path, [row("A")], t1, quarantined=[rejected(" NCE  b "), rejected("")])
-    assert (figures.changed, figures.removed, figures.renamed) == (0, 1, 0)
+    assert (figures["changed"], figures["removed"], figures["renamed"]) == (0, 1, 0)
     assert history(con) == [
         ("A", dt.date(2025, 1, 1), T0, None),
         ("C", dt.date(2025, 1, 1), T0, t1),
@@ -91,7 +91,7 @@ def test_a_name_that_did_not_decode_keeps_open_only_the_cluster_it_can_be(
     merge(con, tmp_path, [row(n) for n in names], T0)
     quarantined = [rejected("M\ufffd\ufffdre (C++) Cluster"), rejected("T\ufffdxtil Cluster")]
     figures = merge(con, tmp_path, [], t1, quarantined=quarantined, complete=True)
-    assert figures.removed == 2
+    assert figures["removed"] == 2
     closed = {name for name, _, _, valid_to in history(con) if valid_to is not None}
     assert closed == {"Mare (C+) Cluster", "Tèxtil Cluster Two"}
 
@@ -100,7 +100,7 @@ def test_a_rejected_row_of_another_country_keeps_nothing_open(con: duckdb.DuckDB
     t1 = T0 + dt.timedelta(days=1)
     merge(con, tmp_path, [row("A"), row("B")], T0)
     figures = merge(con, tmp_path, [row("A")], t1, quarantined=[rejected("B", country_id="c-2")])
-    assert figures.removed == 1
+    assert figures["removed"] == 1
 
 
 def test_a_run_dated_before_the_versions_it_would_close_is_refused(
@@ -119,7 +119,7 @@ def test_relisted_cluster_opens_a_new_version(con: duckdb.DuckDBPyConnection, tm
     merge(con, tmp_path, [row("A")], T0)
     merge(con, tmp_path, [], t1)
     figures = merge(con, tmp_path, [row("A")], t2)
-    assert figures.added == 1
+    assert figures["added"] == 1
     assert history(con) == [("A", dt.date(2025, 1, 1), T0, t1), ("A", dt.date(2025, 1, 1), t2, None)]
     first_seen = con.execute("select first_seen_at from clusters_current").fetchall()
     assert first_seen == [(T0,)]
@@ -129,7 +129,7 @@ def test_case_and_spacing_of_a_name_are_the_same_cluster(con: duckdb.DuckDBPyCon
     t1 = T0 + dt.timedelta(days=1)
     merge(con, tmp_path, [row("Nce Seafood")], T0)
     figures = merge(con, tmp_path, [row("NCE Seafood")], t1)
-    assert (figures.added, figures.changed, figures.removed) == (0, 1, 0)
+    assert (figures["added"], figures["changed"], figures["removed"]) == (0, 1, 0)
     assert con.execute("select count(distinct cluster_id) from cluster_history").fetchone() == (1,)
 
 

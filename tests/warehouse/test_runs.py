@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from warehouse.db import connect
+from warehouse.db import connect, migrations, sql_file
 from warehouse.runs import RunFigures, abandon_running, begin_run, run_row, settle_run, utcnow
 
 T0 = dt.datetime(2024, 3, 1, 6, 30)
@@ -55,18 +56,20 @@ def test_settle_without_a_time_stamps_now_and_touches_only_its_run(con: duckdb.D
     other = begin_run(con, "http://a/", T0, 1)
     run_id = begin_run(con, "http://a/", T0, 2)
     before = utcnow()
-    settle_run(con, run_id, "ok", RunFigures(added=3, new_portfolios=[]))
+    settle_run(con, run_id, "ok", RunFigures(rows_loaded=3, new_portfolios=[]))
     after = utcnow()
     row = run_row(con, run_id)
     assert row["finished_at"] is not None and before <= row["finished_at"] <= after
-    assert (row["status"], row["added"], row["message"], row["new_portfolios"]) == ("ok", 3, None, [])
+    assert (row["status"], row["rows_loaded"], row["message"], row["new_portfolios"]) == ("ok", 3, None, [])
+    assert row["added"] == 0  # settled, and no change recorded
     untouched = run_row(con, other)
-    assert (untouched["status"], untouched["finished_at"], untouched["added"]) == ("running", None, None)
+    assert (untouched["status"], untouched["finished_at"], untouched["rows_loaded"]) == ("running", None, None)
+    assert untouched["added"] is None  # no figure while it runs
 
 
 def test_abandon_fails_only_the_runs_left_running(con: duckdb.DuckDBPyConnection) -> None:
     settled = begin_run(con, "http://a/", T0, 1)
-    settle_run(con, settled, "ok", RunFigures(added=1), finished_at=T0)
+    settle_run(con, settled, "ok", RunFigures(rows_loaded=1), finished_at=T0)
     left = [begin_run(con, "http://a/", T0 + dt.timedelta(days=d), 2) for d in (1, 2)]
 
     assert abandon_running(con) == left
@@ -88,3 +91,47 @@ def test_run_row_names_the_columns_of_crawl_runs(con: duckdb.DuckDBPyConnection)
     run_id = begin_run(con, "http://a/", T0, 1)
     columns = [d[0] for d in con.execute("select * from crawl_runs").description]
     assert list(run_row(con, run_id)) == columns
+
+
+def _warehouse_at(path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A warehouse as the migrations up to `version` left it (the definitions of the time aside)."""
+    con = duckdb.connect(str(path))
+    con.execute(sql_file("schema_migrations.sql"))
+    for number, name in migrations():
+        if number <= version:
+            con.execute(sql_file(f"migrations/{name}"))
+            con.execute("insert into schema_migrations values (?, ?, now())", [number, name])
+    return con
+
+
+def test_migration_016_keeps_the_change_counts_every_run_showed(tmp_path: Path) -> None:
+    """The counts were stored a column a kind; from migration 016 they are counted from `changes`.
+    Every run shows what it showed: those whose changes count otherwise keep their stored counts."""
+    path = tmp_path / "old.duckdb"
+    stored = {  # run: status, rows_seen, (added, changed, removed, renamed), its changes
+        1: ("ok", 3, (2, 1, 0, 0), ["added", "added", "changed"]),  # counted alike: nothing kept
+        2: ("ok", 3, (0, 0, 0, 1), ["added", "removed"]),  # a link broken after the run rewrote them
+        3: ("failed", 0, (0, 0, 0, None), []),  # failed before migration 003: no rename counted
+        4: ("failed", None, (None, None, None, None), []),  # abandoned: no figure
+        5: ("running", None, (None, None, None, None), []),
+    }
+    with closing(_warehouse_at(path, 15)) as old:
+        for run_id, (status, seen, counts, kinds) in stored.items():
+            old.execute(
+                "insert into runs (run_id, started_at, status, start_url, rows_seen, added, changed, removed, renamed)"
+                " values (?, ?, ?, 'http://x/', ?, ?, ?, ?, ?)",
+                [run_id, T0 + dt.timedelta(days=run_id), status, seen, *counts],
+            )
+            for i, kind in enumerate(kinds):
+                old.execute(
+                    "insert into changes (run_id, cluster_id, change, country, country_id, name)"
+                    " values (?, ?, ?, 'Norway', 'c-1', 'A')",
+                    [run_id, f"c{run_id}-{i}", kind],
+                )
+    with closing(connect(path)) as con:
+        shown = con.execute("select run_id, added, changed, removed, renamed from crawl_runs order by run_id")
+        assert shown.fetchall() == [(run_id, *counts) for run_id, (_, _, counts, _) in stored.items()]
+        kept = con.execute("select run_id from runs where recorded_change_counts is not null order by 1").fetchall()
+        assert kept == [(2,), (3,)]
+        columns = {d[0] for d in con.execute("select * from runs limit 0").description}
+        assert not columns & {"added", "changed", "removed", "renamed"}  # no column a kind any more

@@ -22,7 +22,7 @@ final as (
         d.old_portfolio as portfolio,
         d.old_website as website,
         d.old_valid_until as label_date,
-        d.old_valid_until - p.today as days_left,
+        label_days_left(d.old_valid_until, p.today) as days_left,
         d.run_started_at as event_at
     from delisted as d
     cross join params as p

@@ -9,14 +9,16 @@ current_labels as (
     select * from alert_current_labels
 ),
 
+-- lapsing by label_status (warehouse/semantics/label_status.sql) within the loosest rung: still
+-- valid (its last day too), with that many days or fewer left
 expiring as (
     select
         c.*,
-        c.valid_until - p.today as days_left,
-        list_min(list_filter(p.thresholds, lambda t: t >= c.valid_until - p.today)) as threshold_days
+        label_days_left(c.valid_until, p.today) as days_left,
+        list_min(list_filter(p.thresholds, lambda t: t >= label_days_left(c.valid_until, p.today))) as threshold_days
     from current_labels as c
     cross join params as p
-    where c.valid_until > p.today and c.valid_until - p.today <= list_max(p.thresholds)
+    where label_status(c.valid_until, p.today, list_max(p.thresholds)) = 'lapsing'
 ),
 
 final as (

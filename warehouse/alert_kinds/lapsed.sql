@@ -9,10 +9,10 @@ current_labels as (
 ),
 
 lapsed as (
-    select c.*, c.valid_until - p.today as days_left
+    select c.*, label_days_left(c.valid_until, p.today) as days_left
     from current_labels as c
     cross join params as p
-    where c.valid_until < p.today and c.valid_until >= p.lapsed_from
+    where label_status(c.valid_until, p.today, 0) = 'lapsed' and c.valid_until >= p.lapsed_from
 ),
 
 final as (
@@ -27,7 +27,7 @@ final as (
         website,
         valid_until as label_date,
         days_left,
-        (valid_until + interval 1 year)::date as renewal_closes_on,
+        renewal_closes_on(valid_until) as renewal_closes_on,
         label_since as event_at
     from lapsed
 )

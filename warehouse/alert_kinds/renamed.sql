@@ -24,7 +24,7 @@ final as (
         r.new_portfolio as portfolio,
         r.new_website as website,
         r.new_valid_until as label_date,
-        r.new_valid_until - p.today as days_left,
+        label_days_left(r.new_valid_until, p.today) as days_left,
         r.old_name as detail,
         r.run_started_at as event_at
     from renamed as r

@@ -1,6 +1,6 @@
--- renewed: a refresh since the previous alerts run moved a label's date later, whether the
--- cluster kept its name or was renamed in the same run. Once per renewal: the cluster, the new label
--- date and the refresh that found it.
+-- renewed: a refresh since the previous alerts run renewed a label (warehouse/semantics/renewal.sql:
+-- its date moved later, whether the cluster kept its name or was renamed in the same run). Once per
+-- renewal: the cluster, the new label date and the refresh that found it.
 with params as (
     select * from alert_params
 ),
@@ -11,7 +11,7 @@ new_changes as (
 
 renewed as (
     select * from new_changes
-    where change in ('changed', 'renamed') and new_valid_until > old_valid_until
+    where renewed
 ),
 
 final as (
@@ -26,7 +26,7 @@ final as (
         r.new_website as website,
         r.new_valid_until as label_date,
         r.old_valid_until as previous_label_date,
-        r.new_valid_until - p.today as days_left,
+        label_days_left(r.new_valid_until, p.today) as days_left,
         r.run_started_at as event_at
     from renewed as r
     cross join params as p

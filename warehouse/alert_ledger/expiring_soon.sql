@@ -1,4 +1,5 @@
--- Every listed label that lapses within $days after $today, soonest first.
+-- Every listed label lapsing on $today within $days days (label_status: still valid, $days days or
+-- fewer left), soonest first.
 with current_list as (
     select * from clusters_current
 ),
@@ -9,10 +10,10 @@ final as (
         country,
         portfolio,
         valid_until,
-        valid_until - $today::date as days_left,
+        label_days_left(valid_until, $today::date) as days_left,
         website
     from current_list
-    where valid_until > $today::date and valid_until - $today::date <= $days
+    where label_status(valid_until, $today::date, $days::integer) = 'lapsing'
 )
 
 select * from final

@@ -2,7 +2,8 @@
 -- ordered as $kinds lists the kinds (their declaration order), then by label date, country, name.
 -- An alert names its event (a label's episode, a change's refresh: event_at); one raised before the
 -- keys named events (or a tighter rung of the same label) is the same event when the alerts run
--- that raised it had already seen the event begin.
+-- that raised it had already seen the event begin. Each is read on the run's day as alerts_on reads
+-- the ledger's (warehouse/semantics/alerts_on.sql): the kinds counted its days_left to that day.
 with candidates as (
     select * from alert_candidates
 ),
@@ -15,8 +16,12 @@ raised as (
 ),
 
 final as (
-    select c.* exclude (event_at)
+    select
+        c.* exclude (event_at),
+        p.today as read_on,
+        renewal_window(c.label_date, p.today) as renewal_window
     from candidates as c
+    cross join alert_params as p
     where
         not exists (select 1 from raised as a where a.alert_key = c.alert_key)
         and not exists (

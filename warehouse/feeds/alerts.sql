@@ -1,10 +1,7 @@
--- The latest alerts of the ledger for a feed, newest first, at most $most of them.
+-- The latest alerts of the ledger for a feed, newest first, at most $most of them, read on the
+-- feed's $today (alerts_on: days left and the renewal window counted to it).
 with alert_list as (
-    select
-        alert_key, kind, cluster_id, country, name, portfolio, website, label_date,
-        previous_label_date, threshold_days, days_left, renewal_closes_on, detail,
-        alert_id, created_at, delivered_at, attempts, last_error
-    from alert_log
+    select * from alerts_on($today::date)
 ),
 
 final as (

@@ -51,18 +51,5 @@ drop table changes;
 
 alter table changes_v3 rename to changes;
 
-create or replace view crawl_runs as
-select
-    run_id, started_at, finished_at, status, start_url,
-    pages_fetched, pages_failed, countries_listed, countries_loaded,
-    rows_seen, rows_loaded, rows_duplicate, rows_rejected, websites_invalid,
-    stated_total, stated_countries, added, changed, removed, new_portfolios, message, renamed
-from runs;
-
--- the decision in force for each (country, old name, new name) pair
-create view cluster_link_decisions as
-select *
-from cluster_links
-qualify row_number() over (
-    partition by country_key, old_name_key, new_name_key order by link_id desc
-) = 1;
+-- crawl_runs shows `renamed`, and cluster_link_decisions the decision in force for each pair:
+-- warehouse/views/

@@ -33,22 +33,4 @@ create table page_fetches (
     primary key (run_id, seq)
 );
 
-create view archived_pages as
-select
-    f.run_id, r.started_at as run_started_at, a.source, f.seq, f.kind, f.url, f.requested_url,
-    f.status, f.content_type, f.fetched_at, f.sha256, b.size, b.compression,
-    octet_length(b.body) as stored_size, f.error
-from page_fetches as f
-join runs as r using (run_id)
-left join archive_runs as a using (run_id)
-left join page_bodies as b using (sha256);
-
--- what the archive costs: answers kept, distinct bodies, their bytes as fetched and as stored
-create view archive_storage as
-select
-    (select count(*) from page_fetches) as answers,
-    (select count(distinct run_id) from page_fetches) as runs,
-    count(*) as bodies,
-    coalesce(sum(size), 0) as bytes_fetched,
-    coalesce(sum(octet_length(body)), 0) as bytes_stored
-from page_bodies;
+-- the views over the archive (archived_pages, archive_storage) are in warehouse/views/

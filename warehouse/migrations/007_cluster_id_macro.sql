@@ -3,5 +3,4 @@
 -- cluster keeps the id of its first name (cluster_keys records which). Every query that derives
 -- an id calls this macro; the keys themselves are computed by pipelines/keys.py.
 
-create or replace macro cluster_id_of(country_key, name_key) as
-    substr(md5(country_key || chr(31) || name_key), 1, 16);
+-- the macro is a definition now: warehouse/semantics/cluster_id.sql

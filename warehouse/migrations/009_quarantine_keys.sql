@@ -4,9 +4,4 @@
 alter table quarantine add column country_key varchar;
 alter table quarantine add column name_key varchar;
 
-create or replace view rejected_rows as
-select
-    q.run_id, r.started_at as run_started_at, q.page_url, q.row_number, q.raw, q.reason,
-    q.country_key, q.name_key
-from quarantine as q
-join runs as r using (run_id);
+-- rejected_rows shows the two keys: warehouse/views/rejected_rows.sql

@@ -1,6 +1,7 @@
 -- How many clusters each of the last $runs refreshes started by the instant $at changed, per change
--- kind: one row per run and kind it had (a run without changes has one row, `change` NULL). A
--- `changed` cluster whose label date (`valid_until`) moved later counts as `renewed`, not again as changed.
+-- kind, and how many of them it renewed (what_happened_in_runs: a renamed cluster whose date moved
+-- later is renamed and renewed): one row per run and kind it had, `renewed` a kind of its own here
+-- (a run without changes has one row, `change` NULL).
 with recent_runs as (
     select run_id, started_at, status from crawl_runs
     where started_at <= $at::timestamp
@@ -8,14 +9,15 @@ with recent_runs as (
     limit $runs
 ),
 
-changes as (
-    select
-        run_id,
-        case
-            when change = 'changed' and new_valid_until > old_valid_until then 'renewed'
-            else change
-        end as change
-    from cluster_changes
+happened as (
+    select h.run_id, h.change, h.renewed
+    from what_happened_in_runs((select min(run_id) from recent_runs), (select max(run_id) from recent_runs)) as h
+),
+
+counted as (
+    select run_id, change from happened
+    union all
+    select run_id, 'renewed' as change from happened where renewed
 ),
 
 final as (
@@ -26,7 +28,7 @@ final as (
         c.change,
         count(c.change) as clusters
     from recent_runs as r
-    left join changes as c using (run_id)
+    left join counted as c using (run_id)
     group by all
 )
 

@@ -1,7 +1,8 @@
 -- Labels of the clusters listed at the instant $at that lapse in the $months months from the month of
--- $today, per month and portfolio (only the months and portfolios that have any).
+-- $today, per month and portfolio (only the months and portfolios that have any): still valid on
+-- $today by label_status, and lapsing before the window's end.
 with listed as (
-    select * from clusters_as_of($at::timestamp)
+    select * from labels_on($at::timestamp, $today::date, 0)
 ),
 
 window_bounds as (
@@ -17,7 +18,7 @@ final as (
         count(*) as labels
     from listed as c
     cross join window_bounds as w
-    where c.valid_until >= w.first_day and c.valid_until < w.end_day
+    where c.status <> 'lapsed' and c.valid_until < w.end_day
     group by all
 )
 

@@ -1,6 +1,6 @@
--- Clusters listed at the instant $at whose label has lapsed by $today, per year of lapse.
+-- Clusters listed at the instant $at whose label has lapsed by $today (label_status), per year of lapse.
 with listed as (
-    select * from clusters_as_of($at::timestamp)
+    select * from labels_on($at::timestamp, $today::date, 0)
 ),
 
 final as (
@@ -8,7 +8,7 @@ final as (
         year(valid_until) as year,
         count(*) as labels
     from listed
-    where valid_until < $today::date
+    where status = 'lapsed'
     group by all
 )
 

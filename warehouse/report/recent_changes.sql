@@ -1,5 +1,5 @@
--- Every change of the last $runs refreshes started by the instant $at, newest run first; 'renewed'
--- is a change whose `valid_until` moved later (whatever else changed with it).
+-- Every change of the last $runs refreshes started by the instant $at, newest run first, as
+-- what_happened_in_runs gives it (the kind, `renewed`, the words in `account`).
 with recent_runs as (
     select run_id from crawl_runs
     where started_at <= $at::timestamp
@@ -7,33 +7,15 @@ with recent_runs as (
     limit $runs
 ),
 
-changes as (
-    select * from cluster_changes
-),
-
 final as (
     select
-        c.run_id,
-        c.changed_at,
-        case
-            when c.change = 'changed' and c.new_valid_until > c.old_valid_until then 'renewed'
-            else c.change
-        end as change,
-        c.country,
-        c.name,
-        c.changed_columns,
-        c.old_name,
-        c.new_name,
-        c.old_portfolio,
-        c.new_portfolio,
-        c.old_website,
-        c.new_website,
-        c.old_valid_until,
-        c.new_valid_until
-    from changes as c
+        h.run_id, h.changed_at, h.change, h.renewed, h.country, h.name, h.changed_fields,
+        h.old_name, h.new_name, h.old_portfolio, h.new_portfolio, h.old_website, h.new_website,
+        h.old_valid_until, h.new_valid_until, h.account
+    from what_happened_in_runs((select min(run_id) from recent_runs), (select max(run_id) from recent_runs)) as h
     join recent_runs using (run_id)
 )
 
 select * from final
-order by run_id desc, change, country, lower(name), name
+order by run_id desc, list_position($kinds::varchar[], change), country, lower(name), name
 limit $limit;

@@ -1,5 +1,5 @@
--- The last $runs refreshes started by the instant $at, newest first, with their figures (every field
--- ecei/run_figures.py reads).
+-- The last $runs refreshes started by the instant $at, newest first, with every figure as
+-- warehouse/semantics/run_figures.sql defines them (ecei/run_figures.py names and orders them).
 with runs as (
     select * from crawl_runs
     where started_at <= $at::timestamp
@@ -7,27 +7,14 @@ with runs as (
 
 final as (
     select
-        run_id,
-        started_at,
-        finished_at,
-        status,
-        pages_fetched,
-        pages_failed,
-        countries_loaded,
-        countries_listed,
-        rows_seen,
-        stated_total,
-        rows_loaded,
-        rows_duplicate,
-        rows_rejected,
-        websites_invalid,
-        added,
-        changed,
-        removed,
-        renamed,
-        new_portfolios,
-        message
-    from runs
+        r.run_id,
+        r.started_at,
+        r.finished_at,
+        r.status,
+        f.* exclude (run_id),
+        r.message
+    from runs as r
+    join run_figures as f using (run_id)
 )
 
 select * from final

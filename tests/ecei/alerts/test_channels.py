@@ -13,6 +13,7 @@ import pytest
 
 from ecei.alerts.channels import channel_id, channel_name, redact, secrets_of, send, unusable
 from ecei.alerts.digest import render_digest, trial_message
+from tests.ecei.alerts.conftest import Reader
 from tests.receivers import Mailbox, SlowWebhook, Webhook
 from warehouse.alerts import Alert
 
@@ -34,6 +35,7 @@ def alert(name: str = "Arena <script>alert(1)</script>", kind: str = "expiring",
         "days_left": 12,
         "renewal_closes_on": None,
         "detail": None,
+        "read_on": TODAY,  # as the ledger's query read it (tests/ecei/alerts/conftest.py reads through one)
     }
     values.update(kw)
     return Alert(**values)  # type: ignore[arg-type]
@@ -50,15 +52,15 @@ def test_digest_lists_the_facts_and_escapes_names() -> None:
     assert 'href="http://www.arena.example/?a=1&amp;b=2"' in body
 
 
-def test_digest_of_lapsed_names_the_renewal_window() -> None:
+def test_digest_of_lapsed_names_the_renewal_window(read: Reader) -> None:
     lapsed = alert(
         "Arena Magica",
         "lapsed",
         label_date=dt.date(2017, 10, 21),
-        days_left=-253,
+        days_left=-1,  # raised the day after it lapsed; read 253 days later
         renewal_closes_on=dt.date(2018, 10, 21),
     )
-    body = render_digest([lapsed], TODAY).body_html
+    body = render_digest(read([lapsed], TODAY), TODAY).body_html
     assert "Labels lapsed (1)" in body
     assert "lapsed 253 days ago" in body and "renewal window closes 2018-10-21" in body
 
@@ -175,6 +177,7 @@ def test_a_json_webhook_gets_each_alert_as_fields(webhook: Webhook) -> None:
         label_date=dt.date(2017, 10, 21),  # 253 days before TODAY: days_left is counted to the day it is read
         days_left=-253,
         renewal_closes_on=dt.date(2018, 10, 21),
+        renewal_window="open",
         alert_id=7,
     )
     digest = render_digest([alert(), lapsed], TODAY)
@@ -202,6 +205,12 @@ def test_a_json_webhook_gets_each_alert_as_fields(webhook: Webhook) -> None:
         -253,
         "2018-10-21",
     )
+    assert (first["renewal_window"], second["renewal_window"]) == (None, "open")
+
+
+def test_a_digest_says_of_its_day_only_what_was_read_on_it() -> None:
+    with pytest.raises(ValueError, match="read on 2018-06-30"):
+        render_digest([alert(read_on=TODAY - dt.timedelta(days=1))], TODAY)
 
 
 def test_other_channels_get_the_digest_alone(smtp: Mailbox) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ecei.alerts import kinds as alert_kinds
+from tests.ecei.alerts.conftest import Reader
 from warehouse.alerts import Alert, sql_kinds
+
+TODAY = dt.date(2018, 7, 25)  # the day the alerts are read on
 
 
 def alert(kind: str, **kw: object) -> Alert:
@@ -23,6 +26,7 @@ def alert(kind: str, **kw: object) -> Alert:
         "days_left": 12,
         "renewal_closes_on": None,
         "detail": None,
+        "read_on": TODAY,
     }
     values.update(kw)
     return Alert(**values)  # type: ignore[arg-type]
@@ -34,20 +38,17 @@ def test_every_declared_kind_has_a_query_and_every_query_a_declaration() -> None
     assert sorted(names) == sql_kinds()
 
 
-TODAY = dt.date(2018, 7, 25)
-
-
 def note(a: Alert) -> str:
-    return alert_kinds.note(a, TODAY)
+    return alert_kinds.note(a)
 
 
-def test_how_each_kind_reads() -> None:
+def test_how_each_kind_reads(read: Reader) -> None:
     expiring = alert("expiring", threshold_days=30, label_date=dt.date(2018, 8, 6))
-    assert note(expiring) == "12 days left (within 30 days)"
+    assert note(*read([expiring], TODAY)) == "12 days left (within 30 days)"
     # counted to the day it is read, not to the day it was raised (the fixture's days_left)
-    assert alert_kinds.note(expiring, TODAY + dt.timedelta(days=5)) == "7 days left (within 30 days)"
+    assert note(*read([expiring], TODAY + dt.timedelta(days=5))) == "7 days left (within 30 days)"
     lapsed = alert("lapsed", label_date=dt.date(2017, 11, 14), days_left=-1, renewal_closes_on=dt.date(2018, 11, 14))
-    assert note(lapsed) == "lapsed 253 days ago, renewal window closes 2018-11-14"
+    assert note(*read([lapsed], TODAY)) == "lapsed 253 days ago, renewal window closes 2018-11-14"
     assert note(alert("renewed", previous_label_date=dt.date(2015, 7, 13))) == "was 2015-07-13"
     assert note(alert("delisted")) == "no longer listed"
     renamed = alert("renamed", detail="NCE Seafood Innovation Cluster")

@@ -20,6 +20,7 @@ from ecei.history.status import status
 from ecei.outputs.feeds import alert_content
 from ecei.settings import Settings
 from tests.conftest import query
+from tests.ecei.alerts.conftest import Reader
 from tests.receivers import Mailbox, Webhook, _handler, _serving
 from tests.warehouse.staged_runs import T0, merge, row
 from warehouse.alerts import Alert
@@ -88,9 +89,10 @@ def test_an_alert_no_subscriber_wants_is_recorded_as_reaching_nobody(desk: tuple
 
 
 def lapsed(closes: dt.date) -> Alert:
+    """A lapsed alert raised 5 days after its label lapsed, as read that day."""
     return Alert(
         "lapsed:x:2021-09-20", "lapsed", "x", "Spain", "Tèxtils", "Textile", None, dt.date(2021, 9, 20), None, None,
-        -5, closes, None,
+        -5, closes, None, read_on=TODAY, renewal_window="open",
     )  # fmt: skip
 
 
@@ -103,9 +105,9 @@ def lapsed(closes: dt.date) -> Alert:
         (dt.date(2026, 12, 6), "lapsed 1903 days ago, the renewal window closed on 2022-09-20"),
     ],
 )
-def test_a_renewal_window_is_never_named_ahead_once_it_has_closed(today: dt.date, said: str) -> None:
-    alert = lapsed(dt.date(2022, 9, 20))
-    assert alert_kinds.note(alert, today) == said
+def test_a_renewal_window_is_never_named_ahead_once_it_has_closed(read: Reader, today: dt.date, said: str) -> None:
+    (alert,) = read([lapsed(dt.date(2022, 9, 20))], today)
+    assert alert_kinds.note(alert) == said
     digest = render_digest([alert], today)
     assert said in digest.body_html and digest.fields["alerts"][0]["note"] == said
 
@@ -156,7 +158,7 @@ def test_a_mail_subject_is_the_title_as_written(smtp: Mailbox) -> None:
     assert message["Subject"] == "ecei-watch: Cluster Gesundheit & Wellness lapsed on 2021-09-20"
 
 
-def test_a_feed_written_after_the_window_closed_says_so() -> None:
+def test_a_feed_written_after_the_window_closed_says_so(read: Reader) -> None:
     alert = lapsed(dt.date(2022, 9, 20))
-    assert "renewal window closes 2022-09-20" in alert_content(alert, dt.date(2022, 1, 1))
-    assert "the renewal window closed on 2022-09-20" in alert_content(alert, dt.date(2026, 12, 6))
+    assert "renewal window closes 2022-09-20" in alert_content(*read([alert], dt.date(2022, 1, 1)))
+    assert "the renewal window closed on 2022-09-20" in alert_content(*read([alert], dt.date(2026, 12, 6)))

@@ -73,7 +73,8 @@ def test_within_90_names_labels_lapsing_in_the_next_90_days(build: Build) -> Non
     rows = [row("today", "2018-07-01"), row("soon", "2018-07-02"), row("edge", "2018-09-29"), row("far", "2018-09-30")]
     settings = build(rows)
     result = run_alerts(settings, day("2018-07-01"), [90], notify=[])
-    assert sorted(a.name for a in result.raised if a.kind == "expiring") == ["edge", "soon"]
+    # lapsing by label_status: still valid (its last day too, 0 days left) with 90 days or fewer left
+    assert sorted(a.name for a in result.raised if a.kind == "expiring") == ["edge", "soon", "today"]
     edge = next(a for a in result.raised if a.name == "edge")
     assert (edge.days_left, edge.threshold_days) == (90, 90)
 

@@ -44,11 +44,12 @@ def test_a_delisted_cluster_ends(con: duckdb.DuckDBPyConnection) -> None:
     assert versions[-1]["run_id_to"] == 3
 
 
-def test_a_label_is_valid_through_its_day_and_lapsed_after() -> None:
+def test_a_label_is_valid_through_its_day_and_lapsed_after(con: duckdb.DuckDBPyConnection) -> None:
     day = dt.date(2021, 1, 27)
-    assert label_words(day, dt.date(2020, 12, 31)) == "valid until 2021-01-27"
-    assert label_words(day, day) == "valid until 2021-01-27"
-    assert label_words(day, dt.date(2021, 1, 28)) == "lapsed on 2021-01-27"
+    days = ((dt.date(2020, 12, 31), "valid until"), (day, "valid until"), (dt.date(2021, 1, 28), "lapsed on"))
+    for on, words in days:
+        (status,) = con.execute("select label_status(?::date, ?::date, 0)", [day, on]).fetchone()
+        assert label_words(day, status) == f"{words} 2021-01-27"
 
 
 def test_the_use_case_judges_every_version_against_the_day(dated_db: Path) -> None:

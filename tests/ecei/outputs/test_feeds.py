@@ -96,8 +96,9 @@ def test_a_change_shows_each_field_before_and_after(dated_db: Path, feeds: dict[
     assert len(rows) == 1
     cluster_id, old_name, new_name, old_portfolio, new_portfolio = rows[0]
     entry = next(e for e in feeds[CHANGES_FILE].entries if f"/{cluster_id}/" in e.id)
-    assert entry.title.endswith(f"{old_name} {change_kinds.RENAMED.label} to {new_name}")
+    assert f"{new_name} {change_kinds.RENAMED.label} (name" in entry.title
     content = entry.content[0].value
+    assert f"name: {old_name} -&gt; {new_name}" in content  # the account of what_happened.sql
     assert f"<td>name (changed)</td><td>{old_name}</td><td>{new_name}</td>" in content
     assert f"<td>{old_portfolio}</td><td>{new_portfolio}</td>" in content
     before, after = query(

@@ -252,4 +252,5 @@ def test_relaxed_rule_gains_the_rejected_row_at_its_original_time(
     old, new = query(db, figures)[0], query(result.target, figures)[0]
     assert new == (old[0] + 1, old[1] - 1)
     # the row is added by the first run now, no longer by the second
-    assert (result.runs[0].added, result.runs[1].added) == (first.figures.added + 1, second.figures.added - 1)
+    added = (result.runs[0].figures["added"], result.runs[1].figures["added"])
+    assert added == (first.recorded["added"] + 1, second.recorded["added"] - 1)

@@ -62,7 +62,7 @@ def test_history_across_the_three_snapshots_in_one_process(settings: Settings, m
     )
     # the Seafood cluster was renamed, not removed (issue 8: identity survives renames)
     assert removed == [(len(delisted),)]
-    assert results[2].figures.renamed == 1
+    assert results[2].recorded["renamed"] == 1
 
     # the list as it stood between the first and second run is the 2016-06 list
     first_finished, second_started = query(
@@ -90,7 +90,7 @@ def test_no_op_refresh_adds_no_version(settings: Settings, mirror: Mirror) -> No
     before = query(settings.db, "select * from cluster_history order by cluster_id")
     again = run(settings, mirror, "2018-10")
     assert again.status == "ok"
-    assert (again.figures.added, again.figures.changed, again.figures.removed) == (0, 0, 0)
+    assert (again.recorded["added"], again.recorded["changed"], again.recorded["removed"]) == (0, 0, 0)
     assert query(settings.db, "select * from cluster_history order by cluster_id") == before
 
 
@@ -104,9 +104,9 @@ def test_country_answering_503_is_partial_and_closes_nothing(settings: Settings,
     # nothing of Norway was closed, nor anything else: a partial run removes nothing
     norway_after = query(settings.db, "select cluster_id, valid_until from clusters_current where country = 'Norway'")
     assert sorted(norway_after) == sorted(norway_before)
-    assert result.figures.removed == 0
+    assert result.recorded["removed"] == 0
     # what it did see was loaded
-    assert result.figures.added > 0
+    assert result.recorded["added"] > 0
     status = query(settings.db, "select status from crawl_runs where run_id = ?", [result.run_id])
     assert status == [("partial",)]
 

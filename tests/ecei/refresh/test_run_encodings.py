@@ -42,7 +42,12 @@ def no_change(result: RefreshResult) -> None:
     f = result.figures
     assert result.status == "ok", result.message
     assert (f.pages_fetched, f.countries_loaded) == (5, 4)
-    assert (f.added, f.changed, f.removed, f.renamed) == (0, 0, 0, 0)
+    assert (
+        result.recorded["added"],
+        result.recorded["changed"],
+        result.recorded["removed"],
+        result.recorded["renamed"],
+    ) == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ def test_hanging_page_ends_the_run_within_the_download_timeout(
     assert result.status == "partial"
     assert re.search(r"Norway incomplete: .*(timed? ?out|took longer)", result.message or "", re.IGNORECASE)
     assert mirror.requests.count(path) == 2  # the first try and one retry, each abandoned
-    assert result.figures.removed == 0
+    assert result.recorded["removed"] == 0
     # Norway's clusters are all still current, whatever 2021-09 changed elsewhere
     norway = "select cluster_id from versions where country = 'Norway' and valid_to is null"
     assert {r[0] for r in before["versions"] if r[1] == "Norway" and r[9] is None} <= set(
@@ -284,7 +284,7 @@ def test_overview_that_lies_closes_nothing(
     result = run(settings, mirror, "2021-09", {OVERVIEW: Fault(rewrite=rewrite)})
     assert result.status == "partial"
     assert says in (result.message or "")
-    assert result.figures.removed == 0
+    assert result.recorded["removed"] == 0
     still = {r[0] for r in query(settings.db, "select cluster_id from clusters_current")}
     assert {r[0] for r in current} <= still
 

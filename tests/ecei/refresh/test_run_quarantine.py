@@ -71,7 +71,7 @@ def test_dates_in_another_format_quarantine_every_row_and_close_nothing(
     assert result.message is not None
     assert f"{f.rows_rejected} of {f.rows_seen} rows (100%) were quarantined" in result.message
     assert "ECEI_MAX_REJECTED_SHARE (10%)" in result.message
-    assert f.removed == f.changed == f.renamed == 0
+    assert result.recorded["removed"] == result.recorded["changed"] == result.recorded["renamed"] == 0
     assert open_versions(settings) == before
     alerts = run_alerts(settings, today=TODAY, notify=[])
     assert [a for a in alerts.raised if a.kind == "delisted"] == []
@@ -87,7 +87,7 @@ def test_a_complete_run_does_not_close_the_clusters_of_its_rejected_rows(
         settings.model_copy(update={"max_rejected_share": 1.0}), mirror, dates_in_words, country_paths(mirror)
     )
     assert result.status == "ok", result.message
-    assert (result.figures.removed, result.figures.renamed) == (0, 0)
+    assert (result.recorded["removed"], result.recorded["renamed"]) == (0, 0)
     assert open_versions(settings) == before
 
 
@@ -100,7 +100,7 @@ def test_one_impossible_date_keeps_its_cluster_open_with_its_old_values(
     result = refresh_with(settings, mirror, first_date_impossible, [COUNTRY_PATH + NORWAY])
 
     assert result.status == "ok", result.message
-    assert (result.figures.removed, result.figures.changed, result.figures.added) == (0, 0, 0)
+    assert (result.recorded["removed"], result.recorded["changed"], result.recorded["added"]) == (0, 0, 0)
     assert open_versions(settings) == before
     rejected = query(
         settings.db,
