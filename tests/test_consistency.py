@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from ecei import change_kinds
 from ecei.alerts.run import run_alerts
-from ecei.cli.changes import document
+from ecei.cli.changes_answer import document
 from ecei.history.changes import changes
 from ecei.history.cluster import cluster_versions
 from ecei.moments import parse_when, stamp
