@@ -182,9 +182,9 @@ _DEFINE = re.compile(r"^(\s*create\s+or\s+replace\s+)(macro|view)\b", re.IGNOREC
 
 
 @functools.cache
-def _digests() -> dict[str, str]:
-    """The sha256 of each definition file of this version, read once a process."""
-    return {name: _sha256(text) for name, text in definitions()}
+def _shipped() -> tuple[tuple[str, str, str], ...]:
+    """(name, text, sha256) of each definition file of this version, in order, read once a process."""
+    return tuple((name, text, _sha256(text)) for name, text in definitions())
 
 
 def _sha256(text: str) -> str:
@@ -200,16 +200,15 @@ def read_definitions(con: duckdb.DuckDBPyConnection, has_definitions: bool) -> b
     """On a read-only connection: when the file's definitions are not this version's, create this
     version's as temporary objects (see the module's docstring); True when it did."""
     held = dict(con.execute("select name, sha256 from schema_definitions").fetchall()) if has_definitions else {}
-    if held == _digests():
+    shipped = _shipped()
+    if held == {name: digest for name, _, digest in shipped}:
         return False
-    con.execute("begin")
     try:
-        for _, text in definitions():
-            con.execute(temporary(text))
+        with transaction(con):
+            for _, text, _ in shipped:
+                con.execute(temporary(text))
     except duckdb.Error:
-        con.execute("rollback")  # the file's own definitions stay what the read sees
-        return False
-    con.execute("commit")
+        return False  # rolled back: the file's own definitions stay what the read sees
     return True
 
 
