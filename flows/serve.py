@@ -33,25 +33,21 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
     come from this process's environment, never from the Prefect database."""
     # to_deployment is declared to return a coroutine too (async_dispatch); called from sync code,
     # as here, it returns the deployment itself
+    served = (
+        (refresh_flow, REFRESH_DEPLOYMENT, settings.refresh_cron),
+        (expiry_alerts_flow, ALERTS_DEPLOYMENT, settings.alerts_cron),
+    )
     return [
         cast(
             RunnerDeployment,
-            refresh_flow.to_deployment(
-                name=REFRESH_DEPLOYMENT,
-                schedule=Cron(settings.refresh_cron, timezone=settings.timezone),
+            flow.to_deployment(
+                name=name,
+                schedule=Cron(cron, timezone=settings.timezone),
                 concurrency_limit=_one_at_a_time(),
                 tags=["ecei"],
             ),
-        ),
-        cast(
-            RunnerDeployment,
-            expiry_alerts_flow.to_deployment(
-                name=ALERTS_DEPLOYMENT,
-                schedule=Cron(settings.alerts_cron, timezone=settings.timezone),
-                concurrency_limit=_one_at_a_time(),
-                tags=["ecei"],
-            ),
-        ),
+        )
+        for flow, name, cron in served
     ]
 
 
