@@ -11,7 +11,9 @@ from tests.cli.helpers import ECEI
 
 def test_serve_needs_a_prefect_server(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFECT_API_URL": ""}
-    done = subprocess.run([ECEI, "serve"], capture_output=True, text=True, timeout=180, env=env)
+    # in a folder of its own: the project folder holds the demo warehouse once `tasks.py demo` has run,
+    # which serve refuses before it looks for a server
+    done = subprocess.run([ECEI, "serve"], capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
     assert done.returncode == 2 and "PREFECT_API_URL" in done.stderr
     # one plain message, no traceback
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
